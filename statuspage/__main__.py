@@ -1,0 +1,5 @@
+"""``python -m statuspage`` is the ``statuspage`` command."""
+
+from .cli import main
+
+main()

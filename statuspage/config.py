@@ -1,0 +1,236 @@
+"""Reading statuspage.toml into a typed ``Config``; every key is known, so typos are errors."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import Collector
+from .model import Component, Config, Origin, Sla, Support
+
+CONFIG_NAME = "statuspage.toml"
+LANGUAGES = ("sk", "en")
+COMPONENT_ID = re.compile(r"^[a-z0-9-]+$")
+
+# Every key the file may hold, with its meaning: the docs test checks each one is documented.
+SETTINGS: dict[str, dict[str, str]] = {
+    "site": {
+        "title": "Name of the status page, shown in every page title and feed.",
+        "base_url": "Absolute URL the site is published at; may have a sub-path.",
+        "language": "UI language: sk or en.",
+        "timezone": "IANA zone for display and for times written without an offset.",
+    },
+    "components": {
+        "id": "Stable id, [a-z0-9-]+; used in URLs and in content files.",
+        "name": "Display name.",
+        "group": "Optional group heading the component is listed under.",
+        "description": "Optional one-line description.",
+    },
+    "support": {
+        "chat_url": "Live chat address (https:).",
+        "email": "Support e-mail address.",
+        "phone": "Phone number of the administrator's consultation line.",
+        "address": "Postal address for written notices.",
+        "hours": "When the support desk answers, e.g. 24/7.",
+    },
+    "sla": {
+        "fix_hours_min": "A fix usually lands at least this many hours after evaluation.",
+        "fix_hours_max": "After this many hours past evaluation an open fix is overdue.",
+    },
+    "tickets": {
+        "db": "Path of the SQLite known-issue database, relative to the site directory.",
+    },
+}
+_REQUIRED = {"site": ("title", "base_url", "language", "timezone"), "components": ("id", "name")}
+
+
+class _Lines:
+    """Finds the line a TOML key was written on, since tomllib forgets positions."""
+
+    _TABLE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+    _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.keys: list[tuple[str, int, str]] = []  # (table, occurrence, key) per line
+        self.tables: dict[tuple[str, int], int] = {}
+        counts: dict[str, int] = {}
+        table, occurrence = "", 0
+        for number, line in enumerate(text.splitlines(), start=1):
+            if match := self._TABLE.match(line):
+                table = match.group(1)
+                occurrence = counts.get(table, 0)
+                counts[table] = occurrence + 1
+                self.tables[(table, occurrence)] = number
+            elif match := self._KEY.match(line):
+                self.keys.append((f"{table}#{occurrence}", number, match.group(1).strip('"')))
+
+    def of(self, table: str, key: str | None = None, index: int = 0) -> int | None:
+        if key is None:
+            return self.tables.get((table, index))
+        for where, number, name in self.keys:
+            if where == f"{table}#{index}" and name == key:
+                return number
+        return self.tables.get((table, index))
+
+
+def load_config(root: Path, problems: Collector) -> Config | None:
+    """Read and check ``statuspage.toml``; returns None when it is too broken to use."""
+    path = root / CONFIG_NAME
+    shown = str(root / CONFIG_NAME)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        problems.add(shown, None, f"not found: is {str(root)!r} a site directory?")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add(shown, None, f"cannot read: {exc}")
+        return None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        problems.add(shown, int(match.group(1)) if match else None, f"invalid TOML: {exc}")
+        return None
+    return _ConfigReader(root, shown, _Lines(text), problems).read(data)
+
+
+class _ConfigReader:
+    def __init__(self, root: Path, shown: str, lines: _Lines, problems: Collector) -> None:
+        self.root, self.shown, self.lines, self.problems = root, shown, lines, problems
+
+    def error(self, message: str, table: str, key: str | None = None, index: int = 0) -> None:
+        self.problems.add(self.shown, self.lines.of(table, key, index), message)
+
+    def read(self, data: dict[str, Any]) -> Config | None:
+        before = len(self.problems.problems)
+        for name in data:
+            if name not in SETTINGS:
+                self.error(f"unknown table [{name}]", name)
+        site = self.table(data, "site")
+        support = self.table(data, "support")
+        sla = self.table(data, "sla")
+        tickets = self.table(data, "tickets")
+
+        title = self.text(site, "site", "title")
+        language = self.text(site, "site", "language")
+        if language is not None and language not in LANGUAGES:
+            self.error(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}", "site", "language")
+        base_url = self.base_url(site)
+        zone = self.zone(site)
+        components = self.components(data.get("components"))
+        fix_min = self.hours(sla, "fix_hours_min", 24)
+        fix_max = self.hours(sla, "fix_hours_max", 72)
+        if fix_min is not None and fix_max is not None and fix_max < fix_min:
+            self.error("fix_hours_max must not be less than fix_hours_min", "sla", "fix_hours_max")
+        chat_url = self.text(support, "support", "chat_url", required=False)
+        if chat_url is not None and urlsplit(chat_url).scheme not in ("http", "https"):
+            self.error("chat_url must be an http(s) address", "support", "chat_url")
+        db = self.text(tickets, "tickets", "db", required=False)
+
+        if len(self.problems.problems) > before:
+            return None
+        assert title and language and base_url and zone and fix_min is not None and fix_max is not None
+        return Config(
+            title=title,
+            base_url=base_url,
+            language=language,
+            timezone=zone,
+            components=components,
+            support=Support(
+                chat_url=chat_url,
+                email=self.text(support, "support", "email", required=False),
+                phone=self.text(support, "support", "phone", required=False),
+                address=self.text(support, "support", "address", required=False),
+                hours=self.text(support, "support", "hours", required=False),
+            ),
+            sla=Sla(fix_min, fix_max),
+            tickets_db=(self.root / db) if db else None,
+            path=self.shown,
+        )
+
+    def table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            self.error(f"[{name}] must be a table", name)
+            return {}
+        self.unknown_keys(value, name)
+        return value
+
+    def unknown_keys(self, value: dict[str, Any], table: str, index: int = 0) -> None:
+        for key in value:
+            if key not in SETTINGS[table]:
+                self.error(f"unknown key {key!r} in [{table}]", table, key, index)
+        for key in _REQUIRED.get(table, ()):
+            if key not in value:
+                self.error(f"missing required key {key!r} in [{table}]", table, None, index)
+
+    def text(self, table: dict[str, Any], name: str, key: str, *, required: bool = True, index: int = 0) -> str | None:
+        value = table.get(key)
+        if value is None:
+            return None  # missing required keys are reported by unknown_keys
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.error(f"{key} must be a non-empty string", name, key, index)
+            return None
+        return value.strip() or None
+
+    def hours(self, table: dict[str, Any], key: str, default: int) -> int | None:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.error(f"{key} must be a whole number of hours", "sla", key)
+            return None
+        return value
+
+    def base_url(self, site: dict[str, Any]) -> str | None:
+        value = self.text(site, "site", "base_url")
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            self.error("base_url must be an absolute http(s) URL without query", "site", "base_url")
+            return None
+        return value if value.endswith("/") else value + "/"
+
+    def zone(self, site: dict[str, Any]) -> ZoneInfo | None:
+        value = self.text(site, "site", "timezone")
+        if value is None:
+            return None
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.error(f"unknown time zone {value!r}", "site", "timezone")
+            return None
+
+    def components(self, value: Any) -> tuple[Component, ...]:
+        if value is None:
+            self.error("at least one [[components]] entry is required", "components")
+            return ()
+        if not isinstance(value, list):
+            self.error("components must be an array of tables: [[components]]", "components")
+            return ()
+        found: list[Component] = []
+        seen: set[str] = set()
+        for index, entry in enumerate(value):
+            if not isinstance(entry, dict):
+                self.error("each component must be a table", "components", None, index)
+                continue
+            self.unknown_keys(entry, "components", index)
+            cid = self.text(entry, "components", "id", index=index)
+            name = self.text(entry, "components", "name", index=index)
+            group = self.text(entry, "components", "group", required=False, index=index)
+            description = self.text(entry, "components", "description", required=False, index=index)
+            if cid is None or name is None:
+                continue
+            if not COMPONENT_ID.match(cid):
+                self.error(f"component id {cid!r} must match [a-z0-9-]+", "components", "id", index)
+                continue
+            if cid in seen:
+                self.error(f"duplicate component id {cid!r}", "components", "id", index)
+                continue
+            seen.add(cid)
+            line = self.lines.of("components", None, index)
+            found.append(Component(cid, name, group, description, Origin(self.shown, line)))
+        return tuple(found)

@@ -1,0 +1,78 @@
+"""Freezing the app into a directory beside the output, then swapping it in atomically.
+
+The previous output stays complete until the instant of the swap; a failed or killed build
+leaves only a temporary directory, which the next build removes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_frozen import Freezer
+
+from .errors import StatuspageError
+
+_RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths in one step (Linux)
+_AT_FDCWD = -100
+
+
+def freeze(app: Flask, destination: Path, urls: Callable[[], Iterator[tuple[str, dict[str, Any]]]]) -> int:
+    """Write every page the app serves into ``destination``; returns the number of files written."""
+    app.config.update(FREEZER_DESTINATION=str(destination), FREEZER_REMOVE_EXTRA_FILES=False)
+    freezer = Freezer(app, with_no_argument_rules=False, log_url_for=True)
+    freezer.register_generator(urls)
+    return len(freezer.freeze())
+
+
+def temporary_sibling(out: Path) -> Path:
+    """A fresh directory next to ``out`` (same filesystem, so the final rename is atomic)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+
+
+def clean_leftovers(out: Path) -> None:
+    """Remove temporary directories that an interrupted earlier build left beside ``out``."""
+    if not out.parent.is_dir():
+        return
+    for leftover in out.parent.glob(f".{out.name}.tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out.parent.glob(f".{out.name}.old-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def swap_into_place(built: Path, out: Path) -> None:
+    """Make ``built`` the new ``out`` in one step where the OS allows it, then drop the old tree."""
+    if out.exists() and not out.is_dir():
+        raise StatuspageError(f"{out}: exists and is not a directory")
+    if not out.exists():
+        os.rename(built, out)
+        return
+    if _exchange(built, out):
+        shutil.rmtree(built)  # ``built`` now holds the previous output
+        return
+    # Fallback without renameat2: two renames, with a moment in which ``out`` is missing.
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    os.rmdir(old)
+    os.rename(out, old)
+    os.rename(built, out)
+    shutil.rmtree(old)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    libc = ctypes.CDLL(name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    return result == 0

@@ -1,0 +1,76 @@
+"""UI languages: gettext catalogs (``translations/<lang>/LC_MESSAGES/messages.po``) and local time formats.
+
+Message ids are the English text.  Catalogs are read straight from the ``.po`` files, so a fresh
+checkout needs no compile step.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+SOURCE_LANGUAGE = "en"
+
+_DATE_TIME = {"sk": "d. M. y H:mm", "en": "d MMM y, HH:mm"}
+_DATE = {"sk": "d. M. y", "en": "d MMM y"}
+_LONG_DATE = {"sk": "d. MMMM y", "en": "d MMMM y"}
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalog for ``language``; English is the source language and needs none."""
+    if language == SOURCE_LANGUAGE:
+        return gettext.NullTranslations()
+    po = resources.files("statuspage") / "translations" / language / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def zone_name(moment: datetime, zone: ZoneInfo, language: str) -> str:
+    """The zone's short name in the language: SEČ/SELČ in Slovak, CET/CEST in English."""
+    if language == "sk":
+        return format_datetime(moment, "z", tzinfo=zone, locale=language)
+    return moment.astimezone(zone).tzname() or ""
+
+
+def format_time(moment: datetime, zone: ZoneInfo, language: str, *, with_zone: bool = True) -> str:
+    text = format_datetime(moment, _DATE_TIME[language], tzinfo=zone, locale=language)
+    return f"{text} {zone_name(moment, zone, language)}" if with_zone else text
+
+
+def format_date(moment: datetime, zone: ZoneInfo, language: str, *, long: bool = False) -> str:
+    pattern = (_LONG_DATE if long else _DATE)[language]
+    return format_datetime(moment, pattern, tzinfo=zone, locale=language)
+
+
+def format_day(day: date, language: str) -> str:
+    """A calendar day, for uptime bars and history headings."""
+    return babel_format_date(day, _DATE[language], locale=language)
+
+
+def format_window(start: datetime, end: datetime, zone: ZoneInfo, language: str) -> str:
+    """A window in one phrase, the end's date left out when it is the same day."""
+    same_day = start.astimezone(zone).date() == end.astimezone(zone).date()
+    first = format_time(start, zone, language, with_zone=False)
+    last = format_datetime(end, "H:mm" if language == "sk" else "HH:mm", tzinfo=zone, locale=language) if same_day else format_time(end, zone, language, with_zone=False)
+    return f"{first} – {last} {zone_name(start, zone, language)}"
+
+
+def format_percent(value: float, language: str) -> str:
+    """Uptime with as many decimals as it takes to not round a bad day up to 100 %."""
+    return format_decimal(min(value, 99.99) if value < 100 else 100, format="0.##", locale=language) + " %"

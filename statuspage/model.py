@@ -1,0 +1,203 @@
+"""The site as typed, immutable objects, each remembering the file and line it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+
+class Severity(Enum):
+    """Incident severity as authored; ``none`` is an informational notice."""
+
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+class IncidentStatus(Enum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    POSTMORTEM = "postmortem"
+
+
+class MaintenanceStatus(Enum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Impact(Enum):
+    """Expected impact of a maintenance window."""
+
+    NONE = "none"
+    DEGRADED = "degraded"
+    PARTIAL = "partial"
+    FULL = "full"
+
+
+class TicketStatus(Enum):
+    REPORTED = "reported"
+    EVALUATING = "evaluating"
+    FIXING = "fixing"
+    RESOLVED = "resolved"
+
+
+class TicketSeverity(Enum):
+    CRITICAL = "critical"
+    MAJOR = "major"
+    MINOR = "minor"
+
+
+class Channel(Enum):
+    CHAT = "chat"
+    EMAIL = "email"
+    PHONE = "phone"
+    LETTER = "letter"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an object was written: a file and line, or a ticket row of the database."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Component:
+    id: str
+    name: str
+    group: str | None
+    description: str | None
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Support:
+    chat_url: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    hours: str | None = None
+
+
+@dataclass(frozen=True)
+class Sla:
+    fix_hours_min: int = 24
+    fix_hours_max: int = 72
+
+
+@dataclass(frozen=True)
+class Config:
+    """statuspage.toml, checked and typed."""
+
+    title: str
+    base_url: str
+    language: str
+    timezone: ZoneInfo
+    components: tuple[Component, ...]
+    support: Support
+    sla: Sla
+    tickets_db: Path | None
+    path: str
+
+
+@dataclass(frozen=True)
+class Update:
+    """One ``## <time> <status>`` entry of an incident's or a maintenance's timeline."""
+
+    time: datetime
+    status: str
+    body: Markup
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A ``<slug>.<lang>.md`` file: the same item's text in another language."""
+
+    language: str
+    title: str
+    body: Markup
+    updates: tuple[Update, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Incident:
+    slug: str
+    title: str
+    start: datetime
+    resolved: datetime | None
+    severity: Severity
+    components: tuple[str, ...]
+    tickets: tuple[int, ...]
+    pin: bool
+    pin_until: datetime | None
+    body: Markup
+    updates: tuple[Update, ...]  # newest first
+    origin: Origin
+    translations: dict[str, Translation] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    slug: str
+    title: str
+    start: datetime
+    end: datetime
+    components: tuple[str, ...]
+    impact: Impact
+    tickets: tuple[int, ...]
+    cancelled: bool
+    rrule: str | None
+    body: Markup
+    updates: tuple[Update, ...]  # newest first
+    origin: Origin
+    translations: dict[str, Translation] = field(default_factory=dict, compare=False)
+
+    @property
+    def duration(self):  # noqa: ANN201 - timedelta
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A public known-issue ticket; private columns are never read into this object."""
+
+    id: int
+    title: str
+    description: Markup
+    severity: TicketSeverity
+    channel: Channel
+    status: TicketStatus
+    components: tuple[str, ...]
+    reported_at: datetime
+    evaluated_at: datetime | None
+    resolved_at: datetime | None
+    maintenance: str | None
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything read from a site directory, validated and cross-checked."""
+
+    root: Path
+    config: Config
+    incidents: tuple[Incident, ...]      # newest first
+    maintenance: tuple[Maintenance, ...]  # by start, newest first
+    tickets: tuple[Ticket, ...]          # public tickets, by id

@@ -1,0 +1,68 @@
+"""Reading a whole site directory: config, content and tickets, then checking how they refer to each other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import load_config
+from ..errors import Collector
+from ..model import Config, Incident, Maintenance, Site, Ticket
+from .content import References, load_incidents, load_maintenance
+from .tickets import load_tickets
+
+
+def load_site(root: Path) -> Site:
+    """Read and validate the site at ``root``; raises ValidationError listing every problem found.
+
+    Paths in messages are shown as the user named the site directory, so they can be opened as-is.
+    """
+    problems = Collector()
+    config = load_config(root, problems)
+    if config is None:
+        problems.raise_if_any()
+    assert config is not None
+    zone = config.timezone
+    tickets: list[Ticket] = []
+    private: set[int] = set()
+    if config.tickets_db is not None:
+        tickets, private = load_tickets(config.tickets_db, str(config.tickets_db), zone, problems)
+    refs = References(
+        components=frozenset(component.id for component in config.components),
+        tickets=frozenset(ticket.id for ticket in tickets),
+        private_tickets=frozenset(private),
+    )
+    content = root / "content"
+    incidents = load_incidents(content / "incidents", zone, refs, problems)
+    maintenance = load_maintenance(content / "maintenance", zone, refs, problems)
+    _cross_check(config, incidents, maintenance, tickets, problems)
+    problems.raise_if_any()
+    return Site(
+        root=root,
+        config=config,
+        incidents=tuple(sorted(incidents, key=lambda i: (i.start, i.slug), reverse=True)),
+        maintenance=tuple(sorted(maintenance, key=lambda m: (m.start, m.slug), reverse=True)),
+        tickets=tuple(sorted(tickets, key=lambda t: t.id)),
+    )
+
+
+def _cross_check(
+    config: Config,
+    incidents: list[Incident],
+    maintenance: list[Maintenance],
+    tickets: list[Ticket],
+    problems: Collector,
+) -> None:
+    """References that need everything loaded: slugs shared by two kinds, tickets' components and maintenance."""
+    component_ids = {component.id for component in config.components}
+    maintenance_slugs = {item.slug for item in maintenance}
+    incident_slugs = {item.slug for item in incidents}
+    for item in maintenance:
+        if item.slug in incident_slugs:
+            problems.add(item.origin.path, 1, f"duplicate slug {item.slug!r}: an incident has the same name")
+
+    for ticket in tickets:
+        for component in ticket.components:
+            if component not in component_ids:
+                problems.add(ticket.origin.path, None, f"unknown component {component!r}")
+        if ticket.maintenance is not None and ticket.maintenance not in maintenance_slugs:
+            problems.add(ticket.origin.path, None, f"maintenance {ticket.maintenance!r} not found in content/maintenance")

@@ -1,0 +1,164 @@
+"""Known-issue tickets from the support desk's SQLite database (SPEC §6).
+
+The database is opened read-only and read inside one transaction, so a helpdesk writing at the
+same time is never blocked for long and never seen half-way.  Only public rows and public
+columns are ever selected: private data cannot leak from a query that never asked for it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from ..clock import parse_time
+from ..errors import Collector
+from ..markup import render_markdown
+from ..model import Channel, Origin, Ticket, TicketSeverity, TicketStatus
+
+PUBLIC_COLUMNS = (
+    "id", "title", "description", "severity", "channel", "status", "components",
+    "reported_at", "evaluated_at", "resolved_at", "maintenance",
+)
+PRIVATE_COLUMNS = ("reporter_name", "reporter_email", "reporter_phone", "reporter_address")
+MAX_TEXT = 64 * 1024  # characters of a title or description; larger is refused, not published
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open the database so that this process cannot change it, whatever it runs."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None)
+    connection.execute("PRAGMA query_only = ON")
+    return connection
+
+
+def load_tickets(path: Path, shown: str, zone: tzinfo, problems: Collector) -> tuple[list[Ticket], set[int]]:
+    """Read public tickets, and the ids of private ones (only to tell 'private' from 'missing')."""
+    if not path.is_file():
+        problems.add(shown, None, "tickets database not found (set [tickets] db in statuspage.toml)")
+        return [], set()
+    try:
+        connection = connect_read_only(path)
+    except sqlite3.Error as exc:
+        problems.add(shown, None, f"cannot open the tickets database: {exc}")
+        return [], set()
+    try:
+        connection.execute("BEGIN")  # one snapshot for both queries
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(tickets)")}
+        if not columns:
+            problems.add(shown, None, "no table 'tickets' in the database")
+            return [], set()
+        missing = [name for name in (*PUBLIC_COLUMNS, "public") if name not in columns]
+        if missing:
+            problems.add(shown, None, f"table 'tickets' lacks column(s): {', '.join(missing)}")
+            return [], set()
+        rows = connection.execute(
+            f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM tickets WHERE public = 1 ORDER BY id"  # noqa: S608
+        ).fetchall()
+        private = {row[0] for row in connection.execute("SELECT id FROM tickets WHERE public IS NOT 1")}
+        odd = connection.execute("SELECT id FROM tickets WHERE public NOT IN (0, 1) OR public IS NULL ORDER BY id").fetchall()
+        connection.execute("COMMIT")
+    except sqlite3.Error as exc:
+        problems.add(shown, None, f"cannot read the tickets database: {exc}")
+        return [], set()
+    finally:
+        connection.close()
+    for (ticket_id,) in odd:
+        problems.add(shown, None, f"ticket {ticket_id}: public must be 0 or 1")
+    tickets = [ticket for row in rows if (ticket := _ticket(dict(zip(PUBLIC_COLUMNS, row)), shown, zone, problems))]
+    return tickets, private
+
+
+def _ticket(row: dict[str, object], shown: str, zone: tzinfo, problems: Collector) -> Ticket | None:
+    ticket_id = row["id"]
+    where = f"{shown}: ticket {ticket_id}"
+    before = len(problems.problems)
+
+    def error(message: str) -> None:
+        problems.add(where, None, message)
+
+    def text(name: str, required: bool) -> str | None:
+        value = row[name]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                error(f"{name} is required")
+            return None
+        if not isinstance(value, str):
+            error(f"{name} must be text")
+            return None
+        if len(value) > MAX_TEXT:
+            error(f"{name} is longer than {MAX_TEXT // 1024} KiB")
+            return None
+        return value.strip()
+
+    def choice(name: str, enum):  # type: ignore[no-untyped-def]
+        value = text(name, True)
+        if value is None:
+            return None
+        try:
+            return enum(value)
+        except ValueError:
+            error(f"unknown {name} {value!r} (expected {' | '.join(m.value for m in enum)})")
+            return None
+
+    def time(name: str, required: bool) -> datetime | None:
+        value = text(name, required)
+        if value is None:
+            return None
+        try:
+            return parse_time(value, zone)
+        except ValueError as exc:
+            error(f"{name}: {exc}")
+            return None
+
+    title = text("title", True)
+    description = text("description", False)
+    severity = choice("severity", TicketSeverity)
+    channel = choice("channel", Channel)
+    status = choice("status", TicketStatus)
+    reported_at = time("reported_at", True)
+    evaluated_at = time("evaluated_at", False)
+    resolved_at = time("resolved_at", False)
+    maintenance = text("maintenance", False)
+    components = _components(row["components"], error)
+
+    if status is TicketStatus.FIXING and evaluated_at is None:
+        error("status fixing needs evaluated_at (the fix window counts from it)")
+    if status is TicketStatus.RESOLVED and resolved_at is None:
+        error("status resolved needs resolved_at")
+    if reported_at and evaluated_at and evaluated_at < reported_at:
+        error("evaluated_at is before reported_at")
+    if reported_at and resolved_at and resolved_at < reported_at:
+        error("resolved_at is before reported_at")
+    if len(problems.problems) > before:
+        return None
+    assert title and severity and channel and status and reported_at and isinstance(ticket_id, int)
+    return Ticket(
+        id=ticket_id,
+        title=title,
+        description=render_markdown(description or ""),
+        severity=severity,
+        channel=channel,
+        status=status,
+        components=components,
+        reported_at=reported_at,
+        evaluated_at=evaluated_at,
+        resolved_at=resolved_at,
+        maintenance=maintenance,
+        origin=Origin(where),
+    )
+
+
+def _components(raw: object, error) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    if raw is None or raw == "":
+        return ()
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except json.JSONDecodeError as exc:
+        error(f"components is not valid JSON: {exc.msg} at character {exc.pos}")
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        error('components must be a JSON array of component ids, like ["web", "api"]')
+        return ()
+    return tuple(dict.fromkeys(value))

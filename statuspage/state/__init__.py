@@ -1,0 +1,167 @@
+"""Derived state: what a visitor sees, as a pure function of the site and ``now``.
+
+``derive`` runs once per build; every page, feed and file renders from the ``SiteState`` it
+returns, so no output recomputes status on its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..model import Component, Incident, IncidentStatus, Severity, Site
+from .maintenance import MaintenanceState, Phase, Window, maintenance_state
+from .status import SEVERITY_STATUS, ComponentStatus, Indicator, component_status, overall_indicator
+from .tickets import REASON_ORDER, Reason, TicketState, ticket_state
+from .uptime import Outage, Uptime, uptime
+
+__all__ = [
+    "ComponentState", "ComponentStatus", "IncidentState", "Indicator", "MaintenanceState", "Phase",
+    "REASON_ORDER", "Reason", "SiteState", "TicketState", "Window", "derive",
+]
+
+
+@dataclass(frozen=True)
+class IncidentState:
+    incident: Incident
+    ongoing: bool
+    status: IncidentStatus  # newest update's status at now; resolved once resolved
+    pinned: bool  # shown on the front page although resolved
+
+    @property
+    def slug(self) -> str:
+        return self.incident.slug
+
+
+@dataclass(frozen=True)
+class ComponentState:
+    component: Component
+    status: ComponentStatus
+    uptime: Uptime
+    incidents: tuple[IncidentState, ...]  # newest first
+    maintenance: tuple[MaintenanceState, ...]  # newest first
+    open_tickets: tuple[TicketState, ...]
+
+
+@dataclass(frozen=True)
+class SiteState:
+    site: Site
+    now: datetime
+    indicator: Indicator
+    components: tuple[ComponentState, ...]  # in config order
+    incidents: tuple[IncidentState, ...]  # newest first
+    maintenance: tuple[MaintenanceState, ...]  # newest first
+    tickets: tuple[TicketState, ...]  # public tickets by id, open and resolved
+    by_slug: dict[str, IncidentState] = field(repr=False, compare=False)
+    maintenance_by_slug: dict[str, MaintenanceState] = field(repr=False, compare=False)
+    tickets_by_id: dict[int, TicketState] = field(repr=False, compare=False)
+    components_by_id: dict[str, ComponentState] = field(repr=False, compare=False)
+
+    @property
+    def open_tickets(self) -> tuple[TicketState, ...]:
+        return tuple(state for state in self.tickets if state.open)
+
+    @property
+    def ongoing_incidents(self) -> tuple[IncidentState, ...]:
+        return tuple(state for state in self.incidents if state.ongoing)
+
+    def maintenance_in(self, phase: Phase) -> tuple[MaintenanceState, ...]:
+        found = [state for state in self.maintenance if state.phase is phase]
+        if phase is Phase.UPCOMING:  # soonest first
+            found.sort(key=lambda state: (state.window.start, state.slug))
+        return tuple(found)
+
+
+def _incident_state(incident: Incident, now: datetime) -> IncidentState:
+    started = incident.start <= now
+    resolved = incident.resolved is not None and incident.resolved <= now
+    ongoing = started and not resolved
+    newest = next((update for update in incident.updates if update.time <= now), None)
+    if resolved:
+        status = IncidentStatus.POSTMORTEM if newest and newest.status == "postmortem" else IncidentStatus.RESOLVED
+    elif newest is not None and newest.status not in ("resolved", "postmortem"):
+        status = IncidentStatus(newest.status)
+    else:
+        status = IncidentStatus.INVESTIGATING
+    pinned = (
+        resolved
+        and incident.pin
+        and (incident.pin_until is None or now < incident.pin_until)
+    )
+    return IncidentState(incident, ongoing, status, bool(pinned))
+
+
+def derive(site: Site, now: datetime) -> SiteState:
+    """Compute everything time-dependent once, from the loaded site and the build's clock."""
+    zone = site.config.timezone
+    incidents = tuple(_incident_state(incident, now) for incident in site.incidents)
+    maintenance = tuple(maintenance_state(item, now, zone) for item in site.maintenance)
+    maintenance_by_slug = {state.slug: state for state in maintenance}
+
+    # Ticket links may be declared on either side; merge them.
+    ticket_maintenance: dict[int, list[str]] = defaultdict(list)
+    for state in maintenance:
+        for ticket_id in state.maintenance.tickets:
+            ticket_maintenance[ticket_id].append(state.slug)
+    ticket_incidents: dict[int, list[str]] = defaultdict(list)
+    for state in incidents:
+        for ticket_id in state.incident.tickets:
+            ticket_incidents[ticket_id].append(state.slug)
+    tickets = []
+    for ticket in site.tickets:
+        slugs = list(ticket_maintenance[ticket.id])
+        if ticket.maintenance is not None:
+            slugs.append(ticket.maintenance)
+        linked = tuple(maintenance_by_slug[slug] for slug in sorted(set(slugs)))
+        tickets.append(ticket_state(ticket, linked, tuple(ticket_incidents[ticket.id]), site.config.sla, now))
+    tickets_by_id = {state.ticket.id: state for state in tickets}
+
+    # Pre-index by component so every component page costs only its own items.
+    incidents_of: dict[str, list[IncidentState]] = defaultdict(list)
+    outages_of: dict[str, list[Outage]] = defaultdict(list)
+    for state in incidents:
+        for cid in state.incident.components:
+            incidents_of[cid].append(state)
+            status = SEVERITY_STATUS.get(state.incident.severity)
+            if status is not None and state.incident.start < now:
+                end = min(state.incident.resolved or now, now)
+                outages_of[cid].append(Outage(state.incident.start, end, status))
+    maintenance_of: dict[str, list[MaintenanceState]] = defaultdict(list)
+    for item in maintenance:
+        for cid in item.maintenance.components:
+            maintenance_of[cid].append(item)
+    tickets_of: dict[str, list[TicketState]] = defaultdict(list)
+    for ticket_state_ in tickets:
+        if ticket_state_.open:
+            for cid in ticket_state_.ticket.components:
+                tickets_of[cid].append(ticket_state_)
+
+    components = []
+    for component in site.config.components:
+        cid = component.id
+        severities: list[Severity] = [s.incident.severity for s in incidents_of[cid] if s.ongoing]
+        in_maintenance = any(m.phase is Phase.IN_PROGRESS for m in maintenance_of[cid])
+        components.append(
+            ComponentState(
+                component=component,
+                status=component_status(severities, in_maintenance),
+                uptime=uptime(outages_of[cid], now, zone),
+                incidents=tuple(incidents_of[cid]),
+                maintenance=tuple(maintenance_of[cid]),
+                open_tickets=tuple(tickets_of[cid]),
+            )
+        )
+    return SiteState(
+        site=site,
+        now=now,
+        indicator=overall_indicator(state.status for state in components),
+        components=tuple(components),
+        incidents=incidents,
+        maintenance=maintenance,
+        tickets=tuple(tickets),
+        by_slug={state.slug: state for state in incidents},
+        maintenance_by_slug=maintenance_by_slug,
+        tickets_by_id=tickets_by_id,
+        components_by_id={state.component.id: state for state in components},
+    )

@@ -1,0 +1,134 @@
+"""Where each maintenance window stands at ``now``: its occurrences, phase and announced status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule, rrulestr
+
+from ..model import Maintenance, MaintenanceStatus, Update
+
+SHOWN_OCCURRENCES = 12  # upcoming occurrences of a recurring window listed on its page
+
+
+class Phase(Enum):
+    UPCOMING = "upcoming"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @property
+    def active(self) -> bool:
+        """Upcoming or in progress: the work is still ahead, so linked tickets wait for it."""
+        return self in (Phase.UPCOMING, Phase.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+@dataclass(frozen=True)
+class MaintenanceState:
+    maintenance: Maintenance
+    phase: Phase
+    status: MaintenanceStatus  # what Statuspage calls the window's status
+    window: Window  # the occurrence in progress, else the next one, else the last one
+    next_windows: tuple[Window, ...]  # for recurring work: occurrences after ``window``
+    recurring: bool
+
+    @property
+    def slug(self) -> str:
+        return self.maintenance.slug
+
+
+def recurrence(item: Maintenance, zone: ZoneInfo) -> rrule | None:
+    """The window's RFC 5545 rule, counted in local wall time so 22:00 stays 22:00 across DST."""
+    if item.rrule is None:
+        return None
+    rule = rrulestr(item.rrule, dtstart=item.start.astimezone(zone))
+    assert isinstance(rule, rrule)
+    return rule
+
+
+def _current_window(item: Maintenance, rule: rrule | None, now: datetime) -> tuple[Window, tuple[Window, ...]]:
+    duration = item.end - item.start
+    if rule is None:
+        return Window(item.start, item.end), ()
+    started = rule.before(now, inc=True)
+    if started is not None and now < started + duration:
+        current = Window(started, started + duration)
+    else:
+        upcoming = rule.after(now)
+        if upcoming is not None:
+            current = Window(upcoming, upcoming + duration)
+        else:
+            last = started or item.start
+            current = Window(last, last + duration)
+    following: list[Window] = []
+    moment = current.start
+    while len(following) < SHOWN_OCCURRENCES:
+        moment = rule.after(moment)
+        if moment is None:
+            break
+        following.append(Window(moment, moment + duration))
+    return current, tuple(following)
+
+
+def _announced(updates: tuple[Update, ...], since: datetime, now: datetime) -> MaintenanceStatus | None:
+    """The status of the newest update posted for this occurrence and not in the future."""
+    for update in updates:  # newest first
+        if update.time <= now:
+            return MaintenanceStatus(update.status) if update.time >= since else None
+    return None
+
+
+def maintenance_state(item: Maintenance, now: datetime, zone: ZoneInfo) -> MaintenanceState:
+    """Phase by time, unless the window is cancelled or its newest update says otherwise.
+
+    - ``cancelled: true`` or a ``cancelled`` update: cancelled.
+    - a ``completed`` update posted since the window's start ends it early;
+    - an ``in_progress``/``verifying`` update starts it early, or keeps a one-off window in
+      progress past its end (an overrun) until a ``completed`` update is posted.
+    """
+    rule = recurrence(item, zone)
+    window, following = _current_window(item, rule, now)
+    recurring = rule is not None
+    newest = next((u for u in item.updates if u.time <= now), None)
+    if item.cancelled or (newest is not None and newest.status == MaintenanceStatus.CANCELLED.value):
+        return MaintenanceState(item, Phase.CANCELLED, MaintenanceStatus.CANCELLED, window, following, recurring)
+
+    if window.contains(now):
+        phase = Phase.IN_PROGRESS
+    elif now < window.start:
+        phase = Phase.UPCOMING
+    else:
+        phase = Phase.COMPLETED
+    # An update speaks for the occurrence it was posted for: after the previous one ended.
+    since = datetime.min.replace(tzinfo=UTC)
+    if rule is not None:
+        previous = rule.before(window.start)
+        if previous is not None:
+            since = previous + (item.end - item.start)
+    announced = _announced(item.updates, since, now)
+
+    if announced is MaintenanceStatus.COMPLETED and phase is Phase.IN_PROGRESS:
+        phase = Phase.COMPLETED
+    elif announced in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING):
+        if phase is Phase.UPCOMING or (phase is Phase.COMPLETED and not recurring):
+            phase = Phase.IN_PROGRESS
+
+    if phase is Phase.IN_PROGRESS:
+        status = MaintenanceStatus.VERIFYING if announced is MaintenanceStatus.VERIFYING else MaintenanceStatus.IN_PROGRESS
+    elif phase is Phase.UPCOMING:
+        status = MaintenanceStatus.SCHEDULED
+    else:
+        status = MaintenanceStatus.COMPLETED
+    return MaintenanceState(item, phase, status, window, following, recurring)

@@ -1,0 +1,63 @@
+"""App factory: one Flask app per build, holding the derived state every view renders from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import jinja2
+from flask import Flask
+
+from .. import explain
+from ..i18n import format_date, format_day, format_percent, format_time, format_window, translations
+from ..state import SiteState
+from ..state.uptime import Day
+from .pages import pages
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def create_app(state: SiteState) -> Flask:
+    """A Flask app rendering ``state``; a site's own ``templates/`` override ours file by file."""
+    config = state.site.config
+    language = config.language
+    app = Flask(__name__, static_folder=str(PACKAGE_STATIC), static_url_path="/static", template_folder=None)
+    app.config.update(
+        STATE=state,
+        FREEZER_RELATIVE_URLS=True,  # links work under any sub-path of base_url, and from disk
+        FREEZER_IGNORE_MIMETYPE_WARNINGS=True,
+    )
+    app.jinja_loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader(str(state.site.root / "templates")), jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))]
+    )
+    app.jinja_options = {**app.jinja_options, "extensions": ["jinja2.ext.i18n"]}
+    app.jinja_env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    zone = config.timezone
+
+    filters: dict[str, Callable[..., str]] = {
+        "time": lambda moment: format_time(moment, zone, language),
+        "date": lambda moment: format_date(moment, zone, language),
+        "long_date": lambda moment: format_date(moment, zone, language, long=True),
+        "window": lambda window: format_window(window.start, window.end, zone, language),
+        "isotime": lambda moment: moment.astimezone(zone).isoformat(),
+        "percent": lambda value: format_percent(value, language),
+        "status_label": lambda status: explain.component_status_label(status, language),
+        "impact_label": lambda impact: explain.impact_label(impact, language),
+        "explanation": lambda ticket_state: explain.explanation(ticket_state, config, language),
+        "day_title": lambda day: _day_title(day, language),
+    }
+    app.jinja_env.filters.update(filters)
+    app.jinja_env.globals.update(
+        state=state,
+        config=config,
+        language=language,
+        indicator_label=explain.indicator_label(state.indicator, language),
+        labels=explain.labels(language),
+    )
+    app.register_blueprint(pages)
+    return app
+
+
+def _day_title(day: Day, language: str) -> str:
+    return f"{format_day(day.date, language)}: {format_percent(100 * day.uptime, language)}"

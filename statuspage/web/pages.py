@@ -1,0 +1,151 @@
+"""The HTML pages of SPEC §8, each a thin view over the derived state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template
+
+from ..state import REASON_ORDER, IncidentState, MaintenanceState, Phase, SiteState
+
+pages = Blueprint("pages", __name__)
+
+HISTORY_PAGE_SIZE = 20
+FRONT_PAGE_TICKETS = 5  # most severe open known issues listed on the front page
+_SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
+
+
+def _state() -> SiteState:
+    return current_app.config["STATE"]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """An incident or a maintenance window in the history list."""
+
+    kind: str  # "incident" or "maintenance"
+    start: datetime
+    item: IncidentState | MaintenanceState
+
+
+def history_entries(state: SiteState) -> list[HistoryEntry]:
+    """Past and current incidents and maintenance, newest first; upcoming work is not history yet."""
+    entries = [HistoryEntry("incident", s.incident.start, s) for s in state.incidents if s.incident.start <= state.now]
+    entries += [
+        HistoryEntry("maintenance", s.window.start, s) for s in state.maintenance if s.phase is not Phase.UPCOMING
+    ]
+    entries.sort(key=lambda entry: (entry.start, entry.kind, _slug(entry)), reverse=True)
+    return entries
+
+
+def _slug(entry: HistoryEntry) -> str:
+    return entry.item.slug
+
+
+def history_page_count(state: SiteState) -> int:
+    return max(1, -(-len(history_entries(state)) // HISTORY_PAGE_SIZE))
+
+
+@pages.route("/")
+def index() -> str:
+    state = _state()
+    open_tickets = sorted(
+        state.open_tickets,
+        key=lambda t: (_SEVERITY_RANK[t.ticket.severity.value], not t.overdue, -t.ticket.reported_at.timestamp(), t.ticket.id),
+    )
+    return render_template(
+        "index.html",
+        ongoing=state.ongoing_incidents,
+        pinned=[s for s in state.incidents if s.pinned],
+        in_progress=state.maintenance_in(Phase.IN_PROGRESS),
+        upcoming=state.maintenance_in(Phase.UPCOMING),
+        open_tickets=open_tickets[:FRONT_PAGE_TICKETS],
+        open_ticket_count=len(open_tickets),
+        groups=_groups(state),
+    )
+
+
+def _groups(state: SiteState) -> list[tuple[str | None, list[Any]]]:
+    """Components under their group headings, in config order; ungrouped ones form their own runs."""
+    groups: list[tuple[str | None, list[Any]]] = []
+    for component in state.components:
+        group = component.component.group
+        if groups and groups[-1][0] == group:
+            groups[-1][1].append(component)
+        else:
+            groups.append((group, [component]))
+    return groups
+
+
+@pages.route("/incidents/<slug>/")
+def incident(slug: str) -> str:
+    state = _state()
+    found = state.by_slug.get(slug) or abort(404)
+    tickets = [state.tickets_by_id[t] for t in found.incident.tickets if t in state.tickets_by_id]
+    return render_template("incident.html", item=found, tickets=tickets)
+
+
+@pages.route("/maintenance/<slug>/")
+def maintenance(slug: str) -> str:
+    state = _state()
+    found = state.maintenance_by_slug.get(slug) or abort(404)
+    tickets = [t for t in state.tickets if found in t.maintenance]
+    return render_template("maintenance.html", item=found, tickets=tickets)
+
+
+@pages.route("/known-issues/")
+def known_issues() -> str:
+    state = _state()
+    groups = [(reason, [t for t in state.open_tickets if t.reason is reason]) for reason in REASON_ORDER]
+    return render_template("known_issues.html", groups=[(r, ts) for r, ts in groups if ts])
+
+
+@pages.route("/known-issues/<int:ticket_id>/")
+def ticket(ticket_id: int) -> str:
+    state = _state()
+    found = state.tickets_by_id.get(ticket_id) or abort(404)
+    incidents = [state.by_slug[slug] for slug in found.incidents]
+    return render_template("ticket.html", item=found, incidents=incidents)
+
+
+@pages.route("/components/<component_id>/")
+def component(component_id: str) -> str:
+    found = _state().components_by_id.get(component_id) or abort(404)
+    return render_template("component.html", item=found)
+
+
+@pages.route("/history/", defaults={"page": 1})
+@pages.route("/history/page/<int:page>/")
+def history(page: int) -> str:
+    state = _state()
+    count = history_page_count(state)
+    if page < 1 or page > count:
+        abort(404)
+    entries = history_entries(state)[(page - 1) * HISTORY_PAGE_SIZE : page * HISTORY_PAGE_SIZE]
+    return render_template("history.html", entries=entries, page=page, page_count=count)
+
+
+@pages.route("/support/")
+def support() -> str:
+    return render_template("support.html")
+
+
+def page_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every page of the site, for the freezer: it must not depend on links being followed."""
+    yield "pages.index", {}
+    yield "pages.known_issues", {}
+    yield "pages.support", {}
+    for incident_state in state.incidents:
+        yield "pages.incident", {"slug": incident_state.slug}
+    for maintenance_state in state.maintenance:
+        yield "pages.maintenance", {"slug": maintenance_state.slug}
+    for ticket_state in state.tickets:
+        yield "pages.ticket", {"ticket_id": ticket_state.ticket.id}
+    for component_state in state.components:
+        yield "pages.component", {"component_id": component_state.component.id}
+    yield "pages.history", {"page": 1}
+    for number in range(2, history_page_count(state) + 1):
+        yield "pages.history", {"page": number}
