@@ -11,12 +11,13 @@ import ctypes.util
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_frozen import Freezer
+from flask_frozen import Freezer, MissingURLGeneratorWarning
 
 from .errors import StatuspageError
 
@@ -29,13 +30,16 @@ def freeze(app: Flask, destination: Path, urls: Callable[[], Iterator[tuple[str,
     app.config.update(FREEZER_DESTINATION=str(destination), FREEZER_REMOVE_EXTRA_FILES=False)
     freezer = Freezer(app, with_no_argument_rules=False, log_url_for=True)
     freezer.register_generator(urls)
-    return len(freezer.freeze())
+    with warnings.catch_warnings():
+        # A site with no maintenance (or no tickets) has nothing to freeze for those pages.
+        warnings.simplefilter("ignore", MissingURLGeneratorWarning)
+        return len(freezer.freeze())
 
 
 def temporary_sibling(out: Path) -> Path:
     """A fresh directory next to ``out`` (same filesystem, so the final rename is atomic)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent)).resolve()
 
 
 def clean_leftovers(out: Path) -> None:
