@@ -92,7 +92,8 @@ def explanation(state: TicketState, config: Config, language: str) -> str:
         if config.support.phone:
             advice = _t(language, "Please call the administrator at {phone} for more information on the work in progress.")
             return f"{text} {advice.format(phone=config.support.phone)}"
-        return f"{text} {_t(language, 'Please call the administrator for more information on the work in progress.')}"
+        advice = _t(language, "Please call the administrator for more information on the work in progress.")
+        return f"{text} {advice}"
     if reason is Reason.EVALUATING:
         return _t(language, "The report is being evaluated and consulted with the reporter.")
     if reason is Reason.REPORTED:
