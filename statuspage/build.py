@@ -9,12 +9,12 @@ from pathlib import Path
 
 from .clock import resolve_now
 from .errors import StatuspageError
+from .freeze import clean_leftovers, freeze, swap_into_place, temporary_sibling
+from .model import Site
 from .sources.site import load_site
 from .state import derive
 from .web import create_app
 from .web.pages import page_urls
-from .freeze import clean_leftovers, freeze, swap_into_place, temporary_sibling
-from .model import Site
 
 
 @dataclass(frozen=True)

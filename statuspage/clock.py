@@ -30,9 +30,7 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(
-            f"bad time {value!r}: expected ISO 8601 like 2026-11-20T09:12:00+01:00"
-        ) from None
+        raise ValueError(f"bad time {value!r}: expected ISO 8601 like 2026-11-20T09:12:00+01:00") from None
     if parsed.tzinfo is None:
         return localize(parsed, zone)
     return parsed
@@ -47,7 +45,9 @@ def localize(naive: datetime, zone: tzinfo) -> datetime:
     return naive.replace(tzinfo=zone, fold=0)
 
 
-def resolve_now(now_option: str | None, zone: tzinfo, environ: os._Environ[str] | dict[str, str] | None = None) -> datetime:
+def resolve_now(
+    now_option: str | None, zone: tzinfo, environ: os._Environ[str] | dict[str, str] | None = None
+) -> datetime:
     """The build's clock: ``--now`` if given, else ``SOURCE_DATE_EPOCH``, else the real time."""
     env = os.environ if environ is None else environ
     if now_option:
@@ -60,9 +60,7 @@ def resolve_now(now_option: str | None, zone: tzinfo, environ: os._Environ[str] 
         try:
             return datetime.fromtimestamp(int(epoch), UTC)
         except (ValueError, OverflowError):
-            raise StatuspageError(
-                f"SOURCE_DATE_EPOCH: expected whole seconds since 1970, got {epoch!r}"
-            ) from None
+            raise StatuspageError(f"SOURCE_DATE_EPOCH: expected whole seconds since 1970, got {epoch!r}") from None
     return datetime.now(UTC)
 
 

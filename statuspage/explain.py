@@ -80,7 +80,9 @@ def explanation(state: TicketState, config: Config, language: str) -> str:
         )
     if reason is Reason.FIXING:
         assert state.expected_fix_from is not None and state.expected_fix_by is not None
-        return _t(language, "The report was evaluated and the fix is in progress. It is expected between {start} and {end}.").format(
+        return _t(
+            language, "The report was evaluated and the fix is in progress. It is expected between {start} and {end}."
+        ).format(
             start=format_time(state.expected_fix_from, zone, language),
             end=format_time(state.expected_fix_by, zone, language),
         )
@@ -90,7 +92,9 @@ def explanation(state: TicketState, config: Config, language: str) -> str:
             end=format_time(state.expected_fix_by, zone, language)
         )
         if config.support.phone:
-            advice = _t(language, "Please call the administrator at {phone} for more information on the work in progress.")
+            advice = _t(
+                language, "Please call the administrator at {phone} for more information on the work in progress."
+            )
             return f"{text} {advice.format(phone=config.support.phone)}"
         advice = _t(language, "Please call the administrator for more information on the work in progress.")
         return f"{text} {advice}"
@@ -108,26 +112,45 @@ def labels(language: str) -> dict[str, dict[str, str]]:
     """Display names of every status value, by kind, for templates: ``labels.incident["resolved"]``."""
     names = {
         "incident": {
-            "investigating": N_("Investigating"), "identified": N_("Identified"), "monitoring": N_("Monitoring"),
-            "resolved": N_("Resolved"), "postmortem": N_("Postmortem"),
+            "investigating": N_("Investigating"),
+            "identified": N_("Identified"),
+            "monitoring": N_("Monitoring"),
+            "resolved": N_("Resolved"),
+            "postmortem": N_("Postmortem"),
         },
         "maintenance": {
-            "scheduled": N_("Scheduled"), "in_progress": N_("In progress"), "verifying": N_("Verifying"),
-            "completed": N_("Completed"), "cancelled": N_("Cancelled"),
+            "scheduled": N_("Scheduled"),
+            "in_progress": N_("In progress"),
+            "verifying": N_("Verifying"),
+            "completed": N_("Completed"),
+            "cancelled": N_("Cancelled"),
         },
-        "phase": {"upcoming": N_("Upcoming"), "in_progress": N_("In progress"), "completed": N_("Completed"), "cancelled": N_("Cancelled")},
+        "phase": {
+            "upcoming": N_("Upcoming"),
+            "in_progress": N_("In progress"),
+            "completed": N_("Completed"),
+            "cancelled": N_("Cancelled"),
+        },
         "severity": {"none": N_("Notice"), "minor": N_("Minor"), "major": N_("Major"), "critical": N_("Critical")},
         "ticket_status": {
-            "reported": N_("Reported"), "evaluating": N_("Evaluation and consultation"), "fixing": N_("Fixing"),
+            "reported": N_("Reported"),
+            "evaluating": N_("Evaluation and consultation"),
+            "fixing": N_("Fixing"),
             "resolved": N_("Resolved"),
         },
         "channel": {
-            "chat": N_("Live chat"), "email": N_("E-mail"), "phone": N_("Phone consultation with the administrator"),
+            "chat": N_("Live chat"),
+            "email": N_("E-mail"),
+            "phone": N_("Phone consultation with the administrator"),
             "letter": N_("Written notice to the operator's address"),
         },
         "reason": {
-            "waiting": N_("Waiting for a service innovation"), "fixing": N_("In the fix window"), "overdue": N_("Overdue"),
-            "evaluating": N_("Being evaluated"), "reported": N_("Newly reported"), "resolved": N_("Resolved"),
+            "waiting": N_("Waiting for a service innovation"),
+            "fixing": N_("In the fix window"),
+            "overdue": N_("Overdue"),
+            "evaluating": N_("Being evaluated"),
+            "reported": N_("Newly reported"),
+            "resolved": N_("Resolved"),
         },
     }
     return {kind: {key: _t(language, text) for key, text in values.items()} for kind, values in names.items()}

@@ -67,7 +67,11 @@ def format_window(start: datetime, end: datetime, zone: ZoneInfo, language: str)
     """A window in one phrase, the end's date left out when it is the same day."""
     same_day = start.astimezone(zone).date() == end.astimezone(zone).date()
     first = format_time(start, zone, language, with_zone=False)
-    last = format_datetime(end, "H:mm" if language == "sk" else "HH:mm", tzinfo=zone, locale=language) if same_day else format_time(end, zone, language, with_zone=False)
+    last = (
+        format_datetime(end, "H:mm" if language == "sk" else "HH:mm", tzinfo=zone, locale=language)
+        if same_day
+        else format_time(end, zone, language, with_zone=False)
+    )
     return f"{first} – {last} {zone_name(start, zone, language)}"
 
 

@@ -198,6 +198,6 @@ class Site:
 
     root: Path
     config: Config
-    incidents: tuple[Incident, ...]      # newest first
+    incidents: tuple[Incident, ...]  # newest first
     maintenance: tuple[Maintenance, ...]  # by start, newest first
-    tickets: tuple[Ticket, ...]          # public tickets, by id
+    tickets: tuple[Ticket, ...]  # public tickets, by id

@@ -157,15 +157,10 @@ def _discover(folder: Path, problems: Collector) -> list[_Source]:
         if slug not in originals:
             for _, shown in found.values():
                 problems.add(shown, None, f"translation of {slug}.md, which does not exist")
-    return [
-        _Source(slug, path, shown, translations.get(slug, {}))
-        for slug, (path, shown) in originals.items()
-    ]
+    return [_Source(slug, path, shown, translations.get(slug, {})) for slug, (path, shown) in originals.items()]
 
 
-def load_incidents(
-    folder: Path, zone: tzinfo, refs: References, problems: Collector
-) -> list[Incident]:
+def load_incidents(folder: Path, zone: tzinfo, refs: References, problems: Collector) -> list[Incident]:
     statuses = tuple(status.value for status in IncidentStatus)
     incidents = []
     for source in _discover(folder, problems):
@@ -175,9 +170,7 @@ def load_incidents(
     return incidents
 
 
-def load_maintenance(
-    folder: Path, zone: tzinfo, refs: References, problems: Collector
-) -> list[Maintenance]:
+def load_maintenance(folder: Path, zone: tzinfo, refs: References, problems: Collector) -> list[Maintenance]:
     statuses = tuple(status.value for status in MaintenanceStatus)
     found = []
     for source in _discover(folder, problems):
@@ -222,7 +215,11 @@ def _load_translation(language, path, shown, original_doc, original, statuses, z
     for key in doc.fields:
         attribute = _ATTRIBUTE_OF_KEY.get(key, key)
         if key != "title" and getattr(translated, attribute, None) != getattr(original, attribute, None):
-            problems.add(shown, doc.fields[key][1], f"{key} differs from {original.origin.path}; a translation only translates text")
+            problems.add(
+                shown,
+                doc.fields[key][1],
+                f"{key} differs from {original.origin.path}; a translation only translates text",
+            )
     return Translation(language, translated.title, translated.body, timeline.updates, Origin(shown, 1))
 
 

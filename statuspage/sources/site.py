@@ -65,4 +65,6 @@ def _cross_check(
             if component not in component_ids:
                 problems.add(ticket.origin.path, None, f"unknown component {component!r}")
         if ticket.maintenance is not None and ticket.maintenance not in maintenance_slugs:
-            problems.add(ticket.origin.path, None, f"maintenance {ticket.maintenance!r} not found in content/maintenance")
+            problems.add(
+                ticket.origin.path, None, f"maintenance {ticket.maintenance!r} not found in content/maintenance"
+            )

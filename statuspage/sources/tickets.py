@@ -18,8 +18,17 @@ from ..markup import render_markdown
 from ..model import Channel, Origin, Ticket, TicketSeverity, TicketStatus
 
 PUBLIC_COLUMNS = (
-    "id", "title", "description", "severity", "channel", "status", "components",
-    "reported_at", "evaluated_at", "resolved_at", "maintenance",
+    "id",
+    "title",
+    "description",
+    "severity",
+    "channel",
+    "status",
+    "components",
+    "reported_at",
+    "evaluated_at",
+    "resolved_at",
+    "maintenance",
 )
 PRIVATE_COLUMNS = ("reporter_name", "reporter_email", "reporter_phone", "reporter_address")
 MAX_TEXT = 64 * 1024  # characters of a title or description; larger is refused, not published
@@ -57,7 +66,9 @@ def load_tickets(path: Path, shown: str, zone: tzinfo, problems: Collector) -> t
             f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM tickets WHERE public = 1 ORDER BY id"  # noqa: S608
         ).fetchall()
         private = {row[0] for row in connection.execute("SELECT id FROM tickets WHERE public IS NOT 1")}
-        odd = connection.execute("SELECT id FROM tickets WHERE public NOT IN (0, 1) OR public IS NULL ORDER BY id").fetchall()
+        odd = connection.execute(
+            "SELECT id FROM tickets WHERE public NOT IN (0, 1) OR public IS NULL ORDER BY id"
+        ).fetchall()
         connection.execute("COMMIT")
     except sqlite3.Error as exc:
         problems.add(shown, None, f"cannot read the tickets database: {exc}")
@@ -66,7 +77,11 @@ def load_tickets(path: Path, shown: str, zone: tzinfo, problems: Collector) -> t
         connection.close()
     for (ticket_id,) in odd:
         problems.add(shown, None, f"ticket {ticket_id}: public must be 0 or 1")
-    tickets = [ticket for row in rows if (ticket := _ticket(dict(zip(PUBLIC_COLUMNS, row)), shown, zone, problems))]
+    tickets = [
+        ticket
+        for row in rows
+        if (ticket := _ticket(dict(zip(PUBLIC_COLUMNS, row, strict=True)), shown, zone, problems))
+    ]
     return tickets, private
 
 

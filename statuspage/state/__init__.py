@@ -17,8 +17,18 @@ from .tickets import REASON_ORDER, Reason, TicketState, ticket_state
 from .uptime import Outage, Uptime, uptime
 
 __all__ = [
-    "ComponentState", "ComponentStatus", "IncidentState", "Indicator", "MaintenanceState", "Phase",
-    "REASON_ORDER", "Reason", "SiteState", "TicketState", "Window", "derive",
+    "ComponentState",
+    "ComponentStatus",
+    "IncidentState",
+    "Indicator",
+    "MaintenanceState",
+    "Phase",
+    "REASON_ORDER",
+    "Reason",
+    "SiteState",
+    "TicketState",
+    "Window",
+    "derive",
 ]
 
 
@@ -84,11 +94,7 @@ def _incident_state(incident: Incident, now: datetime) -> IncidentState:
         status = IncidentStatus(newest.status)
     else:
         status = IncidentStatus.INVESTIGATING
-    pinned = (
-        resolved
-        and incident.pin
-        and (incident.pin_until is None or now < incident.pin_until)
-    )
+    pinned = resolved and incident.pin and (incident.pin_until is None or now < incident.pin_until)
     return IncidentState(incident, ongoing, status, bool(pinned))
 
 
@@ -97,45 +103,70 @@ def derive(site: Site, now: datetime) -> SiteState:
     zone = site.config.timezone
     incidents = tuple(_incident_state(incident, now) for incident in site.incidents)
     maintenance = tuple(maintenance_state(item, now, zone) for item in site.maintenance)
-    maintenance_by_slug = {state.slug: state for state in maintenance}
+    tickets = _ticket_states(site, incidents, maintenance, now)
+    components = _component_states(site, incidents, maintenance, tickets, now)
+    return SiteState(
+        site=site,
+        now=now,
+        indicator=overall_indicator(state.status for state in components),
+        components=components,
+        incidents=incidents,
+        maintenance=maintenance,
+        tickets=tickets,
+        by_slug={state.slug: state for state in incidents},
+        maintenance_by_slug={state.slug: state for state in maintenance},
+        tickets_by_id={state.ticket.id: state for state in tickets},
+        components_by_id={state.component.id: state for state in components},
+    )
 
-    # Ticket links may be declared on either side; merge them.
-    ticket_maintenance: dict[int, list[str]] = defaultdict(list)
-    for state in maintenance:
-        for ticket_id in state.maintenance.tickets:
-            ticket_maintenance[ticket_id].append(state.slug)
-    ticket_incidents: dict[int, list[str]] = defaultdict(list)
-    for state in incidents:
-        for ticket_id in state.incident.tickets:
-            ticket_incidents[ticket_id].append(state.slug)
-    tickets = []
+
+def _ticket_states(
+    site: Site, incidents: tuple[IncidentState, ...], maintenance: tuple[MaintenanceState, ...], now: datetime
+) -> tuple[TicketState, ...]:
+    """Each public ticket with its links merged from both sides, and why it is still open."""
+    by_slug = {window.slug: window for window in maintenance}
+    windows_of: dict[int, set[str]] = defaultdict(set)
+    for window in maintenance:
+        for ticket_id in window.maintenance.tickets:
+            windows_of[ticket_id].add(window.slug)
+    incidents_of: dict[int, list[str]] = defaultdict(list)
+    for incident in incidents:
+        for ticket_id in incident.incident.tickets:
+            incidents_of[ticket_id].append(incident.slug)
+    states = []
     for ticket in site.tickets:
-        slugs = list(ticket_maintenance[ticket.id])
-        if ticket.maintenance is not None:
-            slugs.append(ticket.maintenance)
-        linked = tuple(maintenance_by_slug[slug] for slug in sorted(set(slugs)))
-        tickets.append(ticket_state(ticket, linked, tuple(ticket_incidents[ticket.id]), site.config.sla, now))
-    tickets_by_id = {state.ticket.id: state for state in tickets}
+        slugs = windows_of[ticket.id] | ({ticket.maintenance} if ticket.maintenance else set())
+        linked = tuple(by_slug[slug] for slug in sorted(slugs))
+        states.append(ticket_state(ticket, linked, tuple(incidents_of[ticket.id]), site.config.sla, now))
+    return tuple(states)
 
-    # Pre-index by component so every component page costs only its own items.
+
+def _component_states(
+    site: Site,
+    incidents: tuple[IncidentState, ...],
+    maintenance: tuple[MaintenanceState, ...],
+    tickets: tuple[TicketState, ...],
+    now: datetime,
+) -> tuple[ComponentState, ...]:
+    """Status, uptime and related items per component, pre-indexed so each costs only its own items."""
     incidents_of: dict[str, list[IncidentState]] = defaultdict(list)
     outages_of: dict[str, list[Outage]] = defaultdict(list)
-    for state in incidents:
-        for cid in state.incident.components:
-            incidents_of[cid].append(state)
-            status = SEVERITY_STATUS.get(state.incident.severity)
-            if status is not None and state.incident.start < now:
-                end = min(state.incident.resolved or now, now)
-                outages_of[cid].append(Outage(state.incident.start, end, status))
+    for incident in incidents:
+        status = SEVERITY_STATUS.get(incident.incident.severity)
+        for cid in incident.incident.components:
+            incidents_of[cid].append(incident)
+            if status is not None and incident.incident.start < now:
+                end = min(incident.incident.resolved or now, now)
+                outages_of[cid].append(Outage(incident.incident.start, end, status))
     maintenance_of: dict[str, list[MaintenanceState]] = defaultdict(list)
-    for item in maintenance:
-        for cid in item.maintenance.components:
-            maintenance_of[cid].append(item)
+    for window in maintenance:
+        for cid in window.maintenance.components:
+            maintenance_of[cid].append(window)
     tickets_of: dict[str, list[TicketState]] = defaultdict(list)
-    for ticket_state_ in tickets:
-        if ticket_state_.open:
-            for cid in ticket_state_.ticket.components:
-                tickets_of[cid].append(ticket_state_)
+    for ticket in tickets:
+        if ticket.open:
+            for cid in ticket.ticket.components:
+                tickets_of[cid].append(ticket)
 
     components = []
     for component in site.config.components:
@@ -146,22 +177,10 @@ def derive(site: Site, now: datetime) -> SiteState:
             ComponentState(
                 component=component,
                 status=component_status(severities, in_maintenance),
-                uptime=uptime(outages_of[cid], now, zone),
+                uptime=uptime(outages_of[cid], now, site.config.timezone),
                 incidents=tuple(incidents_of[cid]),
                 maintenance=tuple(maintenance_of[cid]),
                 open_tickets=tuple(tickets_of[cid]),
             )
         )
-    return SiteState(
-        site=site,
-        now=now,
-        indicator=overall_indicator(state.status for state in components),
-        components=tuple(components),
-        incidents=incidents,
-        maintenance=maintenance,
-        tickets=tuple(tickets),
-        by_slug={state.slug: state for state in incidents},
-        maintenance_by_slug=maintenance_by_slug,
-        tickets_by_id=tickets_by_id,
-        components_by_id={state.component.id: state for state in components},
-    )
+    return tuple(components)

@@ -126,7 +126,9 @@ def maintenance_state(item: Maintenance, now: datetime, zone: ZoneInfo) -> Maint
             phase = Phase.IN_PROGRESS
 
     if phase is Phase.IN_PROGRESS:
-        status = MaintenanceStatus.VERIFYING if announced is MaintenanceStatus.VERIFYING else MaintenanceStatus.IN_PROGRESS
+        status = (
+            MaintenanceStatus.VERIFYING if announced is MaintenanceStatus.VERIFYING else MaintenanceStatus.IN_PROGRESS
+        )
     elif phase is Phase.UPCOMING:
         status = MaintenanceStatus.SCHEDULED
     else:

@@ -65,9 +65,7 @@ def ticket_state(
     if ahead:
         # Several windows ahead: the ticket is open until the last of them has ended.
         waiting = max(ahead, key=lambda state: (state.window.end, state.slug))
-        return TicketState(
-            ticket, Reason.WAITING, waiting, waiting.window.start, waiting.window.end, linked, incidents
-        )
+        return TicketState(ticket, Reason.WAITING, waiting, waiting.window.start, waiting.window.end, linked, incidents)
     if ticket.status is TicketStatus.FIXING:
         assert fix_by is not None  # validation requires evaluated_at for fixing tickets
         reason = Reason.OVERDUE if now >= fix_by else Reason.FIXING
@@ -78,4 +76,3 @@ def ticket_state(
 
 # Reasons in the order the known-issues page groups them.
 REASON_ORDER = (Reason.WAITING, Reason.FIXING, Reason.OVERDUE, Reason.EVALUATING, Reason.REPORTED)
-

@@ -53,7 +53,7 @@ def _weighted_seconds(outages: list[Outage], start: datetime, end: datetime) -> 
         points.add(min(outage.end, end))
     edges = sorted(points)
     total = 0.0
-    for left, right in zip(edges, edges[1:]):
+    for left, right in zip(edges, edges[1:], strict=False):
         weight = max((WEIGHTS[o.status] for o in touching if o.start <= left and o.end >= right), default=0.0)
         total += weight * (right - left).total_seconds()
     worst = max((o.status for o in touching), key=lambda s: s.rank, default=ComponentStatus.OPERATIONAL)

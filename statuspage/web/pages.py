@@ -54,7 +54,12 @@ def index() -> str:
     state = _state()
     open_tickets = sorted(
         state.open_tickets,
-        key=lambda t: (_SEVERITY_RANK[t.ticket.severity.value], not t.overdue, -t.ticket.reported_at.timestamp(), t.ticket.id),
+        key=lambda t: (
+            _SEVERITY_RANK[t.ticket.severity.value],
+            not t.overdue,
+            -t.ticket.reported_at.timestamp(),
+            t.ticket.id,
+        ),
     )
     return render_template(
         "index.html",
