@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .clock import resolve_now
 from .errors import StatuspageError
-from .freeze import clean_leftovers, freeze, swap_into_place, temporary_sibling
+from .freeze import clean_leftovers, freeze, output_lock, swap_into_place, temporary_sibling
 from .model import Site
 from .sources.site import load_site
 from .state import derive
@@ -39,17 +39,18 @@ def build_site(site_dir: Path, out: Path, now_option: str | None = None) -> Buil
     # Derive: every time-dependent fact, computed once for all outputs.
     state = derive(site, now)
 
-    # Render and freeze into a fresh directory beside the output.
-    clean_leftovers(out)
-    staging = temporary_sibling(out)
-    try:
-        app = create_app(state)
-        files = freeze(app, staging, lambda: page_urls(state))
-        # Swap: the new tree replaces the old one in a single rename.
-        swap_into_place(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with output_lock(out):
+        # Render and freeze into a fresh directory beside the output.
+        clean_leftovers(out)
+        staging = temporary_sibling(out)
+        try:
+            app = create_app(state)
+            files = freeze(app, staging, lambda: page_urls(state))
+            # Swap: the new tree replaces the old one in a single rename.
+            swap_into_place(staging, out)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return BuildResult(out, files, now)
 
 

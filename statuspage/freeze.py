@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import shutil
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,18 @@ def temporary_sibling(out: Path) -> Path:
     """A fresh directory next to ``out`` (same filesystem, so the final rename is atomic)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent)).resolve()
+
+
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Serialise builds into the same output, so one never removes another's staging directory."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def clean_leftovers(out: Path) -> None:

@@ -12,7 +12,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import NOW, REPO, incident, maintenance, run, ticket
 
 
@@ -201,7 +200,7 @@ def test_rebuild_replaces_the_whole_output(site_factory, tmp_path: Path) -> None
     (site / "content" / "incidents" / "second.md").unlink()
     assert run("build", "--site", str(site), "--out", str(out), "--now", NOW).exit_code == 0
     assert not (out / "incidents" / "second").exists()
-    assert not list(tmp_path.glob(".out.*"))
+    assert not list(tmp_path.glob(".out.tmp-*")) and not list(tmp_path.glob(".out.old-*"))
 
 
 def test_build_does_not_change_the_tickets_database(site_factory, tmp_path: Path) -> None:

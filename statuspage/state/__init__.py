@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from ..model import Component, Incident, IncidentStatus, Severity, Site
 from .maintenance import MaintenanceState, Phase, Window, maintenance_state
@@ -19,6 +20,7 @@ from .uptime import Outage, Uptime, uptime
 __all__ = [
     "ComponentState",
     "ComponentStatus",
+    "HistoryEntry",
     "IncidentState",
     "Indicator",
     "MaintenanceState",
@@ -55,6 +57,15 @@ class ComponentState:
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    """An incident or a maintenance window in the history list."""
+
+    kind: str  # "incident" or "maintenance"
+    start: datetime
+    item: IncidentState | MaintenanceState
+
+
+@dataclass(frozen=True)
 class SiteState:
     site: Site
     now: datetime
@@ -75,6 +86,18 @@ class SiteState:
     @property
     def ongoing_incidents(self) -> tuple[IncidentState, ...]:
         return tuple(state for state in self.incidents if state.ongoing)
+
+    @cached_property
+    def history(self) -> tuple[HistoryEntry, ...]:
+        """Past and current incidents and maintenance, newest first; upcoming work is not history yet."""
+        entries = [
+            HistoryEntry("incident", s.incident.start, s) for s in self.incidents if s.incident.start <= self.now
+        ]
+        entries += [
+            HistoryEntry("maintenance", s.window.start, s) for s in self.maintenance if s.phase is not Phase.UPCOMING
+        ]
+        entries.sort(key=lambda entry: (entry.start, entry.kind, entry.item.slug), reverse=True)
+        return tuple(entries)
 
     def maintenance_in(self, phase: Phase) -> tuple[MaintenanceState, ...]:
         found = [state for state in self.maintenance if state.phase is phase]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template
 
-from ..state import REASON_ORDER, IncidentState, MaintenanceState, Phase, SiteState
+from ..state import REASON_ORDER, Phase, SiteState
 
 pages = Blueprint("pages", __name__)
 
@@ -22,31 +20,8 @@ def _state() -> SiteState:
     return current_app.config["STATE"]
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    """An incident or a maintenance window in the history list."""
-
-    kind: str  # "incident" or "maintenance"
-    start: datetime
-    item: IncidentState | MaintenanceState
-
-
-def history_entries(state: SiteState) -> list[HistoryEntry]:
-    """Past and current incidents and maintenance, newest first; upcoming work is not history yet."""
-    entries = [HistoryEntry("incident", s.incident.start, s) for s in state.incidents if s.incident.start <= state.now]
-    entries += [
-        HistoryEntry("maintenance", s.window.start, s) for s in state.maintenance if s.phase is not Phase.UPCOMING
-    ]
-    entries.sort(key=lambda entry: (entry.start, entry.kind, _slug(entry)), reverse=True)
-    return entries
-
-
-def _slug(entry: HistoryEntry) -> str:
-    return entry.item.slug
-
-
 def history_page_count(state: SiteState) -> int:
-    return max(1, -(-len(history_entries(state)) // HISTORY_PAGE_SIZE))
+    return max(1, -(-len(state.history) // HISTORY_PAGE_SIZE))
 
 
 @pages.route("/")
@@ -97,7 +72,7 @@ def incident(slug: str) -> str:
 def maintenance(slug: str) -> str:
     state = _state()
     found = state.maintenance_by_slug.get(slug) or abort(404)
-    tickets = [t for t in state.tickets if found in t.maintenance]
+    tickets = [t for t in state.tickets if any(window.slug == slug for window in t.maintenance)]
     return render_template("maintenance.html", item=found, tickets=tickets)
 
 
@@ -129,7 +104,7 @@ def history(page: int) -> str:
     count = history_page_count(state)
     if page < 1 or page > count:
         abort(404)
-    entries = history_entries(state)[(page - 1) * HISTORY_PAGE_SIZE : page * HISTORY_PAGE_SIZE]
+    entries = state.history[(page - 1) * HISTORY_PAGE_SIZE : page * HISTORY_PAGE_SIZE]
     return render_template("history.html", entries=entries, page=page, page_count=count)
 
 
