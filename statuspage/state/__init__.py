@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cached_property
 
 from ..model import Component, Incident, IncidentStatus, Severity, Site
-from .maintenance import MaintenanceState, Phase, Window, maintenance_state
+from .maintenance import MaintenanceState, Phase, Window, last_change, maintenance_state
 from .status import SEVERITY_STATUS, ComponentStatus, Indicator, component_status, overall_indicator
 from .tickets import REASON_ORDER, Reason, TicketState, ticket_state
 from .uptime import Outage, Uptime, uptime
@@ -40,6 +40,7 @@ class IncidentState:
     ongoing: bool
     status: IncidentStatus  # newest update's status at now; resolved once resolved
     pinned: bool  # shown on the front page although resolved
+    changed_at: datetime  # the last instant, up to now, at which it changed
 
     @property
     def slug(self) -> str:
@@ -118,7 +119,10 @@ def _incident_state(incident: Incident, now: datetime) -> IncidentState:
     else:
         status = IncidentStatus.INVESTIGATING
     pinned = resolved and incident.pin and (incident.pin_until is None or now < incident.pin_until)
-    return IncidentState(incident, ongoing, status, bool(pinned))
+    instants = [incident.start, *(update.time for update in incident.updates)]
+    if incident.resolved is not None:
+        instants.append(incident.resolved)
+    return IncidentState(incident, ongoing, status, bool(pinned), last_change(instants, now))
 
 
 def derive(site: Site, now: datetime) -> SiteState:

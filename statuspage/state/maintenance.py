@@ -43,6 +43,7 @@ class MaintenanceState:
     window: Window  # the occurrence in progress, else the next one, else the last one
     next_windows: tuple[Window, ...]  # for recurring work: occurrences after ``window``
     recurring: bool
+    changed_at: datetime  # the last instant, up to now, at which what a visitor sees changed
 
     @property
     def slug(self) -> str:
@@ -102,8 +103,12 @@ def maintenance_state(item: Maintenance, now: datetime, zone: ZoneInfo) -> Maint
     window, following = _current_window(item, rule, now)
     recurring = rule is not None
     newest = next((u for u in item.updates if u.time <= now), None)
+    posted = [update.time for update in item.updates]
     if item.cancelled or (newest is not None and newest.status == MaintenanceStatus.CANCELLED.value):
-        return MaintenanceState(item, Phase.CANCELLED, MaintenanceStatus.CANCELLED, window, following, recurring)
+        changed = last_change([*posted, window.start], now)
+        return MaintenanceState(
+            item, Phase.CANCELLED, MaintenanceStatus.CANCELLED, window, following, recurring, changed
+        )
 
     if window.contains(now):
         phase = Phase.IN_PROGRESS
@@ -133,4 +138,16 @@ def maintenance_state(item: Maintenance, now: datetime, zone: ZoneInfo) -> Maint
         status = MaintenanceStatus.SCHEDULED
     else:
         status = MaintenanceStatus.COMPLETED
-    return MaintenanceState(item, phase, status, window, following, recurring)
+    changed = last_change([*posted, window.start, window.end, since], now)
+    return MaintenanceState(item, phase, status, window, following, recurring, changed)
+
+
+def last_change(instants: list[datetime], now: datetime) -> datetime:
+    """The latest of ``instants`` that has happened; if none has, the earliest one.
+
+    Feeds and calendars use it as "updated": it depends only on the content and ``now``, so a
+    rebuild with nothing new gives the same value.
+    """
+    known = [moment for moment in instants if moment.year > 1]
+    past = [moment for moment in known if moment <= now]
+    return max(past) if past else min(known)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from ..model import Sla, Ticket, TicketStatus
-from .maintenance import MaintenanceState
+from .maintenance import MaintenanceState, last_change
 
 
 class Reason(Enum):
@@ -30,6 +30,7 @@ class TicketState:
     expected_fix_by: datetime | None
     maintenance: tuple[MaintenanceState, ...]  # every linked window, from either side
     incidents: tuple[str, ...]  # slugs of incidents that list this ticket
+    changed_at: datetime  # the last instant, up to now, at which its state or explanation changed
 
     @property
     def open(self) -> bool:
@@ -57,21 +58,27 @@ def ticket_state(
     if ticket.evaluated_at is not None:
         fix_from = ticket.evaluated_at + timedelta(hours=sla.fix_hours_min)
         fix_by = ticket.evaluated_at + timedelta(hours=sla.fix_hours_max)
+    steps = [ticket.reported_at, ticket.evaluated_at, ticket.resolved_at, *(window.changed_at for window in linked)]
+    instants = [moment for moment in steps if moment is not None]
+
+    def state(
+        reason: Reason, waiting: MaintenanceState | None, start: datetime | None, end: datetime | None
+    ) -> TicketState:
+        overdue_since = [end] if reason is Reason.OVERDUE and end is not None else []
+        changed = last_change([*instants, *overdue_since], now)
+        return TicketState(ticket, reason, waiting, start, end, linked, incidents, changed)
 
     if ticket.status is TicketStatus.RESOLVED:
-        return TicketState(ticket, Reason.RESOLVED, None, fix_from, fix_by, linked, incidents)
-
-    ahead = [state for state in linked if state.phase.active]
+        return state(Reason.RESOLVED, None, fix_from, fix_by)
+    ahead = [window for window in linked if window.phase.active]
     if ahead:
         # Several windows ahead: the ticket is open until the last of them has ended.
-        waiting = max(ahead, key=lambda state: (state.window.end, state.slug))
-        return TicketState(ticket, Reason.WAITING, waiting, waiting.window.start, waiting.window.end, linked, incidents)
+        waiting = max(ahead, key=lambda window: (window.window.end, window.slug))
+        return state(Reason.WAITING, waiting, waiting.window.start, waiting.window.end)
     if ticket.status is TicketStatus.FIXING:
         assert fix_by is not None  # validation requires evaluated_at for fixing tickets
-        reason = Reason.OVERDUE if now >= fix_by else Reason.FIXING
-        return TicketState(ticket, reason, None, fix_from, fix_by, linked, incidents)
-    reason = Reason.EVALUATING if ticket.status is TicketStatus.EVALUATING else Reason.REPORTED
-    return TicketState(ticket, reason, None, None, None, linked, incidents)
+        return state(Reason.OVERDUE if now >= fix_by else Reason.FIXING, None, fix_from, fix_by)
+    return state(Reason.EVALUATING if ticket.status is TicketStatus.EVALUATING else Reason.REPORTED, None, None, None)
 
 
 # Reasons in the order the known-issues page groups them.
