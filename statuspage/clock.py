@@ -8,32 +8,37 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo
 
 from .errors import StatuspageError
 
+MIN_YEAR, MAX_YEAR = 1970, 2999  # beyond these a typo is far likelier than a real event
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_time(text: str, zone: tzinfo) -> datetime:
-    """Read an ISO 8601 time; a time without an offset is in ``zone``, a bare date is midnight there.
+    """Read an ISO 8601 time as UTC; without an offset it is in ``zone``, a bare date is midnight there.
 
-    Raises ValueError with a message fit for a user.
+    Every time inside the program is UTC: Python compares and subtracts two datetimes that share
+    a ``ZoneInfo`` by wall clock, which would lose or gain the DST hour.  Zones are applied only
+    for display and for recurrence rules.  Raises ValueError with a message fit for a user.
     """
     value = text.strip()
     if not value:
         raise ValueError("empty time")
-    if _DATE_ONLY.match(value):
-        day = date.fromisoformat(value)
-        return localize(datetime.combine(day, time()), zone)
     try:
-        parsed = datetime.fromisoformat(value)
+        if _DATE_ONLY.match(value):
+            parsed = datetime.combine(date.fromisoformat(value), time())
+        else:
+            parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"bad time {value!r}: expected ISO 8601 like 2026-11-20T09:12:00+01:00") from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError(f"time {value!r} is outside the years {MIN_YEAR}–{MAX_YEAR}")
     if parsed.tzinfo is None:
-        return localize(parsed, zone)
-    return parsed
+        parsed = localize(parsed, zone)
+    return parsed.astimezone(UTC)
 
 
 def localize(naive: datetime, zone: tzinfo) -> datetime:
@@ -64,7 +69,6 @@ def resolve_now(
     return datetime.now(UTC)
 
 
-def next_day(day_start: datetime, zone: ZoneInfo) -> datetime:
-    """Local midnight after ``day_start`` (days are 23 or 25 hours long across DST changes)."""
-    local = day_start.astimezone(zone)
-    return localize(datetime.combine(local.date() + timedelta(days=1), time()), zone)
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant (in UTC) a local day begins; days are 23 or 25 hours long across DST changes."""
+    return localize(datetime.combine(day, time()), zone).astimezone(UTC)

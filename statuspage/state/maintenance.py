@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -59,27 +59,30 @@ def recurrence(item: Maintenance, zone: ZoneInfo) -> rrule | None:
     return rule
 
 
+def _occurrence(start: datetime, duration: timedelta) -> Window:
+    """One occurrence, in UTC: it lasts as long as the first in real time, across DST changes too."""
+    begin = start.astimezone(UTC)
+    return Window(begin, begin + duration)
+
+
 def _current_window(item: Maintenance, rule: rrule | None, now: datetime) -> tuple[Window, tuple[Window, ...]]:
+    """The occurrence in progress, else the next, else the last; and up to SHOWN_OCCURRENCES after it."""
     duration = item.end - item.start
     if rule is None:
         return Window(item.start, item.end), ()
     started = rule.before(now, inc=True)
-    if started is not None and now < started + duration:
-        current = Window(started, started + duration)
+    upcoming = rule.after(now)
+    if started is not None and now < _occurrence(started, duration).end:
+        current = _occurrence(started, duration)
+    elif upcoming is not None:
+        current = _occurrence(upcoming, duration)
     else:
-        upcoming = rule.after(now)
-        if upcoming is not None:
-            current = Window(upcoming, upcoming + duration)
-        else:
-            last = started or item.start
-            current = Window(last, last + duration)
+        current = _occurrence(started or item.start, duration)
     following: list[Window] = []
-    moment = current.start
-    while len(following) < SHOWN_OCCURRENCES:
+    moment = rule.after(current.start)
+    while moment is not None and len(following) < SHOWN_OCCURRENCES:
+        following.append(_occurrence(moment, duration))
         moment = rule.after(moment)
-        if moment is None:
-            break
-        following.append(Window(moment, moment + duration))
     return current, tuple(following)
 
 
@@ -121,11 +124,13 @@ def maintenance_state(item: Maintenance, now: datetime, zone: ZoneInfo) -> Maint
     if rule is not None:
         previous = rule.before(window.start)
         if previous is not None:
-            since = previous + (item.end - item.start)
+            since = _occurrence(previous, item.end - item.start).end
     announced = _announced(item.updates, since, now)
 
     if announced is MaintenanceStatus.COMPLETED and phase is Phase.IN_PROGRESS:
         phase = Phase.COMPLETED
+        if following:  # this occurrence is done early; the next one is what lies ahead
+            phase, window, following = Phase.UPCOMING, following[0], following[1:]
     elif announced in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING):
         if phase is Phase.UPCOMING or (phase is Phase.COMPLETED and not recurring):
             phase = Phase.IN_PROGRESS

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..clock import localize, next_day
+from ..clock import local_midnight
 from .status import ComponentStatus
 
 DAYS = 90
@@ -64,19 +64,21 @@ def uptime(outages: list[Outage], now: datetime, zone: ZoneInfo) -> Uptime:
     """The last ``DAYS`` local days, today included up to ``now``."""
     outages = sorted(outages, key=lambda o: o.start)
     starts = [o.start for o in outages]
-    first = localize(datetime.combine(now.astimezone(zone).date() - timedelta(days=DAYS - 1), time()), zone)
+    today = now.astimezone(zone).date()
+    first = local_midnight(today - timedelta(days=DAYS - 1), zone)
     days: list[Day] = []
     down_total = 0.0
     day_start = first
     while day_start <= now:
-        day_end = min(next_day(day_start, zone), now)
+        day = day_start.astimezone(zone).date()
+        day_end = min(local_midnight(day + timedelta(days=1), zone), now)
         # Only outages that start before the day ends can touch it.
         candidates = outages[: bisect_left(starts, day_end)]
         seconds, worst = _weighted_seconds([o for o in candidates if o.end > day_start], day_start, day_end)
         length = (day_end - day_start).total_seconds()
-        days.append(Day(day_start.astimezone(zone).date(), 1.0 - seconds / length if length else 1.0, worst, seconds))
+        days.append(Day(day, 1.0 - seconds / length if length else 1.0, worst, seconds))
         down_total += seconds
-        day_start = next_day(day_start, zone)
+        day_start = local_midnight(day + timedelta(days=1), zone)
     period = (now - first).total_seconds()
     percent = 100.0 * (1.0 - down_total / period) if period > 0 else 100.0
     return Uptime(percent, tuple(days))
