@@ -13,8 +13,7 @@ from .freeze import clean_leftovers, freeze, output_lock, swap_into_place, tempo
 from .model import Site
 from .sources.site import load_site
 from .state import derive
-from .web import create_app
-from .web.pages import page_urls
+from .web import create_app, site_urls
 
 
 @dataclass(frozen=True)
@@ -31,9 +30,9 @@ def check_site(site_dir: Path) -> Site:
 
 def build_site(site_dir: Path, out: Path, now_option: str | None = None) -> BuildResult:
     """Load → validate → derive → render and freeze → swap.  The old output survives any failure."""
-    _refuse_dangerous_output(site_dir, out)
     # Load and validate: nothing is written unless the whole site is valid.
     site = load_site(site_dir)
+    _refuse_dangerous_output(site, out)
     now = resolve_now(now_option, site.config.timezone)
 
     # Derive: every time-dependent fact, computed once for all outputs.
@@ -45,7 +44,7 @@ def build_site(site_dir: Path, out: Path, now_option: str | None = None) -> Buil
         staging = temporary_sibling(out)
         try:
             app = create_app(state)
-            files = freeze(app, staging, lambda: page_urls(state))
+            files = freeze(app, staging, lambda: site_urls(state))
             # Swap: the new tree replaces the old one in a single rename.
             swap_into_place(staging, out)
         except BaseException:
@@ -54,8 +53,15 @@ def build_site(site_dir: Path, out: Path, now_option: str | None = None) -> Buil
     return BuildResult(out, files, now)
 
 
-def _refuse_dangerous_output(site_dir: Path, out: Path) -> None:
-    """The output is replaced wholesale, so it must never be the sources or a folder holding them."""
-    site, target = site_dir.resolve(), out.resolve()
-    if target == site or target in site.parents or site / "content" in (target, *target.parents):
-        raise StatuspageError(f"--out {out}: refusing to replace a directory that holds the site's sources")
+def _refuse_dangerous_output(site: Site, out: Path) -> None:
+    """The output is replaced wholesale, so it must never hold or sit inside the site's sources."""
+    target = out.resolve()
+    root = site.root.resolve()
+    sources = [root, root / "content", root / "templates", root / "statuspage.toml"]
+    if site.config.tickets_db is not None:
+        sources.append(site.config.tickets_db.resolve())
+    for source in sources:
+        holds_source = target == source or target in source.parents
+        inside_source = source != root and source in target.parents
+        if holds_source or inside_source:
+            raise StatuspageError(f"--out {out}: refusing to replace a directory that holds the site's sources")

@@ -105,8 +105,7 @@ class _ConfigReader:
     def error(self, message: str, table: str, key: str | None = None, index: int = 0) -> None:
         self.problems.add(self.shown, self.lines.of(table, key, index), message)
 
-    def read(self, data: dict[str, Any]) -> Config | None:
-        before = len(self.problems.problems)
+    def read(self, data: dict[str, Any]) -> Config:
         for name in data:
             if name not in SETTINGS:
                 self.error(f"unknown table [{name}]", name)
@@ -131,14 +130,13 @@ class _ConfigReader:
             self.error("chat_url must be an http(s) address", "support", "chat_url")
         db = self.text(tickets, "tickets", "db", required=False)
 
-        if len(self.problems.problems) > before:
-            return None
-        assert title and language and base_url and zone and fix_min is not None and fix_max is not None
+        # With problems, carry on with stand-ins so that content is still checked and every
+        # problem is reported in one run; the problems already recorded stop any build.
         return Config(
-            title=title,
-            base_url=base_url,
-            language=language,
-            timezone=zone,
+            title=title or "",
+            base_url=base_url or "https://invalid.invalid/",
+            language=language if language in LANGUAGES else "en",
+            timezone=zone or ZoneInfo("UTC"),
             components=components,
             support=Support(
                 chat_url=chat_url,
@@ -147,7 +145,7 @@ class _ConfigReader:
                 address=self.text(support, "support", "address", required=False),
                 hours=self.text(support, "support", "hours", required=False),
             ),
-            sla=Sla(fix_min, fix_max),
+            sla=Sla(24 if fix_min is None else fix_min, 72 if fix_max is None else fix_max),
             tickets_db=(self.root / db) if db else None,
             path=self.shown,
         )

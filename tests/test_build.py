@@ -233,7 +233,11 @@ def test_build_py_is_the_build_command(tmp_path: Path) -> None:
     out = tmp_path / "out"
     completed = subprocess.run(
         [sys.executable, "build.py", "--out", str(out), "--now", NOW],
-        cwd=REPO, capture_output=True, text=True, env={**os.environ}, timeout=120,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
     assert "Built" in completed.stdout

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import click
-
 from conftest import REPO
+
 from statuspage.cli import main
 from statuspage.config import SETTINGS
 

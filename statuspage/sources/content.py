@@ -7,8 +7,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from dateutil.rrule import rrulestr
-
 from ..clock import parse_time
 from ..config import LANGUAGES
 from ..errors import Collector
@@ -24,6 +22,7 @@ from ..model import (
     Translation,
     Update,
 )
+from ..recurrence import check_rrule
 from .frontmatter import Document, FieldReader, split_document
 
 INCIDENT_KEYS = ("title", "date", "resolved", "severity", "components", "tickets", "pin", "pin_until")
@@ -33,7 +32,8 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 
 _HEADING = re.compile(r"^##(?!#)[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _STARTS_WITH_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+_FENCE = re.compile(r"^(`{3,}|~{3,})")
+_SETEXT = re.compile(r"^(-+|=+)[ \t]*$")
 _CLOCK = re.compile(r"^\d{1,2}:\d{2}")
 
 
@@ -42,8 +42,8 @@ class References:
     """What content may point at: component ids from the config, ticket ids from the database."""
 
     components: frozenset[str]
-    tickets: frozenset[int]
-    private_tickets: frozenset[int]
+    tickets: frozenset[object]
+    private_tickets: frozenset[object]
 
     def check(self, fields: FieldReader, components: tuple[str, ...], tickets: tuple[int, ...]) -> None:
         for component in components:
@@ -63,25 +63,42 @@ class _Timeline:
     updates: tuple[Update, ...]  # newest first
 
 
+def _code_lines(lines: list[str]) -> set[int]:
+    """Indexes of lines inside fenced code blocks, found the way Python-Markdown finds them.
+
+    A fence opens at the start of a line with three or more backticks or tildes, and closes only
+    at a line holding exactly the same fence; an unclosed fence is ordinary text.
+    """
+    inside: set[int] = set()
+    index = 0
+    while index < len(lines):
+        opening = _FENCE.match(lines[index])
+        if opening:
+            fence = opening.group(1)
+            closing = next((k for k in range(index + 1, len(lines)) if lines[k].rstrip(" ") == fence), None)
+            if closing is not None:
+                inside.update(range(index, closing + 1))
+                index = closing + 1
+                continue
+        index += 1
+    return inside
+
+
 def _split_timeline(doc: Document, statuses: tuple[str, ...], zone: tzinfo, problems: Collector) -> _Timeline:
     """Cut the body at each ``## <time> <status>`` heading; other headings stay content."""
     summary: list[str] = []
     sections: list[tuple[datetime | None, str, int, list[str]]] = []
-    fence: str | None = None
-    for offset, line in enumerate(doc.body.split("\n")):
-        number = doc.body_line + offset
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker[0] * 3
-            elif marker.startswith(fence):
-                fence = None
-        heading = None if fence else _HEADING.match(line)
+    lines = doc.body.split("\n")
+    code = _code_lines(lines)
+    for index, line in enumerate(lines):
+        number = doc.body_line + index
+        heading = None if index in code else _HEADING.match(line)
         if heading and _STARTS_WITH_DATE.match(heading.group(1)):
             time, status = _parse_heading(heading.group(1), statuses, zone, doc.path, number, problems)
             sections.append((time, status, number, []))
             continue
+        if index not in code and index > 0 and _SETEXT.match(line) and _STARTS_WITH_DATE.match(lines[index - 1]):
+            problems.add(doc.path, number - 1, "write an update as '## <time> <status>', not as an underlined heading")
         (sections[-1][3] if sections else summary).append(line)
     updates = [
         Update(time, status, render_markdown("\n".join(body)), Origin(doc.path, number))
@@ -297,9 +314,11 @@ def _maintenance(
         fields.error("end", "end must be after start")
     if rule is not None and start is not None:
         try:
-            rrulestr(rule.removeprefix("RRULE:"), dtstart=start)
-        except (ValueError, TypeError) as exc:
-            fields.error("rrule", f"invalid RFC 5545 rrule: {exc}")
+            problem = check_rrule(rule, start, fields.zone)  # type: ignore[arg-type]
+        except (ValueError, TypeError, OverflowError) as exc:
+            problem = str(exc)
+        if problem:
+            fields.error("rrule", f"invalid RFC 5545 rrule: {problem}")
     if title is None or start is None or end is None or impact is None:
         return None
     return Maintenance(

@@ -8,7 +8,7 @@ from ..config import load_config
 from ..errors import Collector
 from ..model import Config, Incident, Maintenance, Site, Ticket
 from .content import References, load_incidents, load_maintenance
-from .tickets import load_tickets
+from .tickets import TicketRows, load_tickets
 
 
 def load_site(root: Path) -> Site:
@@ -22,14 +22,14 @@ def load_site(root: Path) -> Site:
         problems.raise_if_any()
     assert config is not None
     zone = config.timezone
-    tickets: list[Ticket] = []
-    private: set[int] = set()
+    rows = TicketRows([], set(), set())
     if config.tickets_db is not None:
-        tickets, private = load_tickets(config.tickets_db, str(config.tickets_db), zone, problems)
+        rows = load_tickets(config.tickets_db, str(config.tickets_db), zone, problems)
+    tickets = rows.tickets
     refs = References(
         components=frozenset(component.id for component in config.components),
-        tickets=frozenset(ticket.id for ticket in tickets),
-        private_tickets=frozenset(private),
+        tickets=frozenset(rows.public_ids),  # invalid rows are reported on their own, not as "missing"
+        private_tickets=frozenset(rows.private_ids),
     )
     content = root / "content"
     incidents = load_incidents(content / "incidents", zone, refs, problems)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -42,26 +43,35 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def load_tickets(path: Path, shown: str, zone: tzinfo, problems: Collector) -> tuple[list[Ticket], set[int]]:
-    """Read public tickets, and the ids of private ones (only to tell 'private' from 'missing')."""
+@dataclass(frozen=True)
+class TicketRows:
+    """The valid public tickets, and the ids of all rows, so links can tell 'private' or 'invalid' from 'missing'."""
+
+    tickets: list[Ticket]
+    public_ids: set[object]
+    private_ids: set[object]
+
+
+def load_tickets(path: Path, shown: str, zone: tzinfo, problems: Collector) -> TicketRows:
+    """Read public tickets; private rows are read only as ids."""
     if not path.is_file():
         problems.add(shown, None, "tickets database not found (set [tickets] db in statuspage.toml)")
-        return [], set()
+        return TicketRows([], set(), set())
     try:
         connection = connect_read_only(path)
     except sqlite3.Error as exc:
         problems.add(shown, None, f"cannot open the tickets database: {exc}")
-        return [], set()
+        return TicketRows([], set(), set())
     try:
         connection.execute("BEGIN")  # one snapshot for both queries
         columns = {row[1] for row in connection.execute("PRAGMA table_info(tickets)")}
         if not columns:
             problems.add(shown, None, "no table 'tickets' in the database")
-            return [], set()
+            return TicketRows([], set(), set())
         missing = [name for name in (*PUBLIC_COLUMNS, "public") if name not in columns]
         if missing:
             problems.add(shown, None, f"table 'tickets' lacks column(s): {', '.join(missing)}")
-            return [], set()
+            return TicketRows([], set(), set())
         rows = connection.execute(
             f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM tickets WHERE public = 1 ORDER BY id"  # noqa: S608
         ).fetchall()
@@ -72,7 +82,7 @@ def load_tickets(path: Path, shown: str, zone: tzinfo, problems: Collector) -> t
         connection.execute("COMMIT")
     except sqlite3.Error as exc:
         problems.add(shown, None, f"cannot read the tickets database: {exc}")
-        return [], set()
+        return TicketRows([], set(), set())
     finally:
         connection.close()
     for (ticket_id,) in odd:
@@ -82,12 +92,15 @@ def load_tickets(path: Path, shown: str, zone: tzinfo, problems: Collector) -> t
         for row in rows
         if (ticket := _ticket(dict(zip(PUBLIC_COLUMNS, row, strict=True)), shown, zone, problems))
     ]
-    return tickets, private
+    return TicketRows(tickets, {row[0] for row in rows}, private)
 
 
 def _ticket(row: dict[str, object], shown: str, zone: tzinfo, problems: Collector) -> Ticket | None:
     ticket_id = row["id"]
     where = f"{shown}: ticket {ticket_id}"
+    if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
+        problems.add(f"{shown}: ticket {ticket_id!r}", None, "id must be a whole number (INTEGER PRIMARY KEY)")
+        return None
     before = len(problems.problems)
 
     def error(message: str) -> None:
@@ -148,7 +161,7 @@ def _ticket(row: dict[str, object], shown: str, zone: tzinfo, problems: Collecto
         error("resolved_at is before reported_at")
     if len(problems.problems) > before:
         return None
-    assert title and severity and channel and status and reported_at and isinstance(ticket_id, int)
+    assert title and severity and channel and status and reported_at
     return Ticket(
         id=ticket_id,
         title=title,
@@ -172,6 +185,9 @@ def _components(raw: object, error) -> tuple[str, ...]:  # type: ignore[no-untyp
         value = json.loads(raw) if isinstance(raw, str) else None
     except json.JSONDecodeError as exc:
         error(f"components is not valid JSON: {exc.msg} at character {exc.pos}")
+        return ()
+    except RecursionError:
+        error("components is nested too deeply to be a list of component ids")
         return ()
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         error('components must be a JSON array of component ids, like ["web", "api"]')

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule
 
 from ..model import Maintenance, MaintenanceStatus, Update
+from ..recurrence import expand
 
 SHOWN_OCCURRENCES = 12  # upcoming occurrences of a recurring window listed on its page
 
@@ -51,12 +52,8 @@ class MaintenanceState:
 
 
 def recurrence(item: Maintenance, zone: ZoneInfo) -> rrule | None:
-    """The window's RFC 5545 rule, counted in local wall time so 22:00 stays 22:00 across DST."""
-    if item.rrule is None:
-        return None
-    rule = rrulestr(item.rrule, dtstart=item.start.astimezone(zone))
-    assert isinstance(rule, rrule)
-    return rule
+    """The window's RFC 5545 rule (already checked when the file was read), in local wall time."""
+    return expand(item.rrule, item.start, zone) if item.rrule is not None else None
 
 
 def _occurrence(start: datetime, duration: timedelta) -> Window:

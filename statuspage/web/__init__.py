@@ -1,5 +1,17 @@
 """The Flask app that renders the site; Frozen-Flask freezes it, ``serve`` runs it live."""
 
-from .app import create_app
+from collections.abc import Iterator
+from typing import Any
 
-__all__ = ["create_app"]
+from ..state import SiteState
+from .app import create_app
+from .files import file_urls
+from .pages import page_urls
+
+__all__ = ["create_app", "site_urls"]
+
+
+def site_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every URL of the site: pages, then feeds, calendars, JSON and the other files."""
+    yield from page_urls(state)
+    yield from file_urls(state)

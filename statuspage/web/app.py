@@ -10,8 +10,10 @@ from flask import Flask
 
 from .. import explain
 from ..i18n import format_date, format_day, format_percent, format_time, format_window, translations
+from ..outputs.feeds import update_anchor
 from ..state import SiteState
 from ..state.uptime import Day
+from .files import files
 from .pages import pages
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -26,6 +28,7 @@ def create_app(state: SiteState) -> Flask:
     app.config.update(
         STATE=state,
         FREEZER_RELATIVE_URLS=True,  # links work under any sub-path of base_url, and from disk
+        FREEZER_BASE_URL=config.base_url,  # absolute URLs (feeds, sitemap) point at the published site
         FREEZER_IGNORE_MIMETYPE_WARNINGS=True,
     )
     app.jinja_loader = jinja2.ChoiceLoader(
@@ -46,6 +49,7 @@ def create_app(state: SiteState) -> Flask:
         "impact_label": lambda impact: explain.impact_label(impact, language),
         "explanation": lambda ticket_state: explain.explanation(ticket_state, config, language),
         "day_title": lambda day: _day_title(day, language),
+        "update_anchor": update_anchor,
     }
     app.jinja_env.filters.update(filters)
     app.jinja_env.globals.update(
@@ -56,6 +60,7 @@ def create_app(state: SiteState) -> Flask:
         labels=explain.labels(language),
     )
     app.register_blueprint(pages)
+    app.register_blueprint(files)
     return app
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, g, render_template, url_for
 
 from ..state import REASON_ORDER, Phase, SiteState
 
@@ -14,6 +14,19 @@ pages = Blueprint("pages", __name__)
 HISTORY_PAGE_SIZE = 20
 FRONT_PAGE_TICKETS = 5  # most severe open known issues listed on the front page
 _SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL under base_url: for addresses people copy, and for the 404 page."""
+    return url_for(endpoint, _external=True, **values)
+
+
+@pages.app_context_processor
+def link_helpers() -> dict[str, Any]:
+    helpers: dict[str, Any] = {"absolute_url": absolute_url}
+    if g.get("absolute_links"):
+        helpers["url_for"] = absolute_url
+    return helpers
 
 
 def _state() -> SiteState:
@@ -113,11 +126,25 @@ def support() -> str:
     return render_template("support.html")
 
 
+@pages.route("/subscribe/")
+def subscribe() -> str:
+    return render_template("subscribe.html")
+
+
+@pages.route("/404.html")
+def not_found() -> str:
+    """Served by web servers for any missing path, at any depth: so its links must be absolute."""
+    g.absolute_links = True
+    return render_template("404.html")
+
+
 def page_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every page of the site, for the freezer: it must not depend on links being followed."""
     yield "pages.index", {}
     yield "pages.known_issues", {}
     yield "pages.support", {}
+    yield "pages.subscribe", {}
+    yield "pages.not_found", {}
     for incident_state in state.incidents:
         yield "pages.incident", {"slug": incident_state.slug}
     for maintenance_state in state.maintenance:

@@ -1,0 +1,1 @@
+"""Machine-readable outputs rendered from the derived state: feeds, calendars, JSON API, badges."""

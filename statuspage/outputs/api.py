@@ -1,0 +1,275 @@
+"""The Atlassian Statuspage public API v2 as static JSON, plus ``api/known-issues.json``.
+
+Keys, nesting and value sets follow Statuspage's documented shapes so that existing clients read
+our files unchanged.  Ids are our own stable names (component ids, file slugs); what Statuspage
+has and we cannot know is listed in docs/api.md with what we put there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ..explain import explanation, indicator_label
+from ..model import MaintenanceStatus, Update
+from ..state import ComponentState, IncidentState, MaintenanceState, Phase, SiteState, TicketState
+from ..state.status import SEVERITY_STATUS, ComponentStatus
+from .text import plain_text
+
+LIST_LIMIT = 50  # incidents.json and scheduled-maintenances.json: the newest 50, as Statuspage does
+
+Json = dict[str, Any]
+
+
+def stable_id(*parts: str) -> str:
+    """A short opaque id that stays the same for the same input, for objects we have no id for."""
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:12]
+
+
+def timestamp(moment: datetime | None, state: SiteState) -> str | None:
+    """Statuspage's format: ISO 8601 with milliseconds and the page's offset."""
+    if moment is None:
+        return None
+    return moment.astimezone(state.site.config.timezone).isoformat(timespec="milliseconds")
+
+
+class Api:
+    def __init__(self, state: SiteState, url_for: Callable[..., str]) -> None:
+        self.state, self.url_for = state, url_for
+        config = state.site.config
+        self.page_id = stable_id(config.base_url)
+        self.time = lambda moment: timestamp(moment, state)
+
+    # --- building blocks -----------------------------------------------------------------------
+
+    def page(self) -> Json:
+        config = self.state.site.config
+        return {
+            "id": self.page_id,
+            "name": config.title,
+            "url": config.base_url.rstrip("/"),
+            "time_zone": config.timezone.key,
+            "updated_at": self.time(self.state.now),
+        }
+
+    def status(self) -> Json:
+        language = self.state.site.config.language
+        return {
+            "indicator": self.state.indicator.value,
+            "description": indicator_label(self.state.indicator, language),
+        }
+
+    def component_changed_at(self, component: ComponentState) -> datetime:
+        moments = [s.changed_at for s in component.incidents] + [s.changed_at for s in component.maintenance]
+        past = [moment for moment in moments if moment <= self.state.now]
+        return max(past, default=self.first_seen())
+
+    def first_seen(self) -> datetime:
+        starts = [s.incident.start for s in self.state.incidents] + [
+            s.maintenance.start for s in self.state.maintenance
+        ]
+        return min([moment for moment in starts if moment <= self.state.now], default=self.state.now)
+
+    def component(self, component: ComponentState, position: int) -> Json:
+        info = component.component
+        return {
+            "id": info.id,
+            "name": info.name,
+            "status": component.status.value,
+            "created_at": self.time(self.first_seen()),
+            "updated_at": self.time(self.component_changed_at(component)),
+            "position": position,
+            "description": info.description,
+            "showcase": True,
+            "start_date": None,
+            "group_id": stable_id("group", info.group) if info.group else None,
+            "page_id": self.page_id,
+            "group": False,
+            "only_show_if_degraded": False,
+        }
+
+    def components(self) -> list[Json]:
+        """Components in config order; each group appears once, before its first member, as Statuspage lists them."""
+        result: list[Json] = []
+        seen_groups: set[str] = set()
+        position = 0
+        for component in self.state.components:
+            group = component.component.group
+            if group and group not in seen_groups:
+                seen_groups.add(group)
+                members = [c for c in self.state.components if c.component.group == group]
+                position += 1
+                worst = max((c.status for c in members), key=lambda status: status.rank)
+                result.append(
+                    {
+                        "id": stable_id("group", group),
+                        "name": group,
+                        "status": worst.value,
+                        "created_at": self.time(self.first_seen()),
+                        "updated_at": self.time(max(self.component_changed_at(c) for c in members)),
+                        "position": position,
+                        "description": None,
+                        "showcase": False,
+                        "start_date": None,
+                        "group_id": None,
+                        "page_id": self.page_id,
+                        "group": True,
+                        "only_show_if_degraded": False,
+                        "components": [c.component.id for c in members],
+                    }
+                )
+            position += 1
+            result.append(self.component(component, position))
+        return result
+
+    def _updates(
+        self,
+        owner_id: str,
+        updates: tuple[Update, ...],
+        affected: list[Json],
+    ) -> list[Json]:
+        return [
+            {
+                "id": stable_id(owner_id, update.time.isoformat(), update.status),
+                "status": update.status,
+                "body": plain_text(update.body),
+                "incident_id": owner_id,
+                "created_at": self.time(update.time),
+                "updated_at": self.time(update.time),
+                "display_at": self.time(update.time),
+                "affected_components": affected,
+                "deliver_notifications": True,
+                "custom_tweet": None,
+                "tweet_id": None,
+            }
+            for update in updates
+            if update.time <= self.state.now
+        ]
+
+    def _affected(self, component_ids: tuple[str, ...], new_status: ComponentStatus) -> list[Json]:
+        return [
+            {
+                "code": cid,
+                "name": self.state.components_by_id[cid].component.name,
+                "old_status": ComponentStatus.OPERATIONAL.value,
+                "new_status": new_status.value,
+            }
+            for cid in component_ids
+        ]
+
+    def _item_components(self, component_ids: tuple[str, ...]) -> list[Json]:
+        positions = {c.component.id: index + 1 for index, c in enumerate(self.state.components)}
+        return [self.component(self.state.components_by_id[cid], positions[cid]) for cid in component_ids]
+
+    def incident(self, item: IncidentState) -> Json:
+        incident = item.incident
+        resolved = incident.resolved if incident.resolved is not None and incident.resolved <= self.state.now else None
+        monitoring = [u.time for u in incident.updates if u.status == "monitoring" and u.time <= self.state.now]
+        new_status = SEVERITY_STATUS.get(incident.severity, ComponentStatus.OPERATIONAL)
+        return {
+            "id": incident.slug,
+            "name": incident.title,
+            "status": item.status.value,
+            "created_at": self.time(incident.start),
+            "updated_at": self.time(item.changed_at),
+            "monitoring_at": self.time(min(monitoring)) if monitoring else None,
+            "resolved_at": self.time(resolved),
+            "impact": incident.severity.value,
+            "shortlink": self.url_for("pages.incident", slug=incident.slug),
+            "started_at": self.time(incident.start),
+            "page_id": self.page_id,
+            "incident_updates": self._updates(
+                incident.slug, incident.updates, self._affected(incident.components, new_status)
+            ),
+            "components": self._item_components(incident.components),
+        }
+
+    def maintenance(self, item: MaintenanceState) -> Json:
+        work = item.maintenance
+        done = item.status is MaintenanceStatus.COMPLETED
+        started = item.window.start if item.phase is not Phase.UPCOMING else None
+        return {
+            "id": work.slug,
+            "name": work.title,
+            "status": item.status.value,
+            "created_at": self.time(min([u.time for u in work.updates] + [item.changed_at])),
+            "updated_at": self.time(item.changed_at),
+            "monitoring_at": None,
+            "resolved_at": self.time(min(item.window.end, item.changed_at)) if done else None,
+            "impact": "maintenance",
+            "shortlink": self.url_for("pages.maintenance", slug=work.slug),
+            "started_at": self.time(started),
+            "page_id": self.page_id,
+            "incident_updates": self._updates(
+                work.slug, work.updates, self._affected(work.components, ComponentStatus.UNDER_MAINTENANCE)
+            ),
+            "components": self._item_components(work.components),
+            "scheduled_for": self.time(item.window.start),
+            "scheduled_until": self.time(item.window.end),
+        }
+
+    # --- the files -------------------------------------------------------------------------------
+
+    def visible_incidents(self) -> list[IncidentState]:
+        return [s for s in self.state.incidents if s.incident.start <= self.state.now]
+
+    def listed_maintenance(self) -> list[MaintenanceState]:
+        """Cancelled work is left out: Statuspage's API has no cancelled status (the calendar keeps it)."""
+        return [s for s in self.state.maintenance if s.phase is not Phase.CANCELLED]
+
+    def files(self) -> dict[str, Json]:
+        """Every JSON file under ``api/v2/``, by its path there."""
+        page = self.page()
+        unresolved = [self.incident(s) for s in self.state.ongoing_incidents]
+        upcoming = [self.maintenance(s) for s in self.state.maintenance_in(Phase.UPCOMING)]
+        active = [self.maintenance(s) for s in self.state.maintenance_in(Phase.IN_PROGRESS)]
+        return {
+            "summary.json": {
+                "page": page,
+                "components": self.components(),
+                "incidents": unresolved,
+                "scheduled_maintenances": active + upcoming,
+                "status": self.status(),
+            },
+            "status.json": {"page": page, "status": self.status()},
+            "components.json": {"page": page, "components": self.components()},
+            "incidents.json": {
+                "page": page,
+                "incidents": [self.incident(s) for s in self.visible_incidents()[:LIST_LIMIT]],
+            },
+            "incidents/unresolved.json": {"page": page, "incidents": unresolved},
+            "scheduled-maintenances.json": {
+                "page": page,
+                "scheduled_maintenances": [self.maintenance(s) for s in self.listed_maintenance()[:LIST_LIMIT]],
+            },
+            "scheduled-maintenances/upcoming.json": {"page": page, "scheduled_maintenances": upcoming},
+            "scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": active},
+        }
+
+    def known_issue(self, item: TicketState) -> Json:
+        ticket = item.ticket
+        config = self.state.site.config
+        return {
+            "id": ticket.id,
+            "title": ticket.title,
+            "status": ticket.status.value,
+            "severity": ticket.severity.value,
+            "channel": ticket.channel.value,
+            "components": list(ticket.components),
+            "reported_at": self.time(ticket.reported_at),
+            "evaluated_at": self.time(ticket.evaluated_at),
+            "expected_fix_from": self.time(item.expected_fix_from),
+            "expected_fix_by": self.time(item.expected_fix_by),
+            "overdue": item.overdue,
+            "waiting_for": item.waiting_for.slug if item.waiting_for is not None else None,
+            "explanation": explanation(item, config, config.language),
+            "url": self.url_for("pages.ticket", ticket_id=ticket.id),
+        }
+
+    def known_issues(self) -> Json:
+        return {
+            "generated_at": self.time(self.state.now),
+            "known_issues": [self.known_issue(item) for item in self.state.open_tickets],
+        }

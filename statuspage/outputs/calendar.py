@@ -1,0 +1,74 @@
+"""iCalendar of maintenance windows with the icalendar library.
+
+UIDs are ``<slug>@<host>`` and never change.  SEQUENCE is derived from the content: the number of
+updates posted so far, plus one once the window is cancelled, so announcing a change with an
+update (as the authoring guide asks) makes calendar programs replace their copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date
+from urllib.parse import urlsplit
+
+import icalendar
+
+from ..explain import impact_label, labels
+from ..i18n import translations
+from ..state import MaintenanceState, Phase, SiteState
+from .text import plain_text
+
+PRODID = "-//statuspage//maintenance calendar//EN"
+
+
+def render_calendar(
+    state: SiteState, windows: list[MaintenanceState], name: str, url_for: Callable[..., str], language: str
+) -> bytes:
+    """One VEVENT per maintenance window (with RRULE for recurring ones), times in the site zone."""
+    config = state.site.config
+    zone = config.timezone
+    host = urlsplit(config.base_url).hostname or "statuspage"
+    names = labels(language)
+    _ = translations(language).gettext
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", zone.key)
+    for item in sorted(windows, key=lambda window: (window.maintenance.start, window.slug)):
+        work = item.maintenance
+        posted = sum(1 for update in work.updates if update.time <= state.now)
+        components = ", ".join(state.components_by_id[cid].component.name for cid in work.components)
+        page = url_for("pages.maintenance", slug=item.slug)
+        description = "\n\n".join(
+            part
+            for part in (
+                f"{_('Expected impact')}: {impact_label(work.impact, language)}",
+                f"{_('Affected components')}: {components}",
+                plain_text(work.body),
+                page,
+            )
+            if part
+        )
+        event = icalendar.Event()
+        event.add("uid", f"{item.slug}@{host}")
+        event.add("summary", work.title)
+        event.add("dtstart", work.start.astimezone(zone))
+        event.add("dtend", work.end.astimezone(zone))
+        event.add("dtstamp", item.changed_at.astimezone(UTC))
+        event.add("last-modified", item.changed_at.astimezone(UTC))
+        event.add("sequence", posted + (1 if item.phase is Phase.CANCELLED else 0))
+        event.add("status", "CANCELLED" if item.phase is Phase.CANCELLED else "CONFIRMED")
+        event.add("description", description)
+        event.add("url", page)
+        event.add("categories", [names["phase"][item.phase.value]])
+        event.add("transp", "OPAQUE")
+        if work.rrule:
+            event.add("rrule", icalendar.vRecur.from_ical(work.rrule))
+        calendar.add_component(event)
+    years = [item.maintenance.start.year for item in windows] or [state.now.year]
+    last = max([*(item.window.end.year for item in windows), state.now.year]) + 2
+    calendar.add_missing_timezones(first_date=date(min(years) - 1, 1, 1), last_date=date(last, 1, 1))
+    return calendar.to_ical()

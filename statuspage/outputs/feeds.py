@@ -1,0 +1,225 @@
+"""RSS 2.0 and Atom feeds with feedgen, built from one list of entries per feed.
+
+Entry ids are the absolute URL of the item's page (plus ``#update-…`` for single updates): they
+never change while ``base_url`` and the file name stay.  ``updated`` is the instant the item last
+changed as a visitor sees it, so it moves when an update is posted or the state changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from feedgen.feed import FeedGenerator
+from markupsafe import Markup, escape
+
+from ..explain import explanation, impact_label, labels
+from ..i18n import format_time, format_window, translations
+from ..model import Update
+from ..state import IncidentState, MaintenanceState, Reason, SiteState, TicketState
+
+FEED_LIMIT = 50  # newest entries per item feed; history stays on the pages
+UPDATES_LIMIT = 100  # newest updates in feeds/updates
+RESOLVED_TICKET_DAYS = 7  # a resolved ticket stays in the known-issues feed this long, as "resolved"
+FEED_NAMES = ("all", "incidents", "maintenance", "known-issues", "updates")
+FORMATS = ("rss", "atom")
+
+UrlFor = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    link: str
+    updated: datetime
+    published: datetime
+    content: Markup
+    category: str
+
+
+def update_anchor(update: Update) -> str:
+    """Stable fragment id of an update on its item's page."""
+    return "update-" + update.time.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + update.status
+
+
+class FeedBuilder:
+    """Makes entries for one site state in one language; ``url_for`` must return absolute URLs."""
+
+    def __init__(self, state: SiteState, language: str, url_for: UrlFor) -> None:
+        self.state, self.language, self.url_for = state, language, url_for
+        self.config = state.site.config
+        self.labels = labels(language)
+        self._ = translations(language).gettext
+
+    def time(self, moment: datetime) -> str:
+        return format_time(moment, self.config.timezone, self.language)
+
+    def _timeline(self, updates: Iterable[Update], names: dict[str, str]) -> Markup:
+        parts = [
+            Markup("<h3>{} · {}</h3>{}").format(names[update.status], self.time(update.time), update.body)
+            for update in updates
+            if update.time <= self.state.now
+        ]
+        return Markup("").join(parts)
+
+    def incident(self, item: IncidentState) -> Entry:
+        incident = item.incident
+        components = ", ".join(self.state.components_by_id[cid].component.name for cid in incident.components)
+        head = Markup("<p><strong>{}</strong> · {} · {}</p>").format(
+            self.labels["incident"][item.status.value], self.labels["severity"][incident.severity.value], components
+        )
+        return Entry(
+            id=self.url_for("pages.incident", slug=item.slug),
+            title=incident.title,
+            link=self.url_for("pages.incident", slug=item.slug),
+            updated=item.changed_at,
+            published=incident.start,
+            content=head + incident.body + self._timeline(incident.updates, self.labels["incident"]),
+            category=self.labels["incident"][item.status.value],
+        )
+
+    def maintenance(self, item: MaintenanceState) -> Entry:
+        work = item.maintenance
+        window = format_window(item.window.start, item.window.end, self.config.timezone, self.language)
+        head = Markup("<p><strong>{}</strong> · {} · {}: {}</p>").format(
+            self.labels["maintenance"][item.status.value],
+            window,
+            self._("Expected impact"),
+            impact_label(work.impact, self.language),
+        )
+        posted = [update.time for update in work.updates]
+        return Entry(
+            id=self.url_for("pages.maintenance", slug=item.slug),
+            title=work.title,
+            link=self.url_for("pages.maintenance", slug=item.slug),
+            updated=item.changed_at,
+            published=min([*posted, item.changed_at]),
+            content=head + work.body + self._timeline(work.updates, self.labels["maintenance"]),
+            category=self.labels["phase"][item.phase.value],
+        )
+
+    def ticket(self, item: TicketState) -> Entry:
+        ticket = item.ticket
+        sentence = explanation(item, self.config, self.language)
+        head = Markup("<p><strong>{}:</strong> {}</p>").format(self.labels["reason"][item.reason.value], sentence)
+        if item.waiting_for is not None:
+            head += Markup('<p><a href="{}">{}</a></p>').format(
+                self.url_for("pages.maintenance", slug=item.waiting_for.slug), item.waiting_for.maintenance.title
+            )
+        return Entry(
+            id=self.url_for("pages.ticket", ticket_id=ticket.id),
+            title=f"#{ticket.id} {ticket.title}",
+            link=self.url_for("pages.ticket", ticket_id=ticket.id),
+            updated=item.changed_at,
+            published=ticket.reported_at,
+            content=head + ticket.description,
+            category=self.labels["reason"][item.reason.value],
+        )
+
+    def updates(self) -> list[Entry]:
+        """One entry per posted update of every incident and maintenance window."""
+        entries = []
+        sources: list[tuple[str, str, str, tuple[Update, ...], dict[str, str]]] = [
+            ("pages.incident", s.slug, s.incident.title, s.incident.updates, self.labels["incident"])
+            for s in self.state.incidents
+        ]
+        sources += [
+            ("pages.maintenance", s.slug, s.maintenance.title, s.maintenance.updates, self.labels["maintenance"])
+            for s in self.state.maintenance
+        ]
+        for endpoint, slug, title, updates, names in sources:
+            page = self.url_for(endpoint, slug=slug)
+            for update in updates:
+                if update.time > self.state.now:
+                    continue
+                entries.append(
+                    Entry(
+                        id=f"{page}#{update_anchor(update)}",
+                        title=f"{title}: {names[update.status]}",
+                        link=f"{page}#{update_anchor(update)}",
+                        updated=update.time,
+                        published=update.time,
+                        content=update.body,
+                        category=names[update.status],
+                    )
+                )
+        return newest(entries, UPDATES_LIMIT)
+
+    def known_issues(self, component: str | None = None) -> list[Entry]:
+        """Open public tickets, and resolved ones for RESOLVED_TICKET_DAYS after they were resolved."""
+        since = self.state.now - timedelta(days=RESOLVED_TICKET_DAYS)
+        chosen = [
+            item
+            for item in self.state.tickets
+            if (component is None or component in item.ticket.components)
+            and (
+                item.reason is not Reason.RESOLVED
+                or (item.ticket.resolved_at is not None and since <= item.ticket.resolved_at <= self.state.now)
+            )
+        ]
+        return newest([self.ticket(item) for item in chosen], None)
+
+    def entries(self, name: str, component: str | None = None) -> list[Entry]:
+        """The entries of feed ``name`` (``all`` etc.), or of one component's feed."""
+        state = self.state
+        incidents = [s for s in state.incidents if s.incident.start <= state.now or s.ongoing]
+        if component is not None:
+            incidents = [s for s in incidents if component in s.incident.components]
+        windows = [s for s in state.maintenance if component is None or component in s.maintenance.components]
+        if name == "updates":
+            return self.updates()
+        if name == "known-issues":
+            return self.known_issues(component)
+        entries: list[Entry] = []
+        if name in ("all", "incidents"):
+            entries += [self.incident(s) for s in incidents]
+        if name in ("all", "maintenance"):
+            entries += [self.maintenance(s) for s in windows]
+        limited = newest(entries, FEED_LIMIT)
+        if name == "all":
+            limited = newest(limited + self.known_issues(component), None)
+        return limited
+
+
+def newest(entries: list[Entry], limit: int | None) -> list[Entry]:
+    ordered = sorted(entries, key=lambda entry: (entry.updated, entry.id), reverse=True)
+    return ordered[:limit] if limit is not None else ordered
+
+
+def render_feed(
+    entries: list[Entry],
+    *,
+    kind: str,
+    title: str,
+    self_url: str,
+    home_url: str,
+    language: str,
+    fallback_updated: datetime,
+) -> bytes:
+    """Serialise ``entries`` as RSS 2.0 (``kind='rss'``) or Atom, newest first."""
+    feed = FeedGenerator()
+    feed.id(self_url)
+    feed.title(title)
+    feed.link(href=home_url, rel="alternate")
+    feed.link(href=self_url, rel="self")
+    feed.description(title)
+    feed.language(language)
+    feed.author({"name": title})
+    feed.generator("statuspage")
+    updated = max((entry.updated for entry in entries), default=fallback_updated)
+    feed.updated(updated)
+    feed.lastBuildDate(updated)
+    for entry in entries:
+        item = feed.add_entry(order="append")
+        item.id(entry.id)
+        item.guid(entry.id, permalink=False)
+        item.title(entry.title)
+        item.link(href=entry.link)
+        item.updated(entry.updated)
+        item.published(entry.published)
+        item.content(str(entry.content) or str(escape(entry.title)), type="CDATA" if kind == "rss" else "html")
+        item.description(str(entry.content) or str(escape(entry.title)))
+        item.category(term=entry.category)
+    return feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)

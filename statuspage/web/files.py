@@ -1,0 +1,202 @@
+"""Routes for the non-HTML outputs; each has a real file extension so the freezer writes it as-is."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
+
+from ..explain import N_, component_status_label, indicator_label
+from ..i18n import translations
+from ..outputs.api import Api
+from ..outputs.badge import COMPONENT_COLOR, INDICATOR_COLOR, badge_svg, endpoint_json
+from ..outputs.calendar import render_calendar
+from ..outputs.feeds import FEED_NAMES, FORMATS, FeedBuilder, render_feed
+from ..state import SiteState
+from .pages import page_urls
+
+files = Blueprint("files", __name__)
+
+API_FILES = (
+    "summary.json",
+    "status.json",
+    "components.json",
+    "incidents.json",
+    "incidents/unresolved.json",
+    "scheduled-maintenances.json",
+    "scheduled-maintenances/upcoming.json",
+    "scheduled-maintenances/active.json",
+)
+MIMETYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+BADGE_LABEL = "status"
+FEED_TITLES = {
+    "all": N_("Everything"),
+    "incidents": N_("Incidents"),
+    "maintenance": N_("Maintenance"),
+    "known-issues": N_("Known issues"),
+    "updates": N_("All updates"),
+}
+
+
+def feed_title(name: str, language: str) -> str:
+    return translations(language).gettext(FEED_TITLES[name])
+
+
+def _state() -> SiteState:
+    return current_app.config["STATE"]
+
+
+def absolute(endpoint: str, **values: Any) -> str:
+    """An absolute URL under base_url, for feeds, calendars, JSON and the sitemap."""
+    return url_for(endpoint, _external=True, **values)
+
+
+def _json(data: object) -> Response:
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    return Response(body, mimetype="application/json")
+
+
+def _feed(
+    kind: str, entries_name: str, title: str, self_endpoint: str, component: str | None = None, **values: Any
+) -> Response:
+    if kind not in FORMATS:
+        abort(404)
+    state = _state()
+    language = state.site.config.language
+    builder = FeedBuilder(state, language, absolute)
+    body = render_feed(
+        builder.entries(entries_name, component),
+        kind=kind,
+        title=title,
+        self_url=absolute(self_endpoint, kind=kind, **values),
+        home_url=absolute("pages.index"),
+        language=language,
+        fallback_updated=state.now,
+    )
+    return Response(body, mimetype=MIMETYPES[kind])
+
+
+@files.route("/feeds/<name>.<kind>")
+def feed(name: str, kind: str) -> Response:
+    if name not in FEED_NAMES:
+        abort(404)
+    state = _state()
+    title = f"{state.site.config.title}: {feed_title(name, state.site.config.language)}"
+    return _feed(kind, name, title, "files.feed", name=name)
+
+
+@files.route("/feeds/components/<component_id>.<kind>")
+def component_feed(component_id: str, kind: str) -> Response:
+    state = _state()
+    found = state.components_by_id.get(component_id) or abort(404)
+    title = f"{state.site.config.title}: {found.component.name}"
+    return _feed(kind, "all", title, "files.component_feed", component_id, component_id=component_id)
+
+
+@files.route("/calendar/maintenance.ics")
+def calendar() -> Response:
+    state = _state()
+    language = state.site.config.language
+    name = f"{state.site.config.title}: {feed_title('maintenance', language)}"
+    body = render_calendar(state, list(state.maintenance), name, absolute, language)
+    return Response(body, mimetype="text/calendar")
+
+
+@files.route("/calendar/components/<component_id>.ics")
+def component_calendar(component_id: str) -> Response:
+    state = _state()
+    found = state.components_by_id.get(component_id) or abort(404)
+    name = f"{state.site.config.title}: {found.component.name}"
+    body = render_calendar(state, list(found.maintenance), name, absolute, state.site.config.language)
+    return Response(body, mimetype="text/calendar")
+
+
+@files.route("/api/v2/<path:name>")
+def api(name: str) -> Response:
+    if name not in API_FILES:
+        abort(404)
+    return _json(Api(_state(), absolute).files()[name])
+
+
+@files.route("/api/known-issues.json")
+def known_issues_json() -> Response:
+    return _json(Api(_state(), absolute).known_issues())
+
+
+@files.route("/badge.svg")
+def badge() -> Response:
+    state = _state()
+    message = indicator_label(state.indicator, state.site.config.language)
+    return Response(badge_svg(BADGE_LABEL, message, INDICATOR_COLOR[state.indicator]), mimetype="image/svg+xml")
+
+
+@files.route("/api/badge.json")
+def badge_json() -> Response:
+    state = _state()
+    message = indicator_label(state.indicator, state.site.config.language)
+    return _json(endpoint_json(BADGE_LABEL, message, INDICATOR_COLOR[state.indicator]))
+
+
+@files.route("/badges/<component_id>.svg")
+def component_badge(component_id: str) -> Response:
+    state = _state()
+    found = state.components_by_id.get(component_id) or abort(404)
+    message = component_status_label(found.status, state.site.config.language)
+    svg = badge_svg(found.component.name, message, COMPONENT_COLOR[found.status])
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@files.route("/api/badges/<component_id>.json")
+def component_badge_json(component_id: str) -> Response:
+    state = _state()
+    found = state.components_by_id.get(component_id) or abort(404)
+    message = component_status_label(found.status, state.site.config.language)
+    return _json(endpoint_json(found.component.name, message, COMPONENT_COLOR[found.status]))
+
+
+@files.route("/status.txt")
+def status_txt() -> Response:
+    """One line for the whole site, then one per component: ``id: status``, for curl and grep."""
+    state = _state()
+    language = state.site.config.language
+    lines = [f"status: {state.indicator.value} ({indicator_label(state.indicator, language)})"]
+    lines += [
+        f"{c.component.id}: {c.status.value} ({c.component.name}: {component_status_label(c.status, language)})"
+        for c in state.components
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@files.route("/sitemap.xml")
+def sitemap() -> Response:
+    state = _state()
+    locations = [absolute(endpoint, **values) for endpoint, values in page_urls(state) if endpoint != "pages.not_found"]
+    body = render_template("sitemap.xml", locations=locations)
+    return Response(body, mimetype="application/xml")
+
+
+@files.route("/robots.txt")
+def robots() -> Response:
+    body = f"User-agent: *\nAllow: /\nSitemap: {absolute('files.sitemap')}\n"
+    return Response(body, mimetype="text/plain")
+
+
+def file_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every non-HTML file of the site, for the freezer."""
+    for name in FEED_NAMES:
+        for kind in FORMATS:
+            yield "files.feed", {"name": name, "kind": kind}
+    for component in state.components:
+        cid = component.component.id
+        for kind in FORMATS:
+            yield "files.component_feed", {"component_id": cid, "kind": kind}
+        yield "files.component_calendar", {"component_id": cid}
+        yield "files.component_badge", {"component_id": cid}
+        yield "files.component_badge_json", {"component_id": cid}
+    yield "files.calendar", {}
+    for name in API_FILES:
+        yield "files.api", {"name": name}
+    for endpoint in ("known_issues_json", "badge", "badge_json", "status_txt", "sitemap", "robots"):
+        yield f"files.{endpoint}", {}
