@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
@@ -312,3 +315,75 @@ def test_subscribe_page_lists_every_feed_and_calendar(example_build: Path) -> No
         assert "https://status.example.sk/" + path.relative_to(example_build).as_posix() in addresses
     for path in (example_build / "calendar").rglob("*.ics"):
         assert "https://status.example.sk/" + path.relative_to(example_build).as_posix() in addresses
+
+
+# --- A real calendar program ---------------------------------------------------------------------
+
+KHAL_CONFIG = """\
+[calendars]
+[[maintenance]]
+path = {path}
+type = calendar
+[locale]
+timeformat = %H:%M
+dateformat = %Y-%m-%d
+longdateformat = %Y-%m-%d
+datetimeformat = %Y-%m-%d %H:%M
+longdatetimeformat = %Y-%m-%d %H:%M
+local_timezone = Europe/Bratislava
+default_timezone = Europe/Bratislava
+[default]
+default_calendar = maintenance
+"""
+
+
+def khal_or_skip() -> str:
+    found = shutil.which("khal")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("khal is not installed; .ci/run installs it")
+        pytest.skip("khal (Debian package) is not installed")
+    return found
+
+
+def test_calendar_imports_into_khal(site_factory, tmp_path: Path) -> None:
+    """khal, a real calendar program, imports the file and expands recurring windows across DST."""
+    khal = khal_or_skip()
+    site = site_factory(
+        maintenance=[
+            maintenance("upgrade"),
+            maintenance(
+                "dropped", start="2026-12-10T22:00:00+01:00", end="2026-12-10T23:00:00+01:00", extra="cancelled: true"
+            ),
+            maintenance(
+                "weekly",
+                start="2026-10-18T22:00:00+02:00",
+                end="2026-10-18T23:00:00+02:00",
+                components="[api]",
+                extra="rrule: FREQ=WEEKLY;BYDAY=SU;COUNT=3",
+            ),
+        ]
+    )
+    out = build(site, tmp_path / "out")
+    calendar_dir = tmp_path / "khal" / "calendar"
+    calendar_dir.mkdir(parents=True)
+    config = tmp_path / "khal" / "config"
+    config.write_text(KHAL_CONFIG.format(path=calendar_dir), encoding="utf-8")
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "khal" / "data"), "TZ": "Europe/Bratislava"}
+
+    def khal_run(*args: str) -> str:
+        done = subprocess.run([khal, "-c", str(config), *args], capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    khal_run("import", "--batch", str(out / "calendar" / "maintenance.ics"))
+    listing = khal_run("list", "--format", "{start} {end} {title} {status}", "--day-format", "", "2026-10-01", "90d")
+    lines = [line.strip() for line in listing.splitlines() if line.strip()]
+    # Three occurrences at 22:00 local, before and after the change from CEST to CET on 25 Oct.
+    assert [line[:16] for line in lines if line.startswith(("2026-10-18", "2026-10-25", "2026-11-01"))] == [
+        "2026-10-18 22:00",
+        "2026-10-25 22:00",
+        "2026-11-01 22:00",
+    ], lines
+    assert any(line.startswith("2026-12-05 22:00 2026-12-06 02:00 Network innovation") for line in lines), lines
+    assert any("2026-12-10 22:00" in line and "CANCELLED" in line for line in lines), lines
