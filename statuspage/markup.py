@@ -1,6 +1,9 @@
-"""The one path from untrusted Markdown to safe HTML: Python-Markdown, then nh3 with an allow-list."""
+"""The one sanitising path: Markdown to safe HTML (Python-Markdown, then nh3), and any text to plain text."""
 
 from __future__ import annotations
+
+import html
+import re
 
 import markdown
 import nh3
@@ -67,3 +70,28 @@ def render_markdown(text: str) -> Markup:
         strip_comments=True,
     )
     return Markup(clean.strip())
+
+
+_BLANK_LINES = re.compile(r"\n\s*\n\s*")
+_BLOCK_END = re.compile(r"</(p|li|h[2-6]|tr|blockquote|pre|dd|dt)>|<br\s*/?>", re.IGNORECASE)
+
+
+def plain_text(markup: str) -> str:
+    """Text with no markup at all, for titles, JSON, calendars and status.txt.
+
+    Tags are removed (script and style with their content), then entities are decoded; that is
+    repeated until nothing changes, so text that only *spells* a tag (``&lt;script&gt;``) cannot
+    become one in a plain-text output that a careless reader might insert as HTML.
+    """
+    text = _BLOCK_END.sub(lambda match: match.group(0) + "\n", str(markup))
+    for _ in range(5):
+        cleaned = html.unescape(nh3.clean(text, tags=set()))
+        if cleaned == text:
+            break
+        text = cleaned
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def plain_line(text: str) -> str:
+    """``plain_text`` on one line with single spaces, for titles."""
+    return " ".join(plain_text(text).split())

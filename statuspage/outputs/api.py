@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from ..explain import explanation, indicator_label
+from ..markup import plain_text
 from ..model import MaintenanceStatus, Update
 from ..state import ComponentState, IncidentState, MaintenanceState, Phase, SiteState, TicketState
 from ..state.status import SEVERITY_STATUS, ComponentStatus
-from .text import plain_text
 
 LIST_LIMIT = 50  # incidents.json and scheduled-maintenances.json: the newest 50, as Statuspage does
 

@@ -15,8 +15,8 @@ import icalendar
 
 from ..explain import impact_label, labels
 from ..i18n import translations
+from ..markup import plain_text
 from ..state import MaintenanceState, Phase, SiteState
-from .text import plain_text
 
 PRODID = "-//statuspage//maintenance calendar//EN"
 

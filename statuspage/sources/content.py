@@ -28,7 +28,7 @@ from .frontmatter import Document, FieldReader, split_document
 INCIDENT_KEYS = ("title", "date", "resolved", "severity", "components", "tickets", "pin", "pin_until")
 MAINTENANCE_KEYS = ("title", "start", "end", "components", "impact", "tickets", "cancelled", "rrule")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024  # an incident is pages of text at most; larger is a mistake
 
 _HEADING = re.compile(r"^##(?!#)[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _STARTS_WITH_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -132,7 +132,7 @@ def _parse_heading(
 def _read(path: Path, shown: str, problems: Collector) -> str | None:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            problems.add(shown, None, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+            problems.add(shown, None, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
             return None
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -197,6 +197,11 @@ def load_maintenance(folder: Path, zone: tzinfo, refs: References, problems: Col
     return found
 
 
+def discover_slugs(folder: Path) -> frozenset[str]:
+    """The slugs of the items in ``folder``, by file name only: enough for the desk to check a link."""
+    return frozenset(source.slug for source in _discover(folder, Collector()))
+
+
 def _load_item(source, statuses, zone, refs, problems, build):  # type: ignore[no-untyped-def]
     """Read the original and its translations with ``build`` (``_incident`` or ``_maintenance``)."""
     text = _read(source.path, source.shown, problems)
@@ -247,7 +252,7 @@ def _incident(
     slug: str, doc: Document, fields: FieldReader, timeline: _Timeline, refs: References | None, problems: Collector
 ) -> Incident | None:
     fields.check_keys(INCIDENT_KEYS)
-    title = fields.text("title", required=True)
+    title = fields.plain("title", required=True)
     start = fields.time("date", required=True)
     resolved = fields.time("resolved")
     severity = fields.choice("severity", Severity)
@@ -300,7 +305,7 @@ def _maintenance(
     slug: str, doc: Document, fields: FieldReader, timeline: _Timeline, refs: References | None, problems: Collector
 ) -> Maintenance | None:
     fields.check_keys(MAINTENANCE_KEYS)
-    title = fields.text("title", required=True)
+    title = fields.plain("title", required=True)
     start = fields.time("start", required=True)
     end = fields.time("end", required=True)
     components = fields.names("components", required=True)

@@ -17,6 +17,7 @@ import yaml
 
 from ..clock import parse_time
 from ..errors import Collector
+from ..markup import plain_line
 
 E = TypeVar("E", bound=Enum)
 
@@ -65,6 +66,9 @@ def split_document(path: str, text: str, problems: Collector) -> Document | None
         return None
     try:
         root = yaml.compose(front, Loader=_Loader)
+    except RecursionError:
+        problems.add(path, 2, "front matter is nested too deeply")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 2
@@ -131,6 +135,17 @@ class FieldReader:
             self.error(key, f"{key} must not be empty")
             return None
         return value
+
+    def plain(self, key: str, *, required: bool = False) -> str | None:
+        """Text shown as-is everywhere (titles): any markup in it is removed, not escaped."""
+        value = self.text(key, required=required)
+        if value is None:
+            return None
+        clean = plain_line(value)
+        if not clean:
+            self.error(key, f"{key} has no text once markup is removed")
+            return None
+        return clean
 
     def time(self, key: str, *, required: bool = False) -> datetime | None:
         value = self.text(key, required=required)

@@ -58,10 +58,24 @@ def create_app(state: SiteState) -> Flask:
         language=language,
         indicator_label=explain.indicator_label(state.indicator, language),
         labels=explain.labels(language),
+        content_security_policy=content_security_policy(),
     )
     app.register_blueprint(pages)
     app.register_blueprint(files)
     return app
+
+
+def content_security_policy(script_hashes: tuple[str, ...] = ()) -> str:
+    """The page's CSP: nothing but our own stylesheet and images; scripts only by hash.
+
+    Served as a ``<meta>`` so it travels with the files to any host; docs/security.md gives the
+    same policy as HTTP headers (which can also forbid framing).
+    """
+    scripts = " ".join(f"'sha256-{digest}'" for digest in script_hashes) or "'none'"
+    return (
+        f"default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
 
 
 def _day_title(day: Day, language: str) -> str:
