@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Collector
+from .markup import FORBIDDEN_CHARACTERS
 from .model import Component, Config, Origin, Sla, Support
 
 CONFIG_NAME = "statuspage.toml"
@@ -172,6 +173,9 @@ class _ConfigReader:
             return None  # missing required keys are reported by unknown_keys
         if not isinstance(value, str) or (required and not value.strip()):
             self.error(f"{key} must be a non-empty string", name, key, index)
+            return None
+        if FORBIDDEN_CHARACTERS.search(value):
+            self.error(f"{key} must not contain control characters", name, key, index)
             return None
         return value.strip() or None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import cache
 
 import markdown
 import nh3
@@ -56,11 +57,27 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 _EXTENSIONS = ["extra", "sane_lists"]
 
 
+@cache
+def _converter() -> markdown.Markdown:
+    """One converter per process, reset between documents: building one costs more than converting."""
+    return markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+
+
+# Characters XML 1.0 forbids (feeds, sitemaps): C0 controls except tab, line feed and carriage
+# return, and the non-characters U+FFFE/U+FFFF.  They carry no meaning in a status text.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def without_control_characters(text: str) -> str:
+    return FORBIDDEN_CHARACTERS.sub("", text)
+
+
 def render_markdown(text: str) -> Markup:
     """Markdown source to sanitised HTML that is safe to insert into any page or feed."""
+    text = without_control_characters(text)
     if not text.strip():
         return Markup("")
-    html = markdown.markdown(text, extensions=_EXTENSIONS, output_format="html")
+    html = _converter().reset().convert(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -83,7 +100,7 @@ def plain_text(markup: str) -> str:
     repeated until nothing changes, so text that only *spells* a tag (``&lt;script&gt;``) cannot
     become one in a plain-text output that a careless reader might insert as HTML.
     """
-    text = _BLOCK_END.sub(lambda match: match.group(0) + "\n", str(markup))
+    text = _BLOCK_END.sub(lambda match: match.group(0) + "\n", without_control_characters(str(markup)))
     for _ in range(5):
         cleaned = html.unescape(nh3.clean(text, tags=set()))
         if cleaned == text:

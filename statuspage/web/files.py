@@ -113,16 +113,25 @@ def component_calendar(component_id: str) -> Response:
     return Response(body, mimetype="text/calendar")
 
 
+def _api_files() -> dict[str, Any]:
+    """All Statuspage files at once, computed on the first request and kept for the others."""
+    cache = current_app.extensions.setdefault("statuspage_api", {})
+    if "files" not in cache:
+        api = Api(_state(), absolute)
+        cache["files"] = {**api.files(), "known-issues.json": api.known_issues()}
+    return cache["files"]
+
+
 @files.route("/api/v2/<path:name>")
 def api(name: str) -> Response:
     if name not in API_FILES:
         abort(404)
-    return _json(Api(_state(), absolute).files()[name])
+    return _json(_api_files()[name])
 
 
 @files.route("/api/known-issues.json")
 def known_issues_json() -> Response:
-    return _json(Api(_state(), absolute).known_issues())
+    return _json(_api_files()["known-issues.json"])
 
 
 @files.route("/badge.svg")

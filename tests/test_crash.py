@@ -1,0 +1,58 @@
+"""A build killed with SIGKILL at any moment leaves the previous output complete, and no litter behind."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import NOW, REPO, run
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_kill_at_any_point_leaves_a_complete_output(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "content", site / "content")
+    shutil.copy(REPO / "statuspage.toml", site / "statuspage.toml")
+    out = tmp_path / "public"
+    assert run("build", "--site", str(site), "--out", str(out), "--now", NOW).exit_code == 0
+    old = tree(out)
+
+    # The next build would change every page's clock line: any mix of old and new is visible.
+    later = "2026-11-25T13:00:00+01:00"
+    command = [sys.executable, "-m", "statuspage", "build", "--site", str(site), "--out", str(out), "--now", later]
+    started = time.monotonic()
+    finished = subprocess.run(command, capture_output=True, timeout=120)
+    full = time.monotonic() - started
+    assert finished.returncode == 0
+    new = tree(out)
+    assert new != old
+    # Back to the old output, then kill builds at points spread over a whole build.
+    assert run("build", "--site", str(site), "--out", str(out), "--now", NOW).exit_code == 0
+    for step in range(8):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(full * (0.15 + step * 0.12))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        after = tree(out)
+        assert after in (old, new), f"output is neither the old nor the new tree after a kill at step {step}"
+        if after == new:  # the swap happened just before the kill; start again from the old output
+            assert run("build", "--site", str(site), "--out", str(out), "--now", NOW).exit_code == 0
+
+    assert run("build", "--site", str(site), "--out", str(out), "--now", later).exit_code == 0
+    assert tree(out) == new
+    litter = [
+        path.name for path in tmp_path.iterdir() if path.name.startswith(".public.") and not path.name.endswith(".lock")
+    ]
+    assert litter == [], "temporary directories of killed builds must be cleaned by the next build"
