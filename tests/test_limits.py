@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-
 from conftest import NOW, incident, run, ticket
 
 

@@ -14,10 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from conftest import DEFAULT_CONFIG, NOW, make_site, ticket
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import DEFAULT_CONFIG, NOW, make_site, ticket
 from statuspage.build import build_site
 from statuspage.errors import ValidationError
 from statuspage.sources.site import load_site

@@ -13,7 +13,6 @@ from pathlib import Path
 import icalendar
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import NOW, REPO, incident, run
 
 OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")

@@ -17,8 +17,8 @@ from pathlib import Path
 import icalendar
 import pytest
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-
 from conftest import NOW, REPO, incident, maintenance, run, ticket
+
 from statuspage.markup import ALLOWED_TAGS
 
 VECTORS = [
