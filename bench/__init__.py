@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic sites in the SPEC formats, built and measured (``python -m bench``)."""

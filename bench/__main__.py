@@ -1,0 +1,129 @@
+"""``python -m bench``: generate synthetic sites, build each in a fresh process, print a table.
+
+    python -m bench                       # 1,000 and 10,000 incidents (the targets in bench/RESULTS.md)
+    python -m bench --sizes 1000          # a quick run
+    python -m bench --keep /tmp/bench     # keep the generated sites for profiling
+
+Columns: items, pages (files) written, wall time of a clean build, files/s, peak RSS of the build
+process, output size, the time of a second build after one incident file changed, and of a
+build with nothing changed.  The example site's front-page weight (gzip, with the stylesheet and
+any script it loads) is printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .generate import NOW, Size, write_site
+
+REPO = Path(__file__).resolve().parent.parent
+SIZES = {
+    1000: Size(incidents=1000, maintenance=100, tickets=10_000),
+    10000: Size(incidents=10_000, maintenance=1000, tickets=100_000),
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    files: int
+
+
+def build(site: Path, out: Path) -> Run:
+    """One build in a fresh interpreter, so its peak memory is its own."""
+    command = [
+        sys.executable,
+        "-m",
+        "statuspage",
+        "build",
+        "--site",
+        str(site),
+        "--out",
+        str(out),
+        "--now",
+        NOW.isoformat(),
+    ]
+    script = (
+        "import resource, subprocess, sys, time\n"
+        "start = time.perf_counter()\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "elapsed = time.perf_counter() - start\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(done.returncode, elapsed, peak, done.stdout.strip(), done.stderr.strip()[-500:], sep='\\t')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, *command], capture_output=True, text=True, check=True)
+    code, elapsed, peak, stdout, stderr = (result.stdout.rstrip("\n").split("\t") + ["", ""])[:5]
+    if code != "0":
+        raise SystemExit(f"build of {site} failed: {stderr}")
+    files = int(re.search(r"Built (\d+) files", stdout).group(1)) if "Built" in stdout else 0
+    return Run(float(elapsed), int(peak) / 1024, files)
+
+
+def tree_size(root: Path) -> int:
+    return sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
+
+
+def front_page_weight(out: Path) -> int:
+    """Bytes, gzip-compressed, of index.html and every same-site stylesheet and script it loads."""
+    page = (out / "index.html").read_bytes()
+    total = len(gzip.compress(page, 9, mtime=0))
+    for link in re.findall(rb'<(?:link[^>]+rel="stylesheet"[^>]+href|script[^>]+src)="([^"]+)"', page):
+        total += len(gzip.compress((out / link.decode()).read_bytes(), 9, mtime=0))
+    return total
+
+
+def touch_one_incident(site: Path) -> None:
+    first = sorted((site / "content" / "incidents").glob("*.md"))[-1]
+    first.write_text(first.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated incident counts: 1000, 10000")
+    parser.add_argument("--keep", type=Path, default=None, help="folder to keep the generated sites in")
+    args = parser.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}")
+    print(
+        "| incidents | maintenance | tickets (public) | files | clean build s | files/s | peak RSS MB | output MB "
+        "| one incident changed s | nothing changed s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for count in (int(part) for part in args.sizes.split(",")):
+        size = SIZES[count]
+        site = base / f"site-{count}"
+        if not site.exists():
+            write_site(site, size)
+        out = site / "build"
+        shutil.rmtree(out, ignore_errors=True)
+        clean = build(site, out)
+        touch_one_incident(site)
+        changed = build(site, out)
+        unchanged = build(site, out)
+        public = round(size.tickets * size.public_fraction)
+        print(
+            f"| {size.incidents:,} | {size.maintenance:,} | {size.tickets:,} (~{public:,}) | {clean.files:,} "
+            f"| {clean.seconds:.1f} | {clean.files / clean.seconds:,.0f} | {clean.peak_rss_mb:.0f} "
+            f"| {tree_size(out) / 1e6:.1f} | {changed.seconds:.1f} | {unchanged.seconds:.1f} |"
+        )
+    example = base / "example-build"
+    shutil.rmtree(example, ignore_errors=True)
+    build(REPO, example)
+    print(f"front page of the example site: {front_page_weight(example):,} bytes gzip with its subresources")
+    if args.keep is None:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
