@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from .errors import StatuspageError
 from .freeze import clean_leftovers, freeze, output_lock, swap_into_place, temporary_sibling
 from .model import Site
 from .sources.site import load_site
-from .state import derive
+from .state import SiteState, derive
 from .web import create_app, site_urls
+from .web.theme import check_templates, template_errors
 
 
 @dataclass(frozen=True)
@@ -21,17 +23,33 @@ class BuildResult:
     out: Path
     files: int
     now: datetime
+    state: SiteState = field(repr=False, compare=False)  # what was built; ``watch`` schedules from it
 
 
 def check_site(site_dir: Path) -> Site:
-    """Validate config, content and tickets; raises ValidationError with every problem found."""
-    return load_site(site_dir)
-
-
-def build_site(site_dir: Path, out: Path, now_option: str | None = None) -> BuildResult:
-    """Load → validate → derive → render and freeze → swap.  The old output survives any failure."""
-    # Load and validate: nothing is written unless the whole site is valid.
+    """Validate config, content, tickets and the site's templates; raises ValidationError with every problem."""
     site = load_site(site_dir)
+    check_templates(site_dir)
+    return site
+
+
+def build_site(
+    site_dir: Path,
+    out: Path,
+    now_option: str | None = None,
+    *,
+    provenance: bool = True,
+    before_swap: Callable[[], None] | None = None,
+) -> BuildResult:
+    """Load → validate → derive → render and freeze → swap.  The old output survives any failure.
+
+    ``provenance`` adds git's first-published and last-edited times (see sources/provenance.py).
+    ``before_swap`` runs between freezing and swapping: ``watch`` renders a state change ahead of
+    time and waits there, so the new output appears at the very instant the state changes.
+    """
+    # Load and validate: nothing is written unless the whole site is valid.
+    site = load_site(site_dir, provenance=provenance)
+    check_templates(site_dir)
     _refuse_dangerous_output(site, out)
     now = resolve_now(now_option, site.config.timezone)
 
@@ -44,20 +62,23 @@ def build_site(site_dir: Path, out: Path, now_option: str | None = None) -> Buil
         staging = temporary_sibling(out)
         try:
             app = create_app(state)
-            files = freeze(app, staging, lambda: site_urls(state))
+            with template_errors(app, site.root):
+                files = freeze(app, staging, lambda: site_urls(state))
+            if before_swap is not None:
+                before_swap()
             # Swap: the new tree replaces the old one in a single rename.
             swap_into_place(staging, out)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    return BuildResult(out, files, now)
+    return BuildResult(out, files, now, state)
 
 
 def _refuse_dangerous_output(site: Site, out: Path) -> None:
     """The output is replaced wholesale, so it must never hold or sit inside the site's sources."""
     target = out.resolve()
     root = site.root.resolve()
-    sources = [root, root / "content", root / "templates", root / "statuspage.toml"]
+    sources = [root, root / "content", root / "templates", root / "static", root / "statuspage.toml"]
     if site.config.tickets_db is not None:
         sources.append(site.config.tickets_db.resolve())
     for source in sources:

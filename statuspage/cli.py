@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,6 +20,15 @@ SITE_OPTION = click.option(
     default=Path("."),
     show_default="the current directory",
     help="Site directory holding statuspage.toml and content/.",
+)
+
+PROVENANCE_OPTION = click.option(
+    "--git-provenance/--no-git-provenance",
+    "provenance",
+    default=True,
+    envvar="STATUSPAGE_GIT_PROVENANCE",
+    show_envvar=True,
+    help="Show when each incident and maintenance was first published and last edited, from git.  [default: on]",
 )
 
 
@@ -47,12 +59,13 @@ def main() -> None:
     help="Output directory, replaced atomically.  [default: build/ in the site directory]",
 )
 @click.option("--now", "now", default=None, help="Build as if it were this time (ISO 8601); also SOURCE_DATE_EPOCH.")
-def build(site_dir: Path, out: Path | None, now: str | None) -> None:
+@PROVENANCE_OPTION
+def build(site_dir: Path, out: Path | None, now: str | None, provenance: bool) -> None:
     """Validate the site, then build it into the output directory."""
     from .build import build_site
 
     try:
-        result = build_site(site_dir, out if out is not None else site_dir / "build", now)
+        result = build_site(site_dir, out if out is not None else site_dir / "build", now, provenance=provenance)
     except StatuspageError as error:
         _fail(error)
     click.echo(f"Built {result.files} files into {result.out}")
@@ -72,3 +85,417 @@ def check(site_dir: Path) -> None:
         f"OK: {len(site.incidents)} incidents, {len(site.maintenance)} maintenance windows, "
         f"{len(site.tickets)} public tickets"
     )
+
+
+# --------------------------------------------------------------------------- new sites and migration
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--language", type=click.Choice(["sk", "en"]), default="en", show_default=True, help="UI language.")
+@click.option("--title", default=None, help="Name of the status page.  [default: by language]")
+@click.option(
+    "--base-url", default=None, help="Absolute URL the site will be published at.  [default: a placeholder to edit]"
+)
+@click.option("--timezone", default=None, help="IANA time zone.  [default: Europe/Bratislava for sk, UTC for en]")
+def init(directory: Path, language: str, title: str | None, base_url: str | None, timezone: str | None) -> None:
+    """Create a new site in DIRECTORY (missing or empty) that check and build accept as it is."""
+    from .newsite import init_site
+
+    try:
+        created = init_site(directory, language=language, title=title, base_url=base_url, timezone=timezone)
+    except StatuspageError as error:
+        _fail(error)
+    for relative in created.files:
+        click.echo(f"  {directory / relative}")
+    click.echo(f"Created a new site in {directory}: edit statuspage.toml, then run statuspage build --site {directory}")
+
+
+@main.command("import")
+@click.argument("kind", metavar="cstate|statusfy", type=click.Choice(["cstate", "statusfy"]))
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default="the current directory",
+    help="Site directory to write into; created if missing.",
+)
+@click.option("--language", type=click.Choice(["sk", "en"]), default=None, help="UI language.  [default: the source's]")
+@click.option("--timezone", default=None, help="IANA time zone for showing times.  [default: the source's, or UTC]")
+@click.option("--force", is_flag=True, help="Replace files that already exist in the site directory.")
+def import_(kind: str, source: Path, site_dir: Path, language: str | None, timezone: str | None, force: bool) -> None:
+    """Turn a cState or Statusfy site in SOURCE into a statuspage site; list what could not be mapped."""
+    from .importers import import_site
+    from .importers.common import SiteOptions
+
+    try:
+        result = import_site(kind, source, site_dir, SiteOptions(language, timezone), force=force)
+    except StatuspageError as error:
+        _fail(error)
+    draft = result.draft
+    incidents = sum(item.kind == "incident" for item in draft.items)
+    click.echo(
+        f"Imported {incidents} incidents, {len(draft.items) - incidents} maintenance windows and "
+        f"{len(draft.components)} components from {draft.tool} into {site_dir}"
+    )
+    if draft.notes:
+        click.echo(f"Could not be mapped exactly ({len(draft.notes)}):")
+        for note in draft.notes:
+            click.echo(f"  {note}")
+    if result.problems:
+        _fail(ValidationError(list(result.problems)))
+    click.echo(f"OK: statuspage check passes; run statuspage build --site {site_dir}")
+
+
+# --------------------------------------------------------------------------- staying current
+
+
+def _duration(_context: click.Context, parameter: click.Parameter, value: str) -> float:
+    from .watch import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=parameter) from None
+
+
+@main.command()
+@SITE_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--now", "now", default=None, help="Preview as if it were this time (ISO 8601).  [default: the clock]")
+@PROVENANCE_OPTION
+def serve(site_dir: Path, host: str, port: int, now: str | None, provenance: bool) -> None:
+    """Preview the site live from its sources, reloading them when they change."""
+    from .web.preview import serve as serve_preview
+
+    try:
+        serve_preview(site_dir, host=host, port=port, now_option=now, provenance=provenance)
+    except StatuspageError as error:
+        _fail(error)
+
+
+@main.command()
+@SITE_OPTION
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output directory, replaced atomically on each build.  [default: build/ in the site directory]",
+)
+@click.option(
+    "--interval",
+    default="2s",
+    metavar="DURATION",
+    show_default=True,
+    callback=_duration,
+    help="How often to check the sources: 500ms, 2s, 1m...",
+)
+@click.option("--git-pull", is_flag=True, help="Run git pull --ff-only in the site before checking, every --every.")
+@click.option(
+    "--every", default="1m", metavar="DURATION", show_default=True, callback=_duration, help="How often to git pull."
+)
+@PROVENANCE_OPTION
+def watch(site_dir: Path, out: Path | None, interval: float, git_pull: bool, every: float, provenance: bool) -> None:
+    """Build, then rebuild whenever the sources change and exactly when the visible state changes."""
+    from .watch import WatchSettings
+    from .watch import watch as run_watch
+
+    settings = WatchSettings(
+        site_dir=site_dir,
+        out=out if out is not None else site_dir / "build",
+        interval=interval,
+        git_pull=git_pull,
+        pull_every=every,
+        provenance=provenance,
+    )
+    try:
+        run_watch(settings)
+    except StatuspageError as error:
+        _fail(error)
+
+
+@main.group()
+def new() -> None:
+    """Start a new incident or maintenance file, correctly named and dated; prints its path."""
+
+
+NEW_NOW_OPTION = click.option("--now", "now", default=None, help="Date the file as if it were this time (ISO 8601).")
+COMPONENTS_OPTION = click.option(
+    "--components",
+    default=None,
+    help="Comma-separated component ids, e.g. web,api.  [required unless the site has one component]",
+)
+
+
+@new.command("incident")
+@click.argument("title")
+@SITE_OPTION
+@click.option(
+    "--severity",
+    type=click.Choice(["none", "minor", "major", "critical"]),
+    default="minor",
+    show_default=True,
+    help="none is an informational notice.",
+)
+@COMPONENTS_OPTION
+@NEW_NOW_OPTION
+def new_incident(site_dir: Path, title: str, severity: str, components: str | None, now: str | None) -> None:
+    """Write content/incidents/<date>-<slug>.md, started now, with a first investigating update."""
+    from .sources.scaffold import new_incident as scaffold
+
+    try:
+        path = scaffold(site_dir, title, severity=severity, components=components, now_option=now)
+    except StatuspageError as error:
+        _fail(error)
+    click.echo(path)
+
+
+@new.command("maintenance")
+@click.argument("title")
+@SITE_OPTION
+@click.option("--start", required=True, help="When the window starts (ISO 8601; without offset: site time zone).")
+@click.option("--end", required=True, help="When the window ends; after --start.")
+@COMPONENTS_OPTION
+@click.option(
+    "--impact",
+    type=click.Choice(["none", "degraded", "partial", "full"]),
+    default="none",
+    show_default=True,
+    help="Expected impact on visitors.",
+)
+@NEW_NOW_OPTION
+def new_maintenance(
+    site_dir: Path, title: str, start: str, end: str, components: str | None, impact: str, now: str | None
+) -> None:
+    """Write content/maintenance/<start date>-<slug>.md with a first scheduled update."""
+    from .sources.scaffold import new_maintenance as scaffold
+
+    try:
+        path = scaffold(site_dir, title, start=start, end=end, components=components, impact=impact, now_option=now)
+    except StatuspageError as error:
+        _fail(error)
+    click.echo(path)
+
+
+# --------------------------------------------------------------------------- the support desk
+
+DB_OPTION = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Tickets database to use instead of [tickets] db in statuspage.toml.",
+)
+DESK_NOW_OPTION = click.option(
+    "--now", "now", default=None, help="Record times as if it were this time (ISO 8601); also SOURCE_DATE_EPOCH."
+)
+
+
+def _column_options(*, adding: bool) -> Any:
+    """The ticket columns a desk command can set; add needs title, severity and channel, update none."""
+    options = [
+        click.option("--title", required=adding, help="Public summary of the problem."),
+        click.option("--description", default=None, help="Public details, Markdown."),
+        click.option("--severity", required=adding, help="critical | major | minor, as confirmed by the desk."),
+        click.option("--channel", required=adding, help="How it was reported: chat | email | phone | letter."),
+        click.option("--component", "components", multiple=True, help="Affected component id; repeat for more."),
+        click.option("--reported-at", default=None, help="When it was reported (ISO 8601).  [default: now]"),
+        click.option("--reporter-name", default=None, help="Private: never published."),
+        click.option("--reporter-email", default=None, help="Private: never published."),
+        click.option("--reporter-phone", default=None, help="Private: never published."),
+        click.option("--reporter-address", default=None, help="Private: never published."),
+    ]
+
+    def decorate(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Desk commands report bad input the way build and check do: clean lines, exit 1."""
+    try:
+        yield
+    except StatuspageError as error:
+        _fail(error)
+
+
+def _given(**columns: Any) -> dict[str, Any]:
+    """Only the columns an option was given for; an empty --component list means 'not given'."""
+    return {name: value for name, value in columns.items() if value is not None and value != ()}
+
+
+@main.group()
+def tickets() -> None:
+    """The support desk's tickets database: init, add, update, link, list, show, import, export.
+
+    Rows are checked exactly as `statuspage check` checks them.  Times are ISO 8601 (without an
+    offset, in the site's time zone) and default to now.  list, show and export print the
+    reporters' private columns: they are for desk staff, never for publishing.
+    """
+
+
+@tickets.command("init")
+@SITE_OPTION
+@DB_OPTION
+def tickets_init(site_dir: Path, db_path: Path | None) -> None:
+    """Create the database or migrate it to the current schema, and switch it to WAL mode; safe to repeat."""
+    from .desk import report, store
+    from .desk.site import open_desk
+
+    with _user_errors():
+        desk = open_desk(site_dir, db_path)
+        result = store.init_database(desk)
+    click.echo(report.init_text(desk.shown, result))
+
+
+@tickets.command("add")
+@_column_options(adding=True)
+@click.option("--maintenance", default=None, help="Slug of the maintenance window this ticket waits for.")
+@click.option("--private", is_flag=True, help="Never publish this ticket (public = 0).")
+@click.option("--id", "ticket_id", type=int, default=None, help="Ticket number.  [default: the next free one]")
+@DESK_NOW_OPTION
+@SITE_OPTION
+@DB_OPTION
+def tickets_add(
+    site_dir: Path, db_path: Path | None, now: str | None, ticket_id: int | None, private: bool, **columns: Any
+) -> None:
+    """Add a ticket in status reported."""
+    from .desk import store
+    from .desk.site import open_desk
+
+    with _user_errors():
+        fields = _given(id=ticket_id, public=0 if private else 1, **columns)
+        new_id = store.add_ticket(open_desk(site_dir, db_path), fields, now)
+    click.echo(f"Added ticket {new_id}")
+
+
+@tickets.command("update")
+@click.argument("ticket_id", type=int)
+@click.option("--status", default=None, help="reported → evaluating → fixing → resolved; fixing records evaluated_at.")
+@click.option("--evaluated-at", default=None, help="When evaluation ended; the fix window counts from it.")
+@click.option("--resolved-at", default=None, help="When it was fixed.  [default: now, on moving to resolved]")
+@_column_options(adding=False)
+@click.option("--public/--private", "public", default=None, help="Publish the ticket, or never publish it.")
+@click.option("--force", is_flag=True, help="Allow moving the status back (re-opening a ticket).")
+@DESK_NOW_OPTION
+@SITE_OPTION
+@DB_OPTION
+def tickets_update(
+    site_dir: Path,
+    db_path: Path | None,
+    now: str | None,
+    ticket_id: int,
+    status: str | None,
+    force: bool,
+    public: bool | None,
+    **columns: Any,
+) -> None:
+    """Move a ticket along the support process, or correct its columns."""
+    from .desk import report, store
+    from .desk.site import open_desk
+
+    with _user_errors():
+        fields = _given(public=None if public is None else int(public), **columns)
+        update = store.update_ticket(
+            open_desk(site_dir, db_path), ticket_id, fields, status=status, force=force, now_option=now
+        )
+    click.echo(report.update_text(update))
+
+
+@tickets.command("link")
+@click.argument("ticket_id", type=int)
+@click.option("--maintenance", default=None, help="Slug of a file in content/maintenance the ticket waits for.")
+@click.option("--unlink", is_flag=True, help="Let the ticket wait for no maintenance window.")
+@SITE_OPTION
+@DB_OPTION
+def tickets_link(site_dir: Path, db_path: Path | None, ticket_id: int, maintenance: str | None, unlink: bool) -> None:
+    """Let a ticket stay open on purpose until a service innovation completes."""
+    from .desk import report, store
+    from .desk.site import open_desk
+
+    if (maintenance is None) == (not unlink):
+        raise click.UsageError("give either --maintenance SLUG or --unlink")
+    with _user_errors():
+        update = store.link_ticket(open_desk(site_dir, db_path), ticket_id, maintenance)
+    click.echo(report.update_text(update))
+
+
+@tickets.command("list")
+@click.option("--status", default=None, help="Only tickets in this status.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of rows, every column.")
+@SITE_OPTION
+@DB_OPTION
+def tickets_list(site_dir: Path, db_path: Path | None, status: str | None, as_json: bool) -> None:
+    """List tickets by id, private ones too (for desk staff)."""
+    from .desk import report, store
+    from .desk.site import open_desk
+    from .desk.transfer import rows_json
+
+    with _user_errors():
+        rows = store.list_tickets(open_desk(site_dir, db_path), status)
+    click.echo(rows_json(rows) if as_json else report.list_table(rows), nl=not as_json)
+
+
+@tickets.command("show")
+@click.argument("ticket_id", type=int)
+@SITE_OPTION
+@DB_OPTION
+def tickets_show(site_dir: Path, db_path: Path | None, ticket_id: int) -> None:
+    """Print one ticket with every column, private ones too, and its status history."""
+    from .desk import report, store
+    from .desk.site import open_desk
+
+    with _user_errors():
+        record = store.show_ticket(open_desk(site_dir, db_path), ticket_id)
+    click.echo(report.ticket_text(record))
+
+
+@tickets.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--map", "mapping", multiple=True, metavar="OLD=NEW", help="Read the file's column OLD as NEW.")
+@click.option("--replace", is_flag=True, help="Update tickets whose id is already in the database.")
+@DESK_NOW_OPTION
+@SITE_OPTION
+@DB_OPTION
+def tickets_import(
+    site_dir: Path, db_path: Path | None, now: str | None, file: Path, mapping: tuple[str, ...], replace: bool
+) -> None:
+    """Import a helpdesk's CSV or JSON export: every row, or none if any is bad."""
+    from .desk.site import open_desk
+    from .desk.transfer import import_tickets
+
+    with _user_errors():
+        result = import_tickets(open_desk(site_dir, db_path), file, mapping, replace=replace, now_option=now)
+    click.echo(f"Imported {file}: {result.added} added, {result.replaced} replaced")
+
+
+@tickets.command("export")
+@click.option(
+    "--format", "kind", type=click.Choice(["csv", "json"]), default=None, help="[default: from -o's suffix, else json]"
+)
+@click.option("--public-only", is_flag=True, help="Only public rows and public columns: safe to hand out.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to FILE.")
+@SITE_OPTION
+@DB_OPTION
+def tickets_export(
+    site_dir: Path, db_path: Path | None, kind: str | None, public_only: bool, output: Path | None
+) -> None:
+    """Export tickets as CSV or JSON that import reads back."""
+    from .desk.site import open_desk
+    from .desk.transfer import export_tickets
+
+    chosen = kind or ("csv" if output is not None and output.suffix.lower() == ".csv" else "json")
+    with _user_errors():
+        exported = export_tickets(open_desk(site_dir, db_path), chosen, public_only=public_only)
+    if output is None:
+        click.echo(exported.text, nl=False)
+        return
+    output.write_text(exported.text, encoding="utf-8")
+    click.echo(f"Exported {exported.count} tickets to {output}")

@@ -69,6 +69,11 @@ def resolve_now(
     return datetime.now(UTC)
 
 
+def wall_clock() -> datetime:
+    """The real time, ignoring ``SOURCE_DATE_EPOCH``: ``watch`` and ``serve`` follow the real clock."""
+    return datetime.now(UTC)
+
+
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     """The instant (in UTC) a local day begins; days are 23 or 25 hours long across DST changes."""
     return localize(datetime.combine(day, time()), zone).astimezone(UTC)

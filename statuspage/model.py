@@ -116,6 +116,18 @@ class Config:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """A content file's git history: when each commit that touched it landed, oldest first.
+
+    ``uncommitted`` says the work tree differs from the last commit, so that commit is not the
+    text being shown and cannot stand for "last edited".
+    """
+
+    commits: tuple[datetime, ...]
+    uncommitted: bool = False
+
+
+@dataclass(frozen=True)
 class Update:
     """One ``## <time> <status>`` entry of an incident's or a maintenance's timeline."""
 
@@ -151,6 +163,7 @@ class Incident:
     updates: tuple[Update, ...]  # newest first
     origin: Origin
     translations: dict[str, Translation] = field(default_factory=dict, compare=False)
+    provenance: Provenance | None = field(default=None, compare=False)  # None outside git
 
 
 @dataclass(frozen=True)
@@ -168,6 +181,7 @@ class Maintenance:
     updates: tuple[Update, ...]  # newest first
     origin: Origin
     translations: dict[str, Translation] = field(default_factory=dict, compare=False)
+    provenance: Provenance | None = field(default=None, compare=False)  # None outside git
 
     @property
     def duration(self):  # noqa: ANN201 - timedelta

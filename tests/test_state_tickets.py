@@ -377,3 +377,44 @@ def test_every_reason_has_a_distinct_sentence(site_of: SiteOf) -> None:
     for language in ("en", "sk"):
         texts = {explanation(state, site.config, language) for state in derived.open_tickets}
         assert len(texts) == 5
+
+
+# --------------------------------------------------------------------------- boundaries the desk relies on
+
+
+def test_fixing_before_the_window_opens_is_not_overdue(site_of: SiteOf) -> None:
+    site = site_of(tickets=[ticket(1, **FIXING)])
+    for now in (FIX_FROM - SECOND, FIX_FROM, FIX_FROM + SECOND):
+        state = state_of(site, now)
+        assert (state.reason, state.overdue) == (Reason.FIXING, False)
+        assert (state.expected_fix_from, state.expected_fix_by) == (FIX_FROM, FIX_BY)
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        pytest.param({"extra": "cancelled: true"}, id="cancelled-flag"),
+        pytest.param({"body": "x\n\n## 2026-11-21T10:00+01:00 cancelled\nCalled off.\n"}, id="cancelled-update"),
+        pytest.param({"start": "2026-11-20T22:00:00+01:00", "end": "2026-11-21T02:00:00+01:00"}, id="completed"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        ({"status": "reported"}, Reason.REPORTED),
+        ({"status": "evaluating", "evaluated_at": "2026-11-20T09:00:00+01:00"}, Reason.EVALUATING),
+        (FIXING, Reason.FIXING),
+    ],
+    ids=["reported", "evaluating", "fixing-in-window"],
+)
+def test_a_cancelled_or_completed_innovation_leaves_the_tickets_own_explanation(
+    site_of: SiteOf, window: dict[str, str], status: dict[str, str], reason: Reason
+) -> None:
+    site = linked_site(site_of, "row", status=status, **window)
+    state = state_of(site, FIX_BY - SECOND)  # inside the ticket's own fix window
+    assert (state.reason, state.waiting_for, state.overdue) == (reason, None, False)
+    en, sk = sentences(site, state)
+    assert TITLE not in en and TITLE not in sk
+    if reason is Reason.FIXING:
+        assert (state.expected_fix_from, state.expected_fix_by) == (FIX_FROM, FIX_BY)
+        assert state_of(site, FIX_BY).reason is Reason.OVERDUE

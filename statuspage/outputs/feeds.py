@@ -17,11 +17,11 @@ from markupsafe import Markup, escape
 from ..explain import explanation, impact_label, labels
 from ..i18n import format_time, format_window, translations
 from ..model import Update
-from ..state import IncidentState, MaintenanceState, Reason, SiteState, TicketState
+from ..state import IncidentState, MaintenanceState, Publication, Reason, SiteState, TicketState
+from ..state.instants import RESOLVED_TICKET_DAYS
 
 FEED_LIMIT = 50  # newest entries per item feed; history stays on the pages
 UPDATES_LIMIT = 100  # newest updates in feeds/updates
-RESOLVED_TICKET_DAYS = 7  # a resolved ticket stays in the known-issues feed this long, as "resolved"
 FEED_NAMES = ("all", "incidents", "maintenance", "known-issues", "updates")
 FORMATS = ("rss", "atom")
 
@@ -74,7 +74,7 @@ class FeedBuilder:
             id=self.url_for("pages.incident", slug=item.slug),
             title=incident.title,
             link=self.url_for("pages.incident", slug=item.slug),
-            updated=item.changed_at,
+            updated=_updated(item.changed_at, item.publication, self.state.now),
             published=incident.start,
             content=head + incident.body + self._timeline(incident.updates, self.labels["incident"]),
             category=self.labels["incident"][item.status.value],
@@ -94,8 +94,8 @@ class FeedBuilder:
             id=self.url_for("pages.maintenance", slug=item.slug),
             title=work.title,
             link=self.url_for("pages.maintenance", slug=item.slug),
-            updated=item.changed_at,
-            published=min([*posted, item.changed_at]),
+            updated=_updated(item.changed_at, item.publication, self.state.now),
+            published=item.publication.published if item.publication else min([*posted, item.changed_at]),
             content=head + work.body + self._timeline(work.updates, self.labels["maintenance"]),
             category=self.labels["phase"][item.phase.value],
         )
@@ -181,6 +181,18 @@ class FeedBuilder:
         if name == "all":
             limited = newest(limited + self.known_issues(component), None)
         return limited
+
+
+def _updated(changed_at: datetime, publication: Publication | None, now: datetime) -> datetime:
+    """The later of the last state change and the last git edit: fixing a typo updates an entry too.
+
+    Before anything has happened (an announced window), ``changed_at`` lies ahead; git's time, when
+    known, is then the better "updated".
+    """
+    known = [changed_at] if changed_at <= now else []
+    if publication is not None:
+        known.append(publication.edited or publication.published)
+    return max(known) if known else changed_at
 
 
 def newest(entries: list[Entry], limit: int | None) -> list[Entry]:

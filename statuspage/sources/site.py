@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import load_config
 from ..errors import Collector
 from ..model import Config, Incident, Maintenance, Site, Ticket
 from .content import References, load_incidents, load_maintenance
-from .tickets import TicketRows, load_tickets
+from .provenance import read_provenance
+from .tickets import TicketRows, load_tickets, reference_problems
 
 
-def load_site(root: Path) -> Site:
+def load_site(root: Path, *, provenance: bool = False) -> Site:
     """Read and validate the site at ``root``; raises ValidationError listing every problem found.
 
     Paths in messages are shown as the user named the site directory, so they can be opened as-is.
+    With ``provenance``, incidents and maintenance also get their files' git history (if any).
     """
     problems = Collector()
     config = load_config(root, problems)
@@ -36,6 +39,10 @@ def load_site(root: Path) -> Site:
     maintenance = load_maintenance(content / "maintenance", zone, refs, problems)
     _cross_check(config, incidents, maintenance, tickets, problems)
     problems.raise_if_any()
+    if provenance:
+        history = read_provenance(root)
+        incidents = [replace(item, provenance=history.get(Path(item.origin.path).resolve())) for item in incidents]
+        maintenance = [replace(item, provenance=history.get(Path(item.origin.path).resolve())) for item in maintenance]
     return Site(
         root=root,
         config=config,
@@ -61,10 +68,5 @@ def _cross_check(
             problems.add(item.origin.path, 1, f"duplicate slug {item.slug!r}: an incident has the same name")
 
     for ticket in tickets:
-        for component in ticket.components:
-            if component not in component_ids:
-                problems.add(ticket.origin.path, None, f"unknown component {component!r}")
-        if ticket.maintenance is not None and ticket.maintenance not in maintenance_slugs:
-            problems.add(
-                ticket.origin.path, None, f"maintenance {ticket.maintenance!r} not found in content/maintenance"
-            )
+        for message in reference_problems(ticket.components, ticket.maintenance, component_ids, maintenance_slugs):
+            problems.add(ticket.origin.path, None, message)

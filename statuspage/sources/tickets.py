@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from ..clock import parse_time
 from ..errors import Collector
-from ..markup import render_markdown
+from ..markup import plain_line, render_markdown
 from ..model import Channel, Origin, Ticket, TicketSeverity, TicketStatus
 
 PUBLIC_COLUMNS = (
@@ -32,7 +33,8 @@ PUBLIC_COLUMNS = (
     "maintenance",
 )
 PRIVATE_COLUMNS = ("reporter_name", "reporter_email", "reporter_phone", "reporter_address")
-MAX_TEXT = 64 * 1024  # characters of a title or description; larger is refused, not published
+MAX_TEXT = 64 * 1024  # characters of a description; larger is refused, not published
+MAX_TITLE = 1000  # characters of a title
 
 
 def connect_read_only(path: Path) -> sqlite3.Connection:
@@ -75,24 +77,62 @@ def load_tickets(path: Path, shown: str, zone: tzinfo, problems: Collector) -> T
         rows = connection.execute(
             f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM tickets WHERE public = 1 ORDER BY id"  # noqa: S608
         ).fetchall()
-        private = {row[0] for row in connection.execute("SELECT id FROM tickets WHERE public IS NOT 1")}
-        odd = connection.execute(
-            "SELECT id FROM tickets WHERE public NOT IN (0, 1) OR public IS NULL ORDER BY id"
-        ).fetchall()
+        flags = connection.execute("SELECT id, public FROM tickets ORDER BY id").fetchall()
         connection.execute("COMMIT")
     except sqlite3.Error as exc:
         problems.add(shown, None, f"cannot read the tickets database: {exc}")
         return TicketRows([], set(), set())
     finally:
         connection.close()
-    for (ticket_id,) in odd:
-        problems.add(shown, None, f"ticket {ticket_id}: public must be 0 or 1")
+    for ticket_id, public in flags:
+        if message := public_problem(public):
+            problems.add(shown, None, f"ticket {ticket_id}: {message}")
+    private = {ticket_id for ticket_id, public in flags if public != 1}
     tickets = [
         ticket
         for row in rows
         if (ticket := _ticket(dict(zip(PUBLIC_COLUMNS, row, strict=True)), shown, zone, problems))
     ]
     return TicketRows(tickets, {row[0] for row in rows}, private)
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One row read as a ticket, or the reasons it cannot be one (messages without a location)."""
+
+    ticket: Ticket | None
+    problems: tuple[str, ...]
+
+
+def check_row(row: Mapping[str, object], zone: tzinfo, shown: str = "tickets") -> RowCheck:
+    """The checks ``statuspage check`` runs on a public row, for any writer of rows.
+
+    The support desk validates what it is about to write with this, so a row the desk accepts is
+    one the build accepts, with the same messages.  Columns missing from ``row`` count as NULL.
+    """
+    collected = Collector()
+    ticket = _ticket({name: row.get(name) for name in PUBLIC_COLUMNS}, shown, zone, collected)
+    return RowCheck(ticket, tuple(problem.message for problem in collected.problems))
+
+
+def public_problem(value: object) -> str | None:
+    """``public`` decides whether a row is published at all, so anything but 0 or 1 is refused."""
+    if isinstance(value, bool) or value not in (0, 1):
+        return "public must be 0 or 1"
+    return None
+
+
+def reference_problems(
+    components: tuple[str, ...],
+    maintenance: str | None,
+    component_ids: Collection[str],
+    maintenance_slugs: Collection[str],
+) -> list[str]:
+    """What a ticket names that the site does not have: components from the config, maintenance files."""
+    found = [f"unknown component {component!r}" for component in components if component not in component_ids]
+    if maintenance is not None and maintenance not in maintenance_slugs:
+        found.append(f"maintenance {maintenance!r} not found in content/maintenance")
+    return found
 
 
 def _ticket(row: dict[str, object], shown: str, zone: tzinfo, problems: Collector) -> Ticket | None:
@@ -141,6 +181,12 @@ def _ticket(row: dict[str, object], shown: str, zone: tzinfo, problems: Collecto
             return None
 
     title = text("title", True)
+    if title is not None:
+        if len(title) > MAX_TITLE:
+            error(f"title is longer than {MAX_TITLE} characters")
+        title = plain_line(title) or None
+        if title is None:
+            error("title has no text once markup is removed")
     description = text("description", False)
     severity = choice("severity", TicketSeverity)
     channel = choice("channel", Channel)

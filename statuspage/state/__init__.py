@@ -13,6 +13,7 @@ from functools import cached_property
 
 from ..model import Component, Incident, IncidentStatus, Severity, Site
 from .maintenance import MaintenanceState, Phase, Window, last_change, maintenance_state
+from .publication import Publication, publication
 from .status import SEVERITY_STATUS, ComponentStatus, Indicator, component_status, overall_indicator
 from .tickets import REASON_ORDER, Reason, TicketState, ticket_state
 from .uptime import Outage, Uptime, uptime
@@ -25,6 +26,7 @@ __all__ = [
     "Indicator",
     "MaintenanceState",
     "Phase",
+    "Publication",
     "REASON_ORDER",
     "Reason",
     "SiteState",
@@ -41,6 +43,7 @@ class IncidentState:
     status: IncidentStatus  # newest update's status at now; resolved once resolved
     pinned: bool  # shown on the front page although resolved
     changed_at: datetime  # the last instant, up to now, at which it changed
+    publication: Publication | None = None  # from git, when the site is a repository
 
     @property
     def slug(self) -> str:
@@ -122,7 +125,8 @@ def _incident_state(incident: Incident, now: datetime) -> IncidentState:
     instants = [incident.start, *(update.time for update in incident.updates)]
     if incident.resolved is not None:
         instants.append(incident.resolved)
-    return IncidentState(incident, ongoing, status, bool(pinned), last_change(instants, now))
+    changed = last_change(instants, now)
+    return IncidentState(incident, ongoing, status, bool(pinned), changed, publication(incident.provenance, now))
 
 
 def derive(site: Site, now: datetime) -> SiteState:

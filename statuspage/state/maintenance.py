@@ -11,6 +11,7 @@ from dateutil.rrule import rrule
 
 from ..model import Maintenance, MaintenanceStatus, Update
 from ..recurrence import expand
+from .publication import Publication, publication
 
 SHOWN_OCCURRENCES = 12  # upcoming occurrences of a recurring window listed on its page
 
@@ -45,6 +46,7 @@ class MaintenanceState:
     next_windows: tuple[Window, ...]  # for recurring work: occurrences after ``window``
     recurring: bool
     changed_at: datetime  # the last instant, up to now, at which what a visitor sees changed
+    publication: Publication | None = None  # from git, when the site is a repository
 
     @property
     def slug(self) -> str:
@@ -107,7 +109,14 @@ def maintenance_state(item: Maintenance, now: datetime, zone: ZoneInfo) -> Maint
     if item.cancelled or (newest is not None and newest.status == MaintenanceStatus.CANCELLED.value):
         changed = last_change([*posted, window.start], now)
         return MaintenanceState(
-            item, Phase.CANCELLED, MaintenanceStatus.CANCELLED, window, following, recurring, changed
+            item,
+            Phase.CANCELLED,
+            MaintenanceStatus.CANCELLED,
+            window,
+            following,
+            recurring,
+            changed,
+            publication(item.provenance, now),
         )
 
     if window.contains(now):
@@ -141,7 +150,9 @@ def maintenance_state(item: Maintenance, now: datetime, zone: ZoneInfo) -> Maint
     else:
         status = MaintenanceStatus.COMPLETED
     changed = last_change([*posted, window.start, window.end, since], now)
-    return MaintenanceState(item, phase, status, window, following, recurring, changed)
+    return MaintenanceState(
+        item, phase, status, window, following, recurring, changed, publication(item.provenance, now)
+    )
 
 
 def last_change(instants: list[datetime], now: datetime) -> datetime:

@@ -7,11 +7,13 @@ from ..state import SiteState
 from .app import create_app
 from .files import file_urls
 from .pages import page_urls
+from .theme import theme_static_urls
 
 __all__ = ["create_app", "site_urls"]
 
 
 def site_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every URL of the site: pages, then feeds, calendars, JSON and the other files."""
+    """Every URL of the site: pages, then feeds, calendars, JSON and the other files, then the theme's static files."""
     yield from page_urls(state)
     yield from file_urls(state)
+    yield from theme_static_urls(state)

@@ -15,6 +15,7 @@ from ..state import SiteState
 from ..state.uptime import Day
 from .files import files
 from .pages import pages
+from .theme import overlay_static
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -31,9 +32,16 @@ def create_app(state: SiteState) -> Flask:
         FREEZER_BASE_URL=config.base_url,  # absolute URLs (feeds, sitemap) point at the published site
         FREEZER_IGNORE_MIMETYPE_WARNINGS=True,
     )
+    bundled = jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))
     app.jinja_loader = jinja2.ChoiceLoader(
-        [jinja2.FileSystemLoader(str(state.site.root / "templates")), jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))]
+        [
+            jinja2.FileSystemLoader(str(state.site.root / "templates")),
+            bundled,
+            # "statuspage/base.html" is always ours: a site's base.html can extend it and override one block.
+            jinja2.PrefixLoader({"statuspage": bundled}),
+        ]
     )
+    overlay_static(app, state.site.root)  # and its own static/ files override ours the same way
     app.jinja_options = {**app.jinja_options, "extensions": ["jinja2.ext.i18n"]}
     app.jinja_env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     zone = config.timezone

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, g, render_template, url_for
 
-from ..state import REASON_ORDER, Phase, SiteState
+from ..state import REASON_ORDER, Phase, Reason, SiteState, TicketState
 
 pages = Blueprint("pages", __name__)
 
@@ -89,11 +89,23 @@ def maintenance(slug: str) -> str:
     return render_template("maintenance.html", item=found, tickets=tickets)
 
 
+def _reason_groups(open_tickets: tuple[TicketState, ...]) -> list[tuple[Reason, list[TicketState]]]:
+    """Open tickets under their reason, in REASON_ORDER; reasons without tickets are left out."""
+    groups = [(reason, [t for t in open_tickets if t.reason is reason]) for reason in REASON_ORDER]
+    return [(reason, tickets) for reason, tickets in groups if tickets]
+
+
 @pages.route("/known-issues/")
 def known_issues() -> str:
     state = _state()
-    groups = [(reason, [t for t in state.open_tickets if t.reason is reason]) for reason in REASON_ORDER]
-    return render_template("known_issues.html", groups=[(r, ts) for r, ts in groups if ts])
+    return render_template("known_issues.html", groups=_reason_groups(state.open_tickets), component=None)
+
+
+@pages.route("/known-issues/components/<component_id>/")
+def known_issues_for_component(component_id: str) -> str:
+    """The known-issues page filtered to one component: a static page each, so the filter needs no script."""
+    found = _state().components_by_id.get(component_id) or abort(404)
+    return render_template("known_issues.html", groups=_reason_groups(found.open_tickets), component=found)
 
 
 @pages.route("/known-issues/<int:ticket_id>/")
@@ -121,9 +133,18 @@ def history(page: int) -> str:
     return render_template("history.html", entries=entries, page=page, page_count=count)
 
 
+# The self-assessment guide of SPEC §11: which channels fit which need, fastest first.
+SEVERITY_GUIDE = (("urgent", ("chat", "phone")), ("minor", ("email",)), ("record", ("letter",)))
+
+
 @pages.route("/support/")
 def support() -> str:
-    return render_template("support.html")
+    """Channels, the severity guide and the process; a channel missing from [support] is left out everywhere."""
+    support = _state().site.config.support
+    configured = {"chat": support.chat_url, "email": support.email, "phone": support.phone, "letter": support.address}
+    guide = [(need, [channel for channel in channels if configured[channel]]) for need, channels in SEVERITY_GUIDE]
+    guide = [(need, channels) for need, channels in guide if channels]
+    return render_template("support.html", guide=guide, any_channel=any(configured.values()))
 
 
 @pages.route("/subscribe/")
@@ -134,8 +155,13 @@ def subscribe() -> str:
 @pages.route("/404.html")
 def not_found() -> str:
     """Served by web servers for any missing path, at any depth: so its links must be absolute."""
+    # The freezer requests every page inside one app context, so ``g`` outlives this request:
+    # the flag must not leak into the pages frozen after this one, whose links are relative.
     g.absolute_links = True
-    return render_template("404.html")
+    try:
+        return render_template("404.html")
+    finally:
+        g.pop("absolute_links", None)
 
 
 def page_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -153,6 +179,7 @@ def page_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
         yield "pages.ticket", {"ticket_id": ticket_state.ticket.id}
     for component_state in state.components:
         yield "pages.component", {"component_id": component_state.component.id}
+        yield "pages.known_issues_for_component", {"component_id": component_state.component.id}
     yield "pages.history", {"page": 1}
     for number in range(2, history_page_count(state) + 1):
         yield "pages.history", {"page": number}

@@ -1,0 +1,77 @@
+"""What the desk commands print: a table for people, JSON for scripts, one ticket in full."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .rows import Row
+from .store import InitResult, TicketRecord, Update
+
+TITLE_WIDTH = 60  # characters of a title in the list; ``show`` prints it whole
+LIST_COLUMNS = ("id", "status", "severity", "public", "reported_at", "title")
+
+
+def list_table(rows: Sequence[Row]) -> str:
+    """Aligned columns, one ticket a line; an empty list says so instead of printing a bare header."""
+    if not rows:
+        return "No tickets."
+    cells = [[_cell(name, row.get(name)) for name in LIST_COLUMNS] for row in rows]
+    widths = [max(len(name), *(len(line[index]) for line in cells)) for index, name in enumerate(LIST_COLUMNS)]
+    lines = [LIST_COLUMNS, *cells]
+    return "\n".join(
+        "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
+
+
+def _cell(name: str, value: Any) -> str:
+    if value is None:
+        return "-"
+    if name == "public":
+        return "yes" if value == 1 else "no"
+    text = " ".join(str(value).split())
+    if name == "title" and len(text) > TITLE_WIDTH:
+        return text[: TITLE_WIDTH - 1] + "…"
+    return text
+
+
+def ticket_text(record: TicketRecord) -> str:
+    """Every column, then the status history; private columns are marked so nobody pastes them by mistake."""
+    row = record.row
+    width = max(len(name) for name in row)
+    lines = []
+    for name, value in row.items():
+        marker = "  (private)" if name.startswith("reporter_") else ""
+        lines.append(f"{name.ljust(width)}  {'-' if value is None else value}{marker}")
+    if record.history:
+        lines += ["", "status history:"]
+        for step in record.history:
+            came_from = f"{step['previous']} → " if step["previous"] else ""
+            forced = ", forced" if step["forced"] else ""
+            lines.append(
+                f"  {step['changed_at']}  {came_from}{step['status']}  ({step['via']} at {step['recorded_at']}{forced})"
+            )
+    return "\n".join(lines)
+
+
+def init_text(shown: str, result: InitResult) -> str:
+    action = "Created" if result.created else "Checked"
+    if result.applied:
+        return f"{action} {shown}: applied {', '.join(result.applied)}; WAL mode on"
+    return f"{action} {shown}: the schema is up to date; WAL mode on"
+
+
+def update_text(update: Update) -> str:
+    if not update.changed:
+        return f"Ticket {update.ticket_id}: nothing changed"
+    changes = "; ".join(
+        f"{name} {_short(before)} → {_short(after)}" for name, (before, after) in update.changed.items()
+    )
+    return f"Updated ticket {update.ticket_id}: {changes}"
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "-"
+    text = " ".join(str(value).split())
+    return text if len(text) <= TITLE_WIDTH else text[: TITLE_WIDTH - 1] + "…"

@@ -1,0 +1,293 @@
+"""``statuspage watch``: keep the built site current, rebuilding exactly when what it shows changes.
+
+Three kinds of job run on an APScheduler ``BackgroundScheduler`` with a single worker thread, so
+builds never overlap:
+
+- **clock** jobs, one per instant at which the derived state changes by itself (a window starts
+  or ends, a pin expires, a ticket becomes overdue...), rescheduled after every build;
+- a **check** job every ``interval`` seconds that rebuilds when the sources changed, once a burst
+  of changes has settled (``debounce``);
+- with ``git_pull``, a **pull** job every ``pull_every`` seconds: ``git pull --ff-only``, then a check.
+
+Clock builds are exact.  The job starts ``lead`` seconds early (about one build's duration),
+builds with ``now`` set to the instant itself, and waits in ``build_site``'s ``before_swap`` until
+the instant to swap the new output in: visitors see the change at that instant, not a build later.
+A job that runs late builds with the real clock instead.
+
+A failed build (bad content pushed) is logged as ``path:line: message`` lines; the previous
+output stays in place, and the next change of the sources triggers the next try.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from ..build import build_site
+from ..clock import wall_clock
+from ..errors import StatuspageError, ValidationError
+from ..sources.changes import ChangeDetector, Snapshot, describe_changes
+from ..state import SiteState
+from ..state.instants import state_change_instants
+from .pull import pull
+from .report import visible_changes
+
+log = logging.getLogger("statuspage.watch")
+
+MAX_CLOCK_JOBS = 50  # nearest state changes scheduled at once; the rest after later rebuilds
+MIN_LEAD, MAX_LEAD = 0.5, 60.0  # seconds a clock build starts before its instant
+MAX_SETTLE = 10  # debounce periods to wait at most for a burst of changes to end
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+
+
+def parse_duration(text: str) -> float:
+    """``2s``, ``500ms``, ``1m``, ``1h`` or plain seconds (``1.5``), as seconds; raises ValueError."""
+    value = text.strip().lower()
+    for unit in sorted(_UNITS, key=len, reverse=True):
+        if value.endswith(unit):
+            number, factor = value[: -len(unit)], _UNITS[unit]
+            break
+    else:
+        number, factor = value, 1
+    try:
+        seconds = float(number) * factor
+    except ValueError:
+        raise ValueError(f"{text!r} is not a duration like 2s, 500ms, 1m or 1h") from None
+    if not 0 < seconds < 366 * 24 * 3600:
+        raise ValueError(f"{text!r} must be more than zero and less than a year")
+    return seconds
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    site_dir: Path
+    out: Path
+    interval: float = 2.0  # seconds between checks of the sources
+    git_pull: bool = False
+    pull_every: float = 60.0  # seconds between ``git pull --ff-only`` runs
+    provenance: bool = True
+    debounce: float = 0.5  # seconds the sources must stay unchanged before a rebuild
+
+
+class _Stopped(Exception):
+    """Raised inside a build waiting for its instant when the watcher is asked to stop."""
+
+
+class _QuietSkips(logging.Filter):
+    """A check skipped because a build is running is expected; the next check catches up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+class Watcher:
+    """Builds once, then keeps the output current until ``stop``; usable in a thread (tests)."""
+
+    def __init__(self, settings: WatchSettings, *, stop: threading.Event | None = None) -> None:
+        self.settings = settings
+        self.stopping = stop if stop is not None else threading.Event()
+        self.detector = ChangeDetector(settings.site_dir, git=settings.provenance)
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC,
+        )
+        scheduler_log = logging.getLogger("apscheduler.scheduler")
+        if not any(isinstance(existing, _QuietSkips) for existing in scheduler_log.filters):
+            scheduler_log.addFilter(_QuietSkips())
+        self.baseline: Snapshot | None = None  # the sources as the last build attempt saw them
+        self.state: SiteState | None = None  # what the output shows
+        self.lead = MIN_LEAD
+        self.builds = 0
+        self._lock = threading.Lock()
+
+    # --- Life cycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Pull (if asked), build once, then start the jobs; a first build with bad content is only logged."""
+        settings = self.settings
+        if not settings.site_dir.is_dir():
+            raise StatuspageError(f"--site {settings.site_dir}: not a directory")
+        log.info(
+            "watching %s → %s (checks every %gs%s)",
+            settings.site_dir,
+            settings.out,
+            settings.interval,
+            f", git pull every {settings.pull_every:g}s" if settings.git_pull else "",
+        )
+        if settings.git_pull:
+            pull(settings.site_dir)
+        self.build("start", fatal=True)
+        self.scheduler.add_job(self.check, IntervalTrigger(seconds=settings.interval), id="check")
+        if settings.git_pull:
+            self.scheduler.add_job(self.pull_and_check, IntervalTrigger(seconds=settings.pull_every), id="pull")
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """Stop the jobs; a build in progress finishes (or, if waiting for its instant, is dropped).
+
+        APScheduler's ``shutdown(wait=True)`` holds its job-store lock while it waits for running
+        jobs, and a build reschedules jobs at its end: that would deadlock.  So wait for the build
+        on our own lock, then shut down without waiting; jobs still queued see ``stopping`` and return.
+        """
+        self.stopping.set()
+        with self._lock:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+        self.detector.close()
+        log.info("stopped after %d builds", self.builds)
+
+    # --- Jobs ---------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Rebuild if the sources changed since the last build attempt."""
+        if self.stopping.is_set():
+            return
+        snapshot = self.detector.snapshot()
+        if snapshot == self.baseline:
+            return
+        settled = self._settle(snapshot)
+        if settled is None:
+            return
+        self.build("sources changed", changes=describe_changes(self.baseline or Snapshot(), settled))
+
+    def pull_and_check(self) -> None:
+        if not self.stopping.is_set():
+            pull(self.settings.site_dir)
+            self.check()
+
+    def at_instant(self, instant: datetime) -> None:
+        """A clock job: the state changes at ``instant`` although no source did."""
+        self.build(f"state changes at {instant.isoformat()}", at=instant)
+
+    # --- Building -----------------------------------------------------------------------------
+
+    def build(
+        self, reason: str, *, at: datetime | None = None, changes: list[str] | None = None, fatal: bool = False
+    ) -> bool:
+        """One build; never raises for bad content (``fatal`` re-raises other user errors, at start)."""
+        with self._lock:
+            if self.stopping.is_set():
+                return False
+            snapshot = self.detector.snapshot()
+            started = time.monotonic()
+            rendered: list[float] = []
+            now = wall_clock()
+            instant = at if at is not None and at > now else None
+
+            def wait_for_instant() -> None:
+                rendered.append(time.monotonic())
+                if instant is not None:
+                    self._wait_until(instant)
+
+            try:
+                result = build_site(
+                    self.settings.site_dir,
+                    self.settings.out,
+                    (instant or now).isoformat(),
+                    provenance=self.settings.provenance,
+                    before_swap=wait_for_instant,
+                )
+            except ValidationError as error:
+                log.error("build (%s) failed; keeping the previous output:", reason)
+                for problem in error.problems:
+                    log.error("  %s", problem)
+                return False
+            except StatuspageError as error:
+                log.error("build (%s) failed; keeping the previous output: %s", reason, error)
+                if fatal:
+                    raise
+                return False
+            except _Stopped:
+                log.info("build (%s) dropped: stopping", reason)
+                return False
+            except Exception:
+                log.exception("build (%s) failed unexpectedly; keeping the previous output", reason)
+                return False
+            finally:
+                self.baseline = snapshot  # a failed build is retried on the next change, not in a loop
+            finished = time.monotonic()
+            render = (rendered[0] if rendered else finished) - started
+            self.lead = min(MAX_LEAD, max(MIN_LEAD, 1.5 * render + 0.25))
+            shown = visible_changes(self.state, result.state) + (changes or [])
+            self.state = result.state
+            self.builds += 1
+            log.info(
+                "built %d files in %.2fs (%s) as of %s%s",
+                result.files,
+                render,
+                reason,
+                result.now.isoformat(timespec="seconds"),
+                ": " + "; ".join(shown) if shown else "",
+            )
+            self._schedule(result.state)
+            return True
+
+    def _wait_until(self, instant: datetime) -> None:
+        delay = (instant - wall_clock()).total_seconds()
+        if delay > 0 and self.stopping.wait(delay):
+            raise _Stopped
+
+    def _settle(self, snapshot: Snapshot) -> Snapshot | None:
+        """Wait until the sources stop changing (an editor saving, a ``git pull`` writing files)."""
+        for _ in range(MAX_SETTLE):
+            if self.stopping.wait(self.settings.debounce):
+                return None
+            again = self.detector.snapshot()
+            if again == snapshot:
+                break
+            snapshot = again
+        return snapshot
+
+    def _schedule(self, state: SiteState) -> None:
+        """Replace the clock jobs with the next state changes of the state just built."""
+        wanted = {f"clock {moment.isoformat()}": moment for moment in state_change_instants(state)[:MAX_CLOCK_JOBS]}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("clock ") and job.id not in wanted:
+                job.remove()
+        for job_id, moment in wanted.items():
+            trigger = DateTrigger(run_date=moment - timedelta(seconds=self.lead), timezone=UTC)
+            self.scheduler.add_job(self.at_instant, trigger, args=[moment], id=job_id, replace_existing=True)
+        if wanted:
+            log.info("next state change at %s", min(wanted.values()).isoformat(timespec="seconds"))
+
+
+def _configure_logging() -> None:
+    logger = logging.getLogger("statuspage")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def watch(settings: WatchSettings) -> None:
+    """Run the watcher until SIGINT or SIGTERM, then stop cleanly (exit status 0)."""
+    _configure_logging()
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    watcher = Watcher(settings, stop=stop)
+    try:
+        watcher.start()
+        while not stop.wait(3600):
+            pass
+    finally:
+        watcher.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
