@@ -6,15 +6,17 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from .clock import resolve_now
 from .errors import StatuspageError
 from .freeze import clean_leftovers, freeze, output_lock, swap_into_place, temporary_sibling
+from .i18n import site_languages
 from .model import Site
 from .sources.site import load_site
 from .state import SiteState, derive
-from .web import create_app, site_urls
+from .web import create_app, site_urls, translated_site_urls
 from .web.theme import check_templates, template_errors
 
 
@@ -61,9 +63,14 @@ def build_site(
         clean_leftovers(out)
         staging = temporary_sibling(out)
         try:
-            app = create_app(state)
-            with template_errors(app, site.root):
-                files = freeze(app, staging, lambda: site_urls(state))
+            files = 0
+            for language in site_languages(site.config):
+                # The site language at the root, each other language in its own folder.
+                app = create_app(state, language)
+                prefix = app.config["LANGUAGE_PREFIX"]
+                urls = partial(site_urls if not prefix else translated_site_urls, state)
+                with template_errors(app, site.root):
+                    files += freeze(app, staging / prefix, urls)
             if before_swap is not None:
                 before_swap()
             # Swap: the new tree replaces the old one in a single rename.

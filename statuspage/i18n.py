@@ -20,7 +20,25 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from .model import Config
+
 SOURCE_LANGUAGE = "en"
+AUTONYMS = {"sk": "Slovenčina", "en": "English"}  # each language's name in itself, for the switch
+
+
+def site_languages(config: Config) -> list[str]:
+    """The site language first (published at the root), then every other shipped language."""
+    return [config.language, *(language for language in AUTONYMS if language != config.language)]
+
+
+def language_prefixes(config: Config) -> list[str]:
+    """Where each language's pages live below the site root: ``""`` for the site language, ``"en/"``…"""
+    return [language_prefix(config, language) for language in site_languages(config)]
+
+
+def language_prefix(config: Config, language: str) -> str:
+    return "" if language == config.language else f"{language}/"
+
 
 _DATE_TIME = {"sk": "d. M. y H:mm", "en": "d MMM y, HH:mm"}
 _DATE = {"sk": "d. M. y", "en": "d MMM y"}

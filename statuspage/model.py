@@ -149,7 +149,38 @@ class Translation:
 
 
 @dataclass(frozen=True)
-class Incident:
+class Text:
+    """An item's words in one language: what pages and feeds of that language show."""
+
+    title: str
+    body: Markup
+    updates: tuple[Update, ...]  # newest first
+
+
+class Translatable:
+    """Items written in the site language, optionally translated beside them (``<slug>.<lang>.md``)."""
+
+    title: str
+    body: Markup
+    updates: tuple[Update, ...]
+    translations: dict[str, Translation]
+
+    def text(self, language: str) -> Text:
+        """The translation where there is one, falling back to the original piece by piece.
+
+        An update keeps its original text unless the translation has an update with the same
+        time and status, so a translation that lags behind never hides an update.
+        """
+        translation = self.translations.get(language)
+        if translation is None:
+            return Text(self.title, self.body, self.updates)
+        translated = {(update.time, update.status): update for update in translation.updates}
+        updates = tuple(translated.get((update.time, update.status), update) for update in self.updates)
+        return Text(translation.title, translation.body or self.body, updates)
+
+
+@dataclass(frozen=True)
+class Incident(Translatable):
     slug: str
     title: str
     start: datetime
@@ -167,7 +198,7 @@ class Incident:
 
 
 @dataclass(frozen=True)
-class Maintenance:
+class Maintenance(Translatable):
     slug: str
     title: str
     start: datetime

@@ -36,8 +36,9 @@ def timestamp(moment: datetime | None, state: SiteState) -> str | None:
 
 
 class Api:
-    def __init__(self, state: SiteState, url_for: Callable[..., str]) -> None:
+    def __init__(self, state: SiteState, url_for: Callable[..., str], language: str | None = None) -> None:
         self.state, self.url_for = state, url_for
+        self.language = language or state.site.config.language
         config = state.site.config
         self.page_id = stable_id(config.base_url)
         self.time = lambda moment: timestamp(moment, state)
@@ -55,7 +56,7 @@ class Api:
         }
 
     def status(self) -> Json:
-        language = self.state.site.config.language
+        language = self.language
         return {
             "indicator": self.state.indicator.value,
             "description": indicator_label(self.state.indicator, language),
@@ -170,7 +171,7 @@ class Api:
         new_status = SEVERITY_STATUS.get(incident.severity, ComponentStatus.OPERATIONAL)
         return {
             "id": incident.slug,
-            "name": incident.title,
+            "name": incident.text(self.language).title,
             "status": item.status.value,
             "created_at": self.time(incident.start),
             "updated_at": self.time(item.changed_at),
@@ -181,7 +182,7 @@ class Api:
             "started_at": self.time(incident.start),
             "page_id": self.page_id,
             "incident_updates": self._updates(
-                incident.slug, incident.updates, self._affected(incident.components, new_status)
+                incident.slug, incident.text(self.language).updates, self._affected(incident.components, new_status)
             ),
             "components": self._item_components(incident.components),
         }
@@ -192,7 +193,7 @@ class Api:
         started = item.window.start if item.phase is not Phase.UPCOMING else None
         return {
             "id": work.slug,
-            "name": work.title,
+            "name": work.text(self.language).title,
             "status": item.status.value,
             "created_at": self.time(min([u.time for u in work.updates] + [item.changed_at])),
             "updated_at": self.time(item.changed_at),
@@ -203,7 +204,9 @@ class Api:
             "started_at": self.time(started),
             "page_id": self.page_id,
             "incident_updates": self._updates(
-                work.slug, work.updates, self._affected(work.components, ComponentStatus.UNDER_MAINTENANCE)
+                work.slug,
+                work.text(self.language).updates,
+                self._affected(work.components, ComponentStatus.UNDER_MAINTENANCE),
             ),
             "components": self._item_components(work.components),
             "scheduled_for": self.time(item.window.start),
@@ -264,7 +267,7 @@ class Api:
             "expected_fix_by": self.time(item.expected_fix_by),
             "overdue": item.overdue,
             "waiting_for": item.waiting_for.slug if item.waiting_for is not None else None,
-            "explanation": explanation(item, config, config.language),
+            "explanation": explanation(item, config, self.language),
             "url": self.url_for("pages.ticket", ticket_id=ticket.id),
         }
 

@@ -47,14 +47,14 @@ def render_calendar(
             for part in (
                 f"{_('Expected impact')}: {impact_label(work.impact, language)}",
                 f"{_('Affected components')}: {components}",
-                plain_text(work.body),
+                plain_text(work.text(language).body),
                 page,
             )
             if part
         )
         event = icalendar.Event()
         event.add("uid", f"{item.slug}@{host}")
-        event.add("summary", work.title)
+        event.add("summary", work.text(language).title)
         event.add("dtstart", work.start.astimezone(zone))
         event.add("dtend", work.end.astimezone(zone))
         event.add("dtstamp", item.changed_at.astimezone(UTC))

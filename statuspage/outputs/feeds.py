@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from ..explain import explanation, impact_label, labels
 from ..i18n import format_time, format_window, translations
-from ..model import Update
+from ..model import Translatable, Update
 from ..state import IncidentState, MaintenanceState, Publication, Reason, SiteState, TicketState
 from ..state.instants import RESOLVED_TICKET_DAYS
 
@@ -56,6 +56,10 @@ class FeedBuilder:
     def time(self, moment: datetime) -> str:
         return format_time(moment, self.config.timezone, self.language)
 
+    def _words(self, item: Translatable) -> tuple[str, tuple[Update, ...]]:
+        text = item.text(self.language)
+        return text.title, text.updates
+
     def _timeline(self, updates: Iterable[Update], names: dict[str, str]) -> Markup:
         parts = [
             Markup("<h3>{} · {}</h3>{}").format(names[update.status], self.time(update.time), update.body)
@@ -66,22 +70,24 @@ class FeedBuilder:
 
     def incident(self, item: IncidentState) -> Entry:
         incident = item.incident
+        text = incident.text(self.language)
         components = ", ".join(self.state.components_by_id[cid].component.name for cid in incident.components)
         head = Markup("<p><strong>{}</strong> · {} · {}</p>").format(
             self.labels["incident"][item.status.value], self.labels["severity"][incident.severity.value], components
         )
         return Entry(
             id=self.url_for("pages.incident", slug=item.slug),
-            title=incident.title,
+            title=text.title,
             link=self.url_for("pages.incident", slug=item.slug),
             updated=_updated(item.changed_at, item.publication, self.state.now),
             published=incident.start,
-            content=head + incident.body + self._timeline(incident.updates, self.labels["incident"]),
+            content=head + text.body + self._timeline(text.updates, self.labels["incident"]),
             category=self.labels["incident"][item.status.value],
         )
 
     def maintenance(self, item: MaintenanceState) -> Entry:
         work = item.maintenance
+        text = work.text(self.language)
         window = format_window(item.window.start, item.window.end, self.config.timezone, self.language)
         head = Markup("<p><strong>{}</strong> · {} · {}: {}</p>").format(
             self.labels["maintenance"][item.status.value],
@@ -92,11 +98,11 @@ class FeedBuilder:
         posted = [update.time for update in work.updates]
         return Entry(
             id=self.url_for("pages.maintenance", slug=item.slug),
-            title=work.title,
+            title=text.title,
             link=self.url_for("pages.maintenance", slug=item.slug),
             updated=_updated(item.changed_at, item.publication, self.state.now),
             published=item.publication.published if item.publication else min([*posted, item.changed_at]),
-            content=head + work.body + self._timeline(work.updates, self.labels["maintenance"]),
+            content=head + text.body + self._timeline(text.updates, self.labels["maintenance"]),
             category=self.labels["phase"][item.phase.value],
         )
 
@@ -106,7 +112,8 @@ class FeedBuilder:
         head = Markup("<p><strong>{}:</strong> {}</p>").format(self.labels["reason"][item.reason.value], sentence)
         if item.waiting_for is not None:
             head += Markup('<p><a href="{}">{}</a></p>').format(
-                self.url_for("pages.maintenance", slug=item.waiting_for.slug), item.waiting_for.maintenance.title
+                self.url_for("pages.maintenance", slug=item.waiting_for.slug),
+                item.waiting_for.maintenance.text(self.language).title,
             )
         return Entry(
             id=self.url_for("pages.ticket", ticket_id=ticket.id),
@@ -122,11 +129,10 @@ class FeedBuilder:
         """One entry per posted update of every incident and maintenance window."""
         entries = []
         sources: list[tuple[str, str, str, tuple[Update, ...], dict[str, str]]] = [
-            ("pages.incident", s.slug, s.incident.title, s.incident.updates, self.labels["incident"])
-            for s in self.state.incidents
+            ("pages.incident", s.slug, *self._words(s.incident), self.labels["incident"]) for s in self.state.incidents
         ]
         sources += [
-            ("pages.maintenance", s.slug, s.maintenance.title, s.maintenance.updates, self.labels["maintenance"])
+            ("pages.maintenance", s.slug, *self._words(s.maintenance), self.labels["maintenance"])
             for s in self.state.maintenance
         ]
         for endpoint, slug, title, updates, names in sources:

@@ -9,7 +9,7 @@ from .files import file_urls
 from .pages import page_urls
 from .theme import theme_static_urls
 
-__all__ = ["create_app", "site_urls"]
+__all__ = ["create_app", "site_urls", "translated_site_urls"]
 
 
 def site_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -17,3 +17,11 @@ def site_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
     yield from page_urls(state)
     yield from file_urls(state)
     yield from theme_static_urls(state)
+
+
+ROOT_ONLY = {"pages.not_found", "files.sitemap", "files.robots"}  # one per site, at its root
+
+
+def translated_site_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
+    """What every other language gets under ``<lang>/``: everything but the root-only files."""
+    yield from (url for url in site_urls(state) if url[0] not in ROOT_ONLY)

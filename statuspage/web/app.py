@@ -9,7 +9,15 @@ import jinja2
 from flask import Flask
 
 from .. import explain
-from ..i18n import format_date, format_day, format_percent, format_time, format_window, translations
+from ..i18n import (
+    format_date,
+    format_day,
+    format_percent,
+    format_time,
+    format_window,
+    language_prefix,
+    translations,
+)
 from ..outputs.feeds import update_anchor
 from ..state import SiteState
 from ..state.uptime import Day
@@ -21,15 +29,23 @@ PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-def create_app(state: SiteState) -> Flask:
-    """A Flask app rendering ``state``; a site's own ``templates/`` override ours file by file."""
+def create_app(state: SiteState, language: str | None = None) -> Flask:
+    """A Flask app rendering ``state`` in ``language`` (default: the site language).
+
+    The site language is published at the root and every other language under ``<lang>/``; each
+    is its own app with the same derived state.  A site's own ``templates/`` override ours file
+    by file.
+    """
     config = state.site.config
-    language = config.language
+    language = language or config.language
+    prefix = language_prefix(config, language)
     app = Flask(__name__, static_folder=str(PACKAGE_STATIC), static_url_path="/static", template_folder=None)
     app.config.update(
         STATE=state,
+        LANGUAGE=language,
+        LANGUAGE_PREFIX=prefix,
         FREEZER_RELATIVE_URLS=True,  # links work under any sub-path of base_url, and from disk
-        FREEZER_BASE_URL=config.base_url,  # absolute URLs (feeds, sitemap) point at the published site
+        FREEZER_BASE_URL=config.base_url,  # absolute URLs point at the published site (plus prefix: absolute_url)
         FREEZER_IGNORE_MIMETYPE_WARNINGS=True,
     )
     bundled = jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))

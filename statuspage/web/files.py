@@ -6,15 +6,16 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template
 
 from ..explain import N_, component_status_label, indicator_label
-from ..i18n import translations
+from ..i18n import language_prefixes, translations
 from ..outputs.api import Api
 from ..outputs.badge import COMPONENT_COLOR, INDICATOR_COLOR, badge_svg, endpoint_json
 from ..outputs.calendar import render_calendar
 from ..outputs.feeds import FEED_NAMES, FORMATS, FeedBuilder, render_feed
 from ..state import SiteState
+from .pages import absolute_url as absolute
 from .pages import page_urls
 
 files = Blueprint("files", __name__)
@@ -48,11 +49,6 @@ def _state() -> SiteState:
     return current_app.config["STATE"]
 
 
-def absolute(endpoint: str, **values: Any) -> str:
-    """An absolute URL under base_url, for feeds, calendars, JSON and the sitemap."""
-    return url_for(endpoint, _external=True, **values)
-
-
 def _json(data: object) -> Response:
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     return Response(body, mimetype="application/json")
@@ -64,7 +60,7 @@ def _feed(
     if kind not in FORMATS:
         abort(404)
     state = _state()
-    language = state.site.config.language
+    language = current_app.config["LANGUAGE"]
     builder = FeedBuilder(state, language, absolute)
     body = render_feed(
         builder.entries(entries_name, component),
@@ -83,7 +79,7 @@ def feed(name: str, kind: str) -> Response:
     if name not in FEED_NAMES:
         abort(404)
     state = _state()
-    title = f"{state.site.config.title}: {feed_title(name, state.site.config.language)}"
+    title = f"{state.site.config.title}: {feed_title(name, current_app.config['LANGUAGE'])}"
     return _feed(kind, name, title, "files.feed", name=name)
 
 
@@ -98,7 +94,7 @@ def component_feed(component_id: str, kind: str) -> Response:
 @files.route("/calendar/maintenance.ics")
 def calendar() -> Response:
     state = _state()
-    language = state.site.config.language
+    language = current_app.config["LANGUAGE"]
     name = f"{state.site.config.title}: {feed_title('maintenance', language)}"
     body = render_calendar(state, list(state.maintenance), name, absolute, language)
     return Response(body, mimetype="text/calendar")
@@ -109,7 +105,7 @@ def component_calendar(component_id: str) -> Response:
     state = _state()
     found = state.components_by_id.get(component_id) or abort(404)
     name = f"{state.site.config.title}: {found.component.name}"
-    body = render_calendar(state, list(found.maintenance), name, absolute, state.site.config.language)
+    body = render_calendar(state, list(found.maintenance), name, absolute, current_app.config["LANGUAGE"])
     return Response(body, mimetype="text/calendar")
 
 
@@ -117,7 +113,7 @@ def _api_files() -> dict[str, Any]:
     """All Statuspage files at once, computed on the first request and kept for the others."""
     cache = current_app.extensions.setdefault("statuspage_api", {})
     if "files" not in cache:
-        api = Api(_state(), absolute)
+        api = Api(_state(), absolute, current_app.config["LANGUAGE"])
         cache["files"] = {**api.files(), "known-issues.json": api.known_issues()}
     return cache["files"]
 
@@ -137,14 +133,14 @@ def known_issues_json() -> Response:
 @files.route("/badge.svg")
 def badge() -> Response:
     state = _state()
-    message = indicator_label(state.indicator, state.site.config.language)
+    message = indicator_label(state.indicator, current_app.config["LANGUAGE"])
     return Response(badge_svg(BADGE_LABEL, message, INDICATOR_COLOR[state.indicator]), mimetype="image/svg+xml")
 
 
 @files.route("/api/badge.json")
 def badge_json() -> Response:
     state = _state()
-    message = indicator_label(state.indicator, state.site.config.language)
+    message = indicator_label(state.indicator, current_app.config["LANGUAGE"])
     return _json(endpoint_json(BADGE_LABEL, message, INDICATOR_COLOR[state.indicator]))
 
 
@@ -152,7 +148,7 @@ def badge_json() -> Response:
 def component_badge(component_id: str) -> Response:
     state = _state()
     found = state.components_by_id.get(component_id) or abort(404)
-    message = component_status_label(found.status, state.site.config.language)
+    message = component_status_label(found.status, current_app.config["LANGUAGE"])
     svg = badge_svg(found.component.name, message, COMPONENT_COLOR[found.status])
     return Response(svg, mimetype="image/svg+xml")
 
@@ -161,7 +157,7 @@ def component_badge(component_id: str) -> Response:
 def component_badge_json(component_id: str) -> Response:
     state = _state()
     found = state.components_by_id.get(component_id) or abort(404)
-    message = component_status_label(found.status, state.site.config.language)
+    message = component_status_label(found.status, current_app.config["LANGUAGE"])
     return _json(endpoint_json(found.component.name, message, COMPONENT_COLOR[found.status]))
 
 
@@ -169,7 +165,7 @@ def component_badge_json(component_id: str) -> Response:
 def status_txt() -> Response:
     """One line for the whole site, then one per component: ``id: status``, for curl and grep."""
     state = _state()
-    language = state.site.config.language
+    language = current_app.config["LANGUAGE"]
     lines = [f"status: {state.indicator.value} ({indicator_label(state.indicator, language)})"]
     lines += [
         f"{c.component.id}: {c.status.value} ({c.component.name}: {component_status_label(c.status, language)})"
@@ -181,7 +177,15 @@ def status_txt() -> Response:
 @files.route("/sitemap.xml")
 def sitemap() -> Response:
     state = _state()
-    locations = [absolute(endpoint, **values) for endpoint, values in page_urls(state) if endpoint != "pages.not_found"]
+    pages_here = [
+        absolute(endpoint, **values) for endpoint, values in page_urls(state) if endpoint != "pages.not_found"
+    ]
+    base = state.site.config.base_url
+    locations = [
+        base + prefix + location.removeprefix(base)
+        for prefix in language_prefixes(state.site.config)
+        for location in pages_here
+    ]
     body = render_template("sitemap.xml", locations=locations)
     return Response(body, mimetype="application/xml")
 
@@ -198,13 +202,13 @@ def file_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
         for kind in FORMATS:
             yield "files.feed", {"name": name, "kind": kind}
     for component in state.components:
-        cid = component.component.id
         for kind in FORMATS:
-            yield "files.component_feed", {"component_id": cid, "kind": kind}
-        yield "files.component_calendar", {"component_id": cid}
-        yield "files.component_badge", {"component_id": cid}
-        yield "files.component_badge_json", {"component_id": cid}
+            yield "files.component_feed", {"component_id": component.component.id, "kind": kind}
+        yield "files.component_calendar", {"component_id": component.component.id}
     yield "files.calendar", {}
+    for component in state.components:
+        yield "files.component_badge", {"component_id": component.component.id}
+        yield "files.component_badge_json", {"component_id": component.component.id}
     for name in API_FILES:
         yield "files.api", {"name": name}
     for endpoint in ("known_issues_json", "badge", "badge_json", "status_txt", "sitemap", "robots"):

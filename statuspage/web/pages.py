@@ -17,8 +17,15 @@ _SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL under base_url: for addresses people copy, and for the 404 page."""
-    return url_for(endpoint, _external=True, **values)
+    """An absolute URL under base_url, in this app's language folder.
+
+    For feeds, calendars, JSON, the sitemap, addresses people copy, and the 404 page.  Every
+    language's app serves its pages from "/", so relative links stay right inside its folder;
+    only absolute URLs need the folder added.
+    """
+    url = url_for(endpoint, _external=True, **values)
+    base = current_app.config["STATE"].site.config.base_url
+    return base + current_app.config["LANGUAGE_PREFIX"] + url.removeprefix(base)
 
 
 @pages.app_context_processor
