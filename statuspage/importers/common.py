@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..clock import parse_time
+from ..config import LANGUAGES
 from ..errors import Problem
 
 MAX_SLUG = 60
@@ -241,3 +242,25 @@ def with_description(summary: str, description: Any, shown: str, notes: list[Not
     if description.strip() not in summary:
         notes.append(Note(shown, "description: the body's summary is used instead; not imported"))
     return summary
+
+
+def ui_language(code: str, setting: str, shown: str, notes: list[Note]) -> str:
+    """A foreign site's language as one of ours; anything else becomes English, with a note."""
+    language = code[:2].lower()
+    if language not in LANGUAGES:
+        notes.append(
+            Note(shown, f"{setting} {code!r} is not a statuspage UI language ({', '.join(LANGUAGES)}): en used")
+        )
+        return "en"
+    return language
+
+
+def time_zone(name: Any, where: str, notes: list[Note]) -> ZoneInfo:
+    """A foreign site's zone; both tools read times without an offset as UTC unless told otherwise."""
+    if not name:
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        notes.append(Note(where, f"unknown time zone {name!r}: UTC used"))
+        return ZoneInfo("UTC")

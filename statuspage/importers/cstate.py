@@ -19,7 +19,6 @@ import re
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..config import LANGUAGES
 from ..errors import Collector
@@ -33,6 +32,8 @@ from .common import (
     TranslationDraft,
     order_updates,
     parse_foreign_time,
+    time_zone,
+    ui_language,
     with_description,
 )
 from .foreign import ForeignDocument, field_time, load_data_file, read_text, split_front_matter
@@ -83,8 +84,8 @@ def read_cstate(source: Path, options: SiteOptions) -> SiteDraft:
         problems.raise_if_any()
     params = config.get("params") if isinstance(config.get("params"), dict) else {}
 
-    source_zone = _zone(config.get("timezone"), config_shown, notes)
-    zone = _zone(options.timezone, "--timezone", notes) if options.timezone else source_zone
+    source_zone = time_zone(config.get("timezone"), config_shown, notes)
+    zone = time_zone(options.timezone, "--timezone", notes) if options.timezone else source_zone
     language = options.language or _language(config, config_shown, notes)
     components = Components(notes)
     _read_systems(params, config_shown, components, problems, notes)
@@ -124,25 +125,9 @@ def _lower_keys(value: Any) -> Any:
     return value
 
 
-def _zone(name: Any, where: str, notes: list[Note]) -> ZoneInfo:
-    if not name:
-        return ZoneInfo("UTC")  # Hugo's default: times without an offset are UTC
-    try:
-        return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError):
-        notes.append(Note(where, f"unknown time zone {name!r}: UTC used"))
-        return ZoneInfo("UTC")
-
-
 def _language(config: dict[str, Any], shown: str, notes: list[Note]) -> str:
     code = str(config.get("defaultcontentlanguage") or config.get("languagecode") or "en")
-    language = code[:2].lower()
-    if language not in LANGUAGES:
-        notes.append(
-            Note(shown, f"language {code!r} is not a statuspage UI language ({', '.join(LANGUAGES)}): en used")
-        )
-        return "en"
-    return language
+    return ui_language(code, "language", shown, notes)
 
 
 def _read_systems(

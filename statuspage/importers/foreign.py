@@ -18,22 +18,13 @@ from typing import Any
 import yaml
 
 from ..errors import Collector
+from ..sources.frontmatter import NoTimestampLoader
 from .common import parse_foreign_time
 from .jsobject import JsLiteralError, read_exported_object
 
 MAX_FILE_BYTES = 1024 * 1024
 _KEY_LINE = re.compile(r"""^\s*["']?([A-Za-z0-9_.-]+)["']?\s*[:=]""")
 _OPENING = re.compile(r"^(---|\+\+\+)\s*([A-Za-z]*)\s*$")
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without the timestamp type: times are read by ``parse_foreign_time``."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 @dataclass(frozen=True)
@@ -128,7 +119,7 @@ def parse_data(text: str, language: str, shown: str, problems: Collector, *, fir
         return None
     try:
         if language in ("yaml", "yml"):
-            return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+            return yaml.load(text, Loader=NoTimestampLoader)  # noqa: S506 - a SafeLoader subclass
         if language == "toml":
             return tomllib.loads(text)
         if language == "json":

@@ -21,7 +21,6 @@ import re
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..config import LANGUAGES
 from ..errors import Collector
@@ -36,6 +35,8 @@ from .common import (
     UpdateDraft,
     order_updates,
     parse_foreign_time,
+    time_zone,
+    ui_language,
     with_description,
 )
 from .foreign import ForeignDocument, field_time, load_data_file, read_text, split_front_matter
@@ -81,8 +82,8 @@ def read_statusfy(source: Path, options: SiteOptions) -> SiteDraft:
         problems.raise_if_any()
 
     default_locale = _text(config, "defaultLocale", shown, notes) or "en"
-    language = options.language or _language(default_locale, shown, notes)
-    zone = _zone(options.timezone, notes)
+    language = options.language or ui_language(default_locale, "defaultLocale", shown, notes)
+    zone = time_zone(options.timezone, "--timezone", notes)
     content = config.get("content") or config.get("contentConfig") or {}
     if not isinstance(content, dict):
         notes.append(Note(shown, "content: not an object; Statusfy's defaults used"))
@@ -130,27 +131,6 @@ def _text(table: dict[str, Any], key: str, shown: str, notes: list[Note]) -> str
         notes.append(Note(f"{shown}:{value.line}", f"{key} = {value.source} is computed by JavaScript; default used"))
         return None
     return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _language(code: str, shown: str, notes: list[Note]) -> str:
-    language = code[:2].lower()
-    if language not in LANGUAGES:
-        notes.append(
-            Note(shown, f"defaultLocale {code!r} is not a statuspage UI language ({', '.join(LANGUAGES)}): en used")
-        )
-        return "en"
-    return language
-
-
-def _zone(name: str | None, notes: list[Note]) -> ZoneInfo:
-    """Statusfy writes times in UTC (ISO 8601 with Z); a time without an offset is read as UTC too."""
-    if not name:
-        return ZoneInfo("UTC")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        notes.append(Note("--timezone", f"unknown time zone {name!r}: UTC used"))
-        return ZoneInfo("UTC")
 
 
 def _messages(source: Path, config: dict[str, Any], code: str, problems: Collector) -> dict[str, Any]:

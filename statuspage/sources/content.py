@@ -179,22 +179,20 @@ def _discover(folder: Path, problems: Collector) -> list[_Source]:
 
 def load_incidents(folder: Path, zone: tzinfo, refs: References, problems: Collector) -> list[Incident]:
     statuses = tuple(status.value for status in IncidentStatus)
-    incidents = []
-    for source in _discover(folder, problems):
-        incident = _load_item(source, statuses, zone, refs, problems, _incident)
-        if incident is not None:
-            incidents.append(incident)
-    return incidents
+    return [
+        item
+        for source in _discover(folder, problems)
+        if (item := _load_item(source, statuses, zone, refs, problems, _incident))
+    ]
 
 
 def load_maintenance(folder: Path, zone: tzinfo, refs: References, problems: Collector) -> list[Maintenance]:
     statuses = tuple(status.value for status in MaintenanceStatus)
-    found = []
-    for source in _discover(folder, problems):
-        item = _load_item(source, statuses, zone, refs, problems, _maintenance)
-        if item is not None:
-            found.append(item)
-    return found
+    return [
+        item
+        for source in _discover(folder, problems)
+        if (item := _load_item(source, statuses, zone, refs, problems, _maintenance))
+    ]
 
 
 def discover_slugs(folder: Path) -> frozenset[str]:

@@ -29,11 +29,11 @@ _SCALAR_TAGS = {_STR, _INT, _BOOL, _NULL, "tag:yaml.org,2002:float"}
 _MAX_FRONT_MATTER = 64 * 1024  # characters; front matter is a handful of keys
 
 
-class _Loader(yaml.SafeLoader):
+class NoTimestampLoader(yaml.SafeLoader):
     """SafeLoader that leaves timestamps as strings: ``parse_time`` owns time parsing."""
 
 
-_Loader.yaml_implicit_resolvers = {
+NoTimestampLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -65,7 +65,7 @@ def split_document(path: str, text: str, problems: Collector) -> Document | None
         problems.add(path, 2, f"front matter is larger than {_MAX_FRONT_MATTER // 1024} KiB")
         return None
     try:
-        root = yaml.compose(front, Loader=_Loader)
+        root = yaml.compose(front, Loader=NoTimestampLoader)
     except RecursionError:
         problems.add(path, 2, "front matter is nested too deeply")
         return None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, render_template, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 
+from ..i18n import AUTONYMS, language_prefix, site_languages
 from ..state import REASON_ORDER, Phase, Reason, SiteState, TicketState
 
 pages = Blueprint("pages", __name__)
@@ -34,6 +36,31 @@ def link_helpers() -> dict[str, Any]:
     if g.get("absolute_links"):
         helpers["url_for"] = absolute_url
     return helpers
+
+
+@pages.app_context_processor
+def language_links() -> dict[str, Any]:
+    """This page in every language: ``translations`` for the switch, ``alternates`` for hreflang.
+
+    Each is a list of ``(language, autonym, href)``.  The switch links relatively, like every
+    other link; on the 404 page (shown at any path) it links absolutely to each language's front
+    page, and there are no alternates.  hreflang alternates are absolute, as search engines want.
+    """
+    config = current_app.config["STATE"].site.config
+    prefix = current_app.config["LANGUAGE_PREFIX"]
+    base = config.base_url
+    if g.get("absolute_links"):
+        switch = [(lang, AUTONYMS[lang], base + language_prefix(config, lang)) for lang in site_languages(config)]
+        return {"translations": switch, "alternates": []}
+    path = request.path.lstrip("/")
+    page = path + "index.html" if path == "" or path.endswith("/") else path
+    here = posixpath.dirname(prefix + page) or "."
+    switch, alternates = [], []
+    for lang in site_languages(config):
+        there = language_prefix(config, lang) + page
+        switch.append((lang, AUTONYMS[lang], posixpath.relpath(there, here)))
+        alternates.append((lang, AUTONYMS[lang], base + language_prefix(config, lang) + path))
+    return {"translations": switch, "alternates": alternates}
 
 
 def _state() -> SiteState:
