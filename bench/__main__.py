@@ -40,8 +40,8 @@ class Run:
     files: int
 
 
-def build(site: Path, out: Path) -> Run:
-    """One build in a fresh interpreter, so its peak memory is its own."""
+def build(site: Path, out: Path, jobs: int | None = None) -> Run:
+    """One build in a fresh interpreter, so its peak memory is its own (and its workers')."""
     command = [
         sys.executable,
         "-m",
@@ -53,6 +53,7 @@ def build(site: Path, out: Path) -> Run:
         str(out),
         "--now",
         NOW.isoformat(),
+        *(["--jobs", str(jobs)] if jobs else []),
     ]
     script = (
         "import resource, subprocess, sys, time\n"
@@ -66,7 +67,8 @@ def build(site: Path, out: Path) -> Run:
     code, elapsed, peak, stdout, stderr = (result.stdout.rstrip("\n").split("\t") + ["", ""])[:5]
     if code != "0":
         raise SystemExit(f"build of {site} failed: {stderr}")
-    files = int(re.search(r"Built (\d+) files", stdout).group(1)) if "Built" in stdout else 0
+    found = re.search(r"(?:Built|Nothing changed:) (\d+) files", stdout)
+    files = int(found.group(1)) if found else 0
     return Run(float(elapsed), int(peak) / 1024, files)
 
 
@@ -92,6 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated incident counts: 1000, 10000")
     parser.add_argument("--keep", type=Path, default=None, help="folder to keep the generated sites in")
+    parser.add_argument("--jobs", type=int, default=None, help="render processes  [default: the number of CPUs]")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}")
@@ -107,10 +110,10 @@ def main() -> None:
             write_site(site, size)
         out = site / "build"
         shutil.rmtree(out, ignore_errors=True)
-        clean = build(site, out)
+        clean = build(site, out, args.jobs)
         touch_one_incident(site)
-        changed = build(site, out)
-        unchanged = build(site, out)
+        changed = build(site, out, args.jobs)
+        unchanged = build(site, out, args.jobs)
         public = round(size.tickets * size.public_fraction)
         print(
             f"| {size.incidents:,} | {size.maintenance:,} | {size.tickets:,} (~{public:,}) | {clean.files:,} "

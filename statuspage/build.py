@@ -6,12 +6,13 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 
 from .clock import resolve_now
 from .errors import StatuspageError
-from .freeze import clean_leftovers, freeze, output_lock, swap_into_place, temporary_sibling
+from .fingerprint import fingerprint, forget, recorded, remember, unchanged
+from .freeze import clean_leftovers, freeze, in_workers, output_lock, swap_into_place, temporary_sibling
 from .i18n import site_languages
 from .model import Site
 from .sources.site import load_site
@@ -23,9 +24,15 @@ from .web.theme import check_templates, template_errors
 @dataclass(frozen=True)
 class BuildResult:
     out: Path
-    files: int
+    files: int  # in the output
     now: datetime
-    state: SiteState = field(repr=False, compare=False)  # what was built; ``watch`` schedules from it
+    derived: Callable[[], SiteState] = field(repr=False, compare=False)
+    written: bool = True  # False: nothing had changed, and the output was left as it was
+
+    @cached_property
+    def state(self) -> SiteState:
+        """What was built; ``watch`` schedules from it.  Derived on first use when the build was skipped."""
+        return self.derived()
 
 
 def check_site(site_dir: Path) -> Site:
@@ -42,18 +49,33 @@ def build_site(
     *,
     provenance: bool = True,
     before_swap: Callable[[], None] | None = None,
+    jobs: int = 1,
 ) -> BuildResult:
     """Load → validate → derive → render and freeze → swap.  The old output survives any failure.
 
     ``provenance`` adds git's first-published and last-edited times (see sources/provenance.py).
     ``before_swap`` runs between freezing and swapping: ``watch`` renders a state change ahead of
     time and waits there, so the new output appears at the very instant the state changes.
+    ``jobs`` processes render the pages; the output is the same for any number.
     """
+    # Unchanged: when every input is what the current output was built from, write nothing.
+    options: dict[str, object] = {"provenance": provenance, "site": str(site_dir), "out": str(out)}
+    taken = fingerprint(site_dir, now_option, options)
+    key = taken[0] if taken else None
+    if taken is not None and recorded(out):
+        with output_lock(out):
+            files = unchanged(out, key)
+        if files is not None:
+            if before_swap is not None:
+                before_swap()
+            derived = partial(_derive, site_dir, taken[1], provenance)
+            return BuildResult(out, files, taken[1], derived, written=False)
+
     # Load and validate: nothing is written unless the whole site is valid.
     site = load_site(site_dir, provenance=provenance)
     check_templates(site_dir)
     _refuse_dangerous_output(site, out)
-    now = resolve_now(now_option, site.config.timezone)
+    now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
 
     # Derive: every time-dependent fact, computed once for all outputs.
     state = derive(site, now)
@@ -63,22 +85,36 @@ def build_site(
         clean_leftovers(out)
         staging = temporary_sibling(out)
         try:
-            files = 0
-            for language in site_languages(site.config):
-                # The site language at the root, each other language in its own folder.
-                app = create_app(state, language)
-                prefix = app.config["LANGUAGE_PREFIX"]
-                urls = partial(site_urls if not prefix else translated_site_urls, state)
-                with template_errors(app, site.root):
-                    files += freeze(app, staging / prefix, urls)
+            # The site language at the root, each other language in its own folder.
+            apps = [create_app(state, language) for language in site_languages(site.config)]
+
+            def render(worker: int, workers: int) -> int:
+                files = 0
+                for app in apps:
+                    prefix = app.config["LANGUAGE_PREFIX"]
+                    urls = partial(site_urls if not prefix else translated_site_urls, state)
+                    with template_errors(app, site.root):
+                        files += freeze(app, staging / prefix, urls, (worker, workers))
+                return files
+
+            files = in_workers(render, jobs)
+            # A source saved while we read it: the output may match neither version, so record none.
+            again = fingerprint(site_dir, now.isoformat(), options) if key else None
+            settled = key if again is not None and again[0] == key else None
             if before_swap is not None:
                 before_swap()
-            # Swap: the new tree replaces the old one in a single rename.
+            # Swap: the new tree replaces the old one in a single rename; then record what it was built from.
+            forget(out)
             swap_into_place(staging, out)
+            remember(out, settled, files)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    return BuildResult(out, files, now, state)
+    return BuildResult(out, files, now, lambda: state)
+
+
+def _derive(site_dir: Path, now: datetime, provenance: bool) -> SiteState:
+    return derive(load_site(site_dir, provenance=provenance), now)
 
 
 def _refuse_dangerous_output(site: Site, out: Path) -> None:

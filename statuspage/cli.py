@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,15 +61,32 @@ def main() -> None:
 )
 @click.option("--now", "now", default=None, help="Build as if it were this time (ISO 8601); also SOURCE_DATE_EPOCH.")
 @PROVENANCE_OPTION
-def build(site_dir: Path, out: Path | None, now: str | None, provenance: bool) -> None:
-    """Validate the site, then build it into the output directory."""
+@click.option(
+    "--jobs",
+    type=click.IntRange(1),
+    default=None,
+    envvar="STATUSPAGE_JOBS",
+    show_envvar=True,
+    help="Processes rendering pages; the output is the same for any number.  [default: the number of CPUs]",
+)
+def build(site_dir: Path, out: Path | None, now: str | None, provenance: bool, jobs: int | None) -> None:
+    """Validate the site, then build it into the output directory (unchanged inputs: nothing is written)."""
     from .build import build_site
 
     try:
-        result = build_site(site_dir, out if out is not None else site_dir / "build", now, provenance=provenance)
+        result = build_site(
+            site_dir,
+            out if out is not None else site_dir / "build",
+            now,
+            provenance=provenance,
+            jobs=jobs or os.cpu_count() or 1,
+        )
     except StatuspageError as error:
         _fail(error)
-    click.echo(f"Built {result.files} files into {result.out}")
+    if result.written:
+        click.echo(f"Built {result.files} files into {result.out}")
+    else:
+        click.echo(f"Nothing changed: {result.files} files in {result.out}")
 
 
 @main.command()

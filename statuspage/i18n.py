@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gettext
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from io import BytesIO
 from zoneinfo import ZoneInfo
@@ -59,23 +59,37 @@ def translations(language: str) -> gettext.NullTranslations:
     return Translations(compiled)
 
 
+def _format(moment: datetime, pattern: str, zone: ZoneInfo, language: str) -> str:
+    """Babel's ``format_datetime``, remembered per instant: it dominated big builds, and instants recur."""
+    if moment.tzinfo is None:  # naive: Babel reads it as UTC; not worth a cache entry
+        return format_datetime(moment, pattern, tzinfo=zone, locale=language)
+    # Keyed by the exact instant: aware datetimes in one zone compare equal across a DST fold.
+    return _format_instant(moment.timestamp(), pattern, zone, language)
+
+
+@lru_cache(maxsize=200_000)
+def _format_instant(timestamp: float, pattern: str, zone: ZoneInfo, language: str) -> str:
+    return format_datetime(datetime.fromtimestamp(timestamp, zone), pattern, tzinfo=zone, locale=language)
+
+
 def zone_name(moment: datetime, zone: ZoneInfo, language: str) -> str:
     """The zone's short name in the language: SEČ/SELČ in Slovak, CET/CEST in English."""
     if language == "sk":
-        return format_datetime(moment, "z", tzinfo=zone, locale=language)
+        return _format(moment, "z", zone, language)
     return moment.astimezone(zone).tzname() or ""
 
 
 def format_time(moment: datetime, zone: ZoneInfo, language: str, *, with_zone: bool = True) -> str:
-    text = format_datetime(moment, _DATE_TIME[language], tzinfo=zone, locale=language)
+    text = _format(moment, _DATE_TIME[language], zone, language)
     return f"{text} {zone_name(moment, zone, language)}" if with_zone else text
 
 
 def format_date(moment: datetime, zone: ZoneInfo, language: str, *, long: bool = False) -> str:
     pattern = (_LONG_DATE if long else _DATE)[language]
-    return format_datetime(moment, pattern, tzinfo=zone, locale=language)
+    return _format(moment, pattern, zone, language)
 
 
+@lru_cache(maxsize=8192)
 def format_day(day: date, language: str) -> str:
     """A calendar day, for uptime bars and history headings."""
     return babel_format_date(day, _DATE[language], locale=language)
@@ -86,13 +100,14 @@ def format_window(start: datetime, end: datetime, zone: ZoneInfo, language: str)
     same_day = start.astimezone(zone).date() == end.astimezone(zone).date()
     first = format_time(start, zone, language, with_zone=False)
     last = (
-        format_datetime(end, "H:mm" if language == "sk" else "HH:mm", tzinfo=zone, locale=language)
+        _format(end, "H:mm" if language == "sk" else "HH:mm", zone, language)
         if same_day
         else format_time(end, zone, language, with_zone=False)
     )
     return f"{first} – {last} {zone_name(start, zone, language)}"
 
 
+@lru_cache(maxsize=65536)
 def format_percent(value: float, language: str) -> str:
     """Uptime with as many decimals as it takes to not round a bad day up to 100 %."""
     return format_decimal(min(value, 99.99) if value < 100 else 100, format="0.##", locale=language) + " %"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 from datetime import datetime
 from pathlib import Path
 
@@ -37,6 +38,17 @@ def test_serve_answers_every_page_and_file_of_the_example_site() -> None:
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.data, path
+
+
+def test_preview_serves_every_language_where_the_build_puts_it() -> None:
+    """English under /en/, and the language switch (which links to the frozen files' names) leads there."""
+    client = create_preview_app(REPO, now_option=NOW, provenance=False).test_client()
+    slovak = client.get("/incidents/2026-11-21-prihlasenie-zlyhava/")
+    switch = BeautifulSoup(slovak.data, "html.parser").select_one('.languages a[hreflang="en"]')["href"]
+    english = client.get(posixpath.normpath(posixpath.join("/incidents/2026-11-21-prihlasenie-zlyhava/", switch)))
+    assert english.status_code == 200
+    page = BeautifulSoup(english.data, "html.parser")
+    assert page.html["lang"] == "en" and page.h1.get_text() == "Login failing for some users"
 
 
 def test_preview_shows_the_same_pages_as_the_build(site_factory, tmp_path: Path) -> None:

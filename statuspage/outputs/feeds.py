@@ -52,6 +52,13 @@ class FeedBuilder:
         self.config = state.site.config
         self.labels = labels(language)
         self._ = translations(language).gettext
+        self._made: dict[tuple[str, object], Entry] = {}  # each item's entry, made once for all feeds
+
+    def _once(self, kind: str, key: object, make: Callable[[], Entry]) -> Entry:
+        entry = self._made.get((kind, key))
+        if entry is None:
+            entry = self._made[kind, key] = make()
+        return entry
 
     def time(self, moment: datetime) -> str:
         return format_time(moment, self.config.timezone, self.language)
@@ -69,6 +76,9 @@ class FeedBuilder:
         return Markup("").join(parts)
 
     def incident(self, item: IncidentState) -> Entry:
+        return self._once("incident", item.slug, lambda: self._incident(item))
+
+    def _incident(self, item: IncidentState) -> Entry:
         incident = item.incident
         text = incident.text(self.language)
         components = ", ".join(self.state.components_by_id[cid].component.name for cid in incident.components)
@@ -86,6 +96,9 @@ class FeedBuilder:
         )
 
     def maintenance(self, item: MaintenanceState) -> Entry:
+        return self._once("maintenance", item.slug, lambda: self._maintenance(item))
+
+    def _maintenance(self, item: MaintenanceState) -> Entry:
         work = item.maintenance
         text = work.text(self.language)
         window = format_window(item.window.start, item.window.end, self.config.timezone, self.language)
@@ -107,6 +120,9 @@ class FeedBuilder:
         )
 
     def ticket(self, item: TicketState) -> Entry:
+        return self._once("ticket", item.ticket.id, lambda: self._ticket(item))
+
+    def _ticket(self, item: TicketState) -> Entry:
         ticket = item.ticket
         sentence = explanation(item, self.config, self.language)
         head = Markup("<p><strong>{}:</strong> {}</p>").format(self.labels["reason"][item.reason.value], sentence)

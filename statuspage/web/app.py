@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 from flask import Flask
+from markupsafe import Markup
 
 from .. import explain
 from ..i18n import (
@@ -27,6 +30,24 @@ from .theme import overlay_static
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "static"
+
+# The one script a page carries, inline and allowed by its hash: it adds the visitor's own time
+# after each time marked data-local when their zone differs from the site's.  Nothing depends on
+# it; the label ("your time") comes from its data-label attribute, so the text is the same in
+# every language and so is its hash.
+LOCAL_TIME_SCRIPT = (
+    "(function(l){document.querySelectorAll('time[data-local]').forEach(function(t){"
+    "var d=new Date(t.dateTime),m=t.dateTime.match(/([+-])(\\d\\d):(\\d\\d)$/);"
+    "if(!m||isNaN(d)||(m[1]=='-'?-1:1)*(60*m[2]+ +m[3])==-d.getTimezoneOffset())return;"
+    "var s=document.createElement('small');s.className='local';"
+    "s.textContent=' ('+l+': '+d.toLocaleString(document.documentElement.lang,"
+    "{dateStyle:'short',timeStyle:'short'})+')';t.after(s)})})(document.currentScript.dataset.label)"
+)
+
+
+def script_hash(script: str) -> str:
+    """The CSP source hash of an inline script: base64 of its SHA-256."""
+    return base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
 
 
 def create_app(state: SiteState, language: str | None = None) -> Flask:
@@ -82,7 +103,8 @@ def create_app(state: SiteState, language: str | None = None) -> Flask:
         language=language,
         indicator_label=explain.indicator_label(state.indicator, language),
         labels=explain.labels(language),
-        content_security_policy=content_security_policy(),
+        content_security_policy=content_security_policy((script_hash(LOCAL_TIME_SCRIPT),)),
+        local_time_script=Markup(LOCAL_TIME_SCRIPT),
     )
     app.register_blueprint(pages)
     app.register_blueprint(files)

@@ -61,7 +61,9 @@ def _feed(
         abort(404)
     state = _state()
     language = current_app.config["LANGUAGE"]
-    builder = FeedBuilder(state, language, absolute)
+    builder = current_app.extensions.get("statuspage_feeds")
+    if builder is None:  # one builder per app: every feed shares its entries
+        builder = current_app.extensions["statuspage_feeds"] = FeedBuilder(state, language, absolute)
     body = render_feed(
         builder.entries(entries_name, component),
         kind=kind,

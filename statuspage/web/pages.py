@@ -40,7 +40,7 @@ def link_helpers() -> dict[str, Any]:
 
 @pages.app_context_processor
 def language_links() -> dict[str, Any]:
-    """This page in every language: ``translations`` for the switch, ``alternates`` for hreflang.
+    """This page in every language: ``page_languages`` for the switch, ``alternates`` for hreflang.
 
     Each is a list of ``(language, autonym, href)``.  The switch links relatively, like every
     other link; on the 404 page (shown at any path) it links absolutely to each language's front
@@ -51,7 +51,7 @@ def language_links() -> dict[str, Any]:
     base = config.base_url
     if g.get("absolute_links"):
         switch = [(lang, AUTONYMS[lang], base + language_prefix(config, lang)) for lang in site_languages(config)]
-        return {"translations": switch, "alternates": []}
+        return {"page_languages": switch, "alternates": []}
     path = request.path.lstrip("/")
     page = path + "index.html" if path == "" or path.endswith("/") else path
     here = posixpath.dirname(prefix + page) or "."
@@ -60,7 +60,7 @@ def language_links() -> dict[str, Any]:
         there = language_prefix(config, lang) + page
         switch.append((lang, AUTONYMS[lang], posixpath.relpath(there, here)))
         alternates.append((lang, AUTONYMS[lang], base + language_prefix(config, lang) + path))
-    return {"translations": switch, "alternates": alternates}
+    return {"page_languages": switch, "alternates": alternates}
 
 
 def _state() -> SiteState:
@@ -119,8 +119,18 @@ def incident(slug: str) -> str:
 def maintenance(slug: str) -> str:
     state = _state()
     found = state.maintenance_by_slug.get(slug) or abort(404)
-    tickets = [t for t in state.tickets if any(window.slug == slug for window in t.maintenance)]
-    return render_template("maintenance.html", item=found, tickets=tickets)
+    return render_template("maintenance.html", item=found, tickets=_tickets_by_window(state).get(slug, []))
+
+
+def _tickets_by_window(state: SiteState) -> dict[str, list[TicketState]]:
+    """Public tickets under each maintenance window they wait for, indexed once per app, in ticket order."""
+    index = current_app.extensions.get("statuspage_tickets_by_window")
+    if index is None:
+        index = current_app.extensions["statuspage_tickets_by_window"] = {}
+        for ticket_state in state.tickets:
+            for slug in dict.fromkeys(window.slug for window in ticket_state.maintenance):
+                index.setdefault(slug, []).append(ticket_state)
+    return index
 
 
 def _reason_groups(open_tickets: tuple[TicketState, ...]) -> list[tuple[Reason, list[TicketState]]]:

@@ -17,13 +17,15 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from markupsafe import Markup
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from ..clock import resolve_now, wall_clock
 from ..errors import StatuspageError, ValidationError
+from ..i18n import site_languages
 from ..model import Site
 from ..sources.changes import ChangeDetector, Snapshot
 from ..sources.site import load_site
-from ..state import derive
+from ..state import SiteState, derive
 from ..state.instants import state_change_instants
 from .app import create_app
 
@@ -48,10 +50,13 @@ class LivePreview:
         self._snapshot: Snapshot | None = None
         self._site: Site | None = None
         self._error: StatuspageError | None = None
-        self._app: Flask | None = None
+        self._app: WSGIApplication | None = None
         self._valid_until: datetime | None = None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.endswith("/index.html"):  # the frozen site's file names (the language switch links to them)
+            environ["PATH_INFO"] = path.removesuffix("index.html")
         return self.current()(environ, start_response)
 
     def current(self) -> WSGIApplication:
@@ -69,11 +74,20 @@ class LivePreview:
             now = resolve_now(self.now_option, self._site.config.timezone) if self.now_option else wall_clock()
             if self._app is None or (self._valid_until is not None and now >= self._valid_until):
                 state = derive(self._site, now)
-                self._app = create_app(state)
-                self._app.register_error_handler(404, _not_found)
+                self._app = _language_apps(state)
                 changes = state_change_instants(state)
                 self._valid_until = None if self.now_option else min([*changes[:1], now + REDERIVE_AFTER])
             return self._app
+
+
+def _language_apps(state: SiteState) -> WSGIApplication:
+    """The site language at the root and every other language under ``/<lang>/``, as the build lays them out."""
+    apps: dict[str, Flask] = {}
+    for language in site_languages(state.site.config):
+        app = apps[language] = create_app(state, language)
+        app.register_error_handler(404, _not_found)
+    root = apps.pop(state.site.config.language)
+    return DispatcherMiddleware(root, {f"/{language}": app for language, app in apps.items()})
 
 
 def _not_found(_error: Exception) -> tuple[Any, int]:

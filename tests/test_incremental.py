@@ -1,0 +1,182 @@
+"""Rebuilds and parallel builds write exactly the bytes of a clean, single-process build."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import NOW, REPO, incident, maintenance, make_site, run, ticket
+
+from statuspage import build as build_module
+from statuspage.build import build_site
+from statuspage.errors import StatuspageError
+from statuspage.fingerprint import cache_dir
+from statuspage.freeze import in_workers
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Relative path → sha256 of every file under ``root``."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
+    serial = build_site(REPO, tmp_path / "serial", NOW, jobs=1)
+    parallel = build_site(REPO, tmp_path / "parallel", NOW, jobs=2)
+    assert tree(tmp_path / "parallel") == tree(tmp_path / "serial")
+    assert parallel.files == serial.files == len(tree(tmp_path / "serial"))
+
+
+def test_more_workers_than_pages_still_equal(site_factory, tmp_path: Path) -> None:
+    site = site_factory(incidents=[incident()])
+    build_site(site, tmp_path / "one", NOW, jobs=1)
+    build_site(site, tmp_path / "many", NOW, jobs=5)
+    assert tree(tmp_path / "many") == tree(tmp_path / "one")
+
+
+def test_nothing_changed_writes_nothing(site_factory, tmp_path: Path) -> None:
+    site = site_factory(incidents=[incident()], tickets=[ticket(1)])
+    out = tmp_path / "out"
+    first = build_site(site, out, NOW)
+    before = {path: path.stat().st_mtime_ns for path in out.rglob("*")}
+    inode = out.stat().st_ino
+    again = build_site(site, out, NOW)
+    assert first.written and not again.written
+    assert again.files == first.files
+    assert out.stat().st_ino == inode
+    assert {path: path.stat().st_mtime_ns for path in out.rglob("*")} == before
+    assert again.state.now == first.state.now  # derived on demand, for ``watch``
+    command = ("build", "--site", str(site), "--out", str(tmp_path / "cli"), "--now", NOW)
+    assert "Built" in run(*command).output
+    assert "Nothing changed" in run(*command).output
+
+
+def test_a_replaced_output_is_rebuilt(site_factory, tmp_path: Path) -> None:
+    site = site_factory(incidents=[incident()])
+    out = tmp_path / "out"
+    build_site(site, out, NOW)
+    clean = tree(out)
+    for path in sorted(out.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    out.rmdir()
+    out.mkdir()  # an empty folder in its place: not what was recorded
+    assert build_site(site, out, NOW).written
+    assert tree(out) == clean
+
+
+def _edit(rng: random.Random, site: Path, step: int) -> str:
+    """One random change to the site's sources; returns what it did, for the failure message."""
+    incidents = sorted((site / "content" / "incidents").glob("*.md"))
+    choice = rng.choice(["edit", "add", "delete", "ticket", "template", "none"])
+    if choice == "edit" and incidents:
+        path = rng.choice(incidents)
+        path.write_text(path.read_text(encoding="utf-8") + f"\nMore detail {step}.\n", encoding="utf-8")
+        return f"edit {path.name}"
+    if choice == "delete" and len(incidents) > 1:
+        path = rng.choice(incidents)
+        path.unlink()
+        return f"delete {path.name}"
+    if choice == "ticket":
+        connection = sqlite3.connect(site / "content" / "tickets.db")
+        with connection:
+            connection.execute(
+                "UPDATE tickets SET title = ?, status = ? WHERE id = 1",
+                (f"Ticket edited {step}", rng.choice(["reported", "evaluating", "resolved"])),
+            )
+            if rng.random() < 0.5:
+                connection.execute("UPDATE tickets SET resolved_at = ? WHERE id = 1", ("2026-11-21T10:00:00+01:00",))
+        connection.close()
+        return "ticket"
+    if choice == "template":
+        footer = site / "templates" / "footer.html"
+        footer.parent.mkdir(exist_ok=True)
+        footer.write_text(f"<p>Footer {step}</p>\n", encoding="utf-8")
+        return "template"
+    if choice == "none":
+        return "none"
+    slug, text = incident(
+        f"added-{step}",
+        title=f"Added {step}",
+        date=f"2026-11-{rng.randint(1, 24):02d}T0{rng.randint(0, 9)}:00:00+01:00",
+        resolved=rng.choice([None, "2026-11-24T12:00:00+01:00"]),
+    )
+    (site / "content" / "incidents" / f"{slug}.md").write_text(text, encoding="utf-8")
+    return f"add {slug}"
+
+
+def test_random_edit_sequences_rebuild_to_the_clean_output(tmp_path: Path) -> None:
+    rng = random.Random(8)
+    site = make_site(
+        tmp_path / "site",
+        incidents=[
+            incident(),
+            incident("older", date="2026-11-10T09:00:00+01:00", resolved="2026-11-10T12:00:00+01:00"),
+        ],
+        maintenance=[maintenance(start="2026-11-25T22:00:00+01:00", end="2026-11-26T02:00:00+01:00")],
+        tickets=[ticket(1, maintenance="upgrade"), ticket(2, public=0)],
+    )
+    out = tmp_path / "out"
+    # The clock moves past the window's start and end too: what a visitor sees changes with it.
+    clocks = [NOW, "2026-11-25T23:00:00+01:00", "2026-11-26T03:00:00+01:00"]
+    for step in range(8):
+        done = _edit(rng, site, step)
+        now = rng.choice(clocks)
+        incremental = build_site(site, out, now, jobs=rng.choice([1, 2]))
+        clean_out = tmp_path / f"clean{step}"
+        build_site(site, clean_out, now, jobs=1)
+        assert tree(out) == tree(clean_out), f"step {step}: {done} at {now}"
+        assert incremental.files == len(tree(out))
+        assert cache_dir(out).is_dir() and not (out / cache_dir(out).name).exists()  # the record stays outside
+
+
+def test_workers_are_separate_processes_and_errors_come_back(tmp_path: Path) -> None:
+    def task(worker: int, workers: int) -> int:
+        (tmp_path / f"{worker}-of-{workers}").write_text(str(os.getpid()), encoding="utf-8")
+        return worker + 1
+
+    assert threading.active_count() == 1  # else in_workers would (rightly) render in one process
+    assert in_workers(task, 3) == 1 + 2 + 3
+    assert len({path.read_text(encoding="utf-8") for path in tmp_path.iterdir()}) == 3
+
+    def failing(worker: int, workers: int) -> int:
+        if worker == 1:
+            raise StatuspageError("worker 1 failed")
+        return 1
+
+    with pytest.raises(StatuspageError, match="worker 1 failed"):
+        in_workers(failing, 2)
+
+
+def test_without_now_a_second_build_still_writes_nothing(site_factory, tmp_path: Path, monkeypatch) -> None:
+    site = site_factory(incidents=[incident()])
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795600000")
+    assert build_site(site, tmp_path / "out").written
+    assert not build_site(site, tmp_path / "out").written
+
+
+def test_a_source_changed_during_the_build_is_not_recorded(site_factory, tmp_path: Path, monkeypatch) -> None:
+    """Edited after the fingerprint but before loading, and put back before the swap: the output shows
+    the edit, so the next build must not take the fingerprint's match as "nothing changed"."""
+    site = site_factory(incidents=[incident()])
+    path = site / "content" / "incidents" / "outage.md"
+    original = path.read_text(encoding="utf-8")
+    real_load = build_module.load_site
+
+    def load_while_editing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        path.write_text(original + "\nA late edit.\n", encoding="utf-8")
+        return real_load(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build_module, "load_site", load_while_editing)
+        build_site(site, tmp_path / "out", NOW, before_swap=lambda: path.write_text(original, encoding="utf-8"))
+    assert build_site(site, tmp_path / "out", NOW).written
+    build_site(site, tmp_path / "clean", NOW)
+    assert tree(tmp_path / "out") == tree(tmp_path / "clean")
