@@ -339,7 +339,11 @@ def test_change_detector_sees_files_and_commits_from_other_connections(site_fact
         assert third != second and describe_changes(second, third) == ["tickets database changed"]
         helpdesk.close()
         (site / "content" / "incidents" / "new.md").write_text("x", encoding="utf-8")
-        assert "content/incidents/new.md added" in describe_changes(third, detector.snapshot())
+        fourth = detector.snapshot()
+        assert "content/incidents/new.md added" in describe_changes(third, fourth)
+        (site / "static").mkdir()
+        (site / "static" / "theme.css").write_text("body { margin: 0 }", encoding="utf-8")
+        assert "static/theme.css added" in describe_changes(fourth, detector.snapshot())
     finally:
         detector.close()
 

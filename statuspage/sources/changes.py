@@ -20,7 +20,7 @@ from ..errors import Collector
 from .provenance import git_dir
 
 FileStamp = tuple[int, int, int]  # (mtime_ns, size, inode)
-WATCHED_FOLDERS = ("content", "templates")
+WATCHED_FOLDERS = ("content", "templates", "static")  # static: a theme's own files
 DATABASE_SUFFIXES = ("", "-wal")  # the -shm file changes on every read, so it says nothing
 
 
