@@ -33,10 +33,27 @@ class NoTimestampLoader(yaml.SafeLoader):
     """SafeLoader that leaves timestamps as strings: ``parse_time`` owns time parsing."""
 
 
-NoTimestampLoader.yaml_implicit_resolvers = {
+class _FastNoTimestampLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same on libyaml's parser, about ten times faster over thousands of files.
+
+    Its node trees, tags and line marks equal the pure-Python parser's; only its error messages
+    differ, so a file it refuses is parsed again with ``NoTimestampLoader`` to report the error.
+    """
+
+
+_NO_TIMESTAMPS = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+NoTimestampLoader.yaml_implicit_resolvers = _NO_TIMESTAMPS
+_FastNoTimestampLoader.yaml_implicit_resolvers = _NO_TIMESTAMPS
+
+
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_FastNoTimestampLoader)
+    except yaml.YAMLError:
+        return yaml.compose(text, Loader=NoTimestampLoader)  # the same refusal, in the usual words
 
 
 @dataclass(frozen=True)
@@ -65,7 +82,7 @@ def split_document(path: str, text: str, problems: Collector) -> Document | None
         problems.add(path, 2, f"front matter is larger than {_MAX_FRONT_MATTER // 1024} KiB")
         return None
     try:
-        root = yaml.compose(front, Loader=NoTimestampLoader)
+        root = _compose(front)
     except RecursionError:
         problems.add(path, 2, "front matter is nested too deeply")
         return None
