@@ -96,7 +96,7 @@ def in_workers(task: Callable[[int, int], int], jobs: int) -> int:
                 reports.append(pipe.read())
             os.waitpid(pid, 0)
     for report in reports:
-        outcome, value = pickle.loads(report) if report else ("error", StatuspageError("a render worker died"))
+        _, value = pickle.loads(report) if report else ("error", StatuspageError("a render worker died"))
         if isinstance(value, BaseException):
             raise value
         total += value
