@@ -12,7 +12,8 @@ from pathlib import Path
 from .clock import resolve_now
 from .errors import StatuspageError
 from .fingerprint import fingerprint, forget, recorded, remember, unchanged
-from .freeze import clean_leftovers, freeze, in_workers, output_lock, swap_into_place, temporary_sibling
+from .freeze import clean_leftovers, freeze, output_lock, swap_into_place, temporary_sibling
+from .workers import in_workers
 from .i18n import site_languages
 from .model import Site
 from .sources.site import load_site
@@ -97,7 +98,7 @@ def build_site(
                         files += freeze(app, staging / prefix, urls, (worker, workers))
                 return files
 
-            files = in_workers(render, jobs)
+            files = sum(in_workers(render, jobs))
             # A source saved while we read it: the output may match neither version, so record none.
             again = fingerprint(site_dir, now.isoformat(), options) if key else None
             settled = key if again is not None and again[0] == key else None

@@ -10,10 +10,8 @@ import ctypes
 import ctypes.util
 import fcntl
 import os
-import pickle
 import shutil
 import tempfile
-import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -65,60 +63,6 @@ def freeze(
         # A site with no maintenance (or no tickets) has nothing to freeze for those pages.
         warnings.simplefilter("ignore", MissingURLGeneratorWarning)
         return len(freezer.freeze())
-
-
-def in_workers(task: Callable[[int, int], int], jobs: int) -> int:
-    """Run ``task(k, jobs)`` for k in 0..jobs-1, each in its own process; returns the sum of the results.
-
-    Workers are forked after the state is derived, so they share it without pickling, and each
-    writes its own share of the files; the output is byte for byte what one process writes.
-    A process running other threads renders alone.
-    The first error from any worker is raised here, once all of them have finished.
-    """
-    if jobs <= 1 or threading.active_count() > 1:
-        # Forking a process with other threads (``watch``) could leave a lock held in the child.
-        return task(0, 1)
-    children: list[tuple[int, int]] = []
-    for worker in range(1, jobs):
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: report the result or the error through the pipe, then leave at once
-            os.close(read)
-            _report(write, task, worker, jobs)
-        os.close(write)
-        children.append((pid, read))
-    reports: list[bytes] = []
-    try:
-        total = task(0, jobs)
-    finally:
-        for pid, read in children:
-            with os.fdopen(read, "rb") as pipe:
-                reports.append(pipe.read())
-            os.waitpid(pid, 0)
-    for report in reports:
-        _, value = pickle.loads(report) if report else ("error", StatuspageError("a render worker died"))
-        if isinstance(value, BaseException):
-            raise value
-        total += value
-    return total
-
-
-def _report(pipe: int, task: Callable[[int, int], int], worker: int, jobs: int) -> None:
-    code = 0
-    try:
-        try:
-            outcome: tuple[str, object] = ("ok", task(worker, jobs))
-        except BaseException as error:  # noqa: BLE001 - every failure goes to the parent
-            outcome = ("error", error)
-            code = 1
-        try:
-            payload = pickle.dumps(outcome)
-        except Exception:  # noqa: BLE001 - an exception that cannot be pickled travels as text
-            payload = pickle.dumps(("error", StatuspageError(f"render worker failed: {outcome[1]!r}")))
-        with os.fdopen(pipe, "wb") as handle:
-            handle.write(payload)
-    finally:
-        os._exit(code)  # never return into the parent's code (no atexit, no buffered output twice)
 
 
 def temporary_sibling(out: Path) -> Path:

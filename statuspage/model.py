@@ -195,6 +195,9 @@ class Incident(Translatable):
     origin: Origin
     translations: dict[str, Translation] = field(default_factory=dict, compare=False)
     provenance: Provenance | None = field(default=None, compare=False)  # None outside git
+    # What the item was read from, as a digest (file bytes and zone): equal keys, equal items.  It lets
+    # the renderer tell whether a page must be rendered again without looking at the item's text.
+    source_key: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,9 @@ class Maintenance(Translatable):
     origin: Origin
     translations: dict[str, Translation] = field(default_factory=dict, compare=False)
     provenance: Provenance | None = field(default=None, compare=False)  # None outside git
+    # What the item was read from, as a digest (file bytes and zone): equal keys, equal items.  It lets
+    # the renderer tell whether a page must be rendered again without looking at the item's text.
+    source_key: str = field(default="", compare=False, repr=False)
 
     @property
     def duration(self):  # noqa: ANN201 - timedelta
@@ -235,6 +241,7 @@ class Ticket:
     resolved_at: datetime | None
     maintenance: str | None
     origin: Origin
+    source_key: str = field(default="", compare=False, repr=False)  # digest of the row's public values and the zone
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from statuspage import build as build_module
 from statuspage.build import build_site
 from statuspage.errors import StatuspageError
 from statuspage.fingerprint import cache_dir
-from statuspage.freeze import in_workers
+from statuspage.workers import in_workers
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -143,7 +143,7 @@ def test_workers_are_separate_processes_and_errors_come_back(tmp_path: Path) -> 
         return worker + 1
 
     assert threading.active_count() == 1  # else in_workers would (rightly) render in one process
-    assert in_workers(task, 3) == 1 + 2 + 3
+    assert in_workers(task, 3) == [1, 2, 3]
     assert len({path.read_text(encoding="utf-8") for path in tmp_path.iterdir()}) == 3
 
     def failing(worker: int, workers: int) -> int:

@@ -1,0 +1,67 @@
+"""Forked worker processes for the CPU-heavy phases (parsing, rendering); results come back pickled."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from .errors import StatuspageError
+
+T = TypeVar("T")
+
+
+def in_workers(task: Callable[[int, int], T], jobs: int) -> list[T]:
+    """Run ``task(k, jobs)`` for k in 0..jobs-1, each in its own process; returns the results in order of k.
+
+    Workers are forked, so they share what the parent has loaded and derived without pickling it;
+    only their results travel back.  The caller splits the work by ``k`` so that the merged result
+    is exactly what one process computes.  A process running other threads works alone.
+    The first error from any worker is raised here, once all of them have finished.
+    """
+    if jobs <= 1 or threading.active_count() > 1:
+        # Forking a process with other threads (``watch``) could leave a lock held in the child.
+        return [task(0, 1)]
+    children: list[tuple[int, int]] = []
+    for worker in range(1, jobs):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: report the result or the error through the pipe, then leave at once
+            os.close(read)
+            _report(write, task, worker, jobs)
+        os.close(write)
+        children.append((pid, read))
+    reports: list[bytes] = []
+    try:
+        results = [task(0, jobs)]
+    finally:
+        for pid, read in children:
+            with os.fdopen(read, "rb") as pipe:
+                reports.append(pipe.read())
+            os.waitpid(pid, 0)
+    for report in reports:
+        _, value = pickle.loads(report) if report else ("error", StatuspageError("a worker process died"))
+        if isinstance(value, BaseException):
+            raise value
+        results.append(value)
+    return results
+
+
+def _report(pipe: int, task: Callable[[int, int], object], worker: int, jobs: int) -> None:
+    code = 0
+    try:
+        try:
+            outcome: tuple[str, object] = ("ok", task(worker, jobs))
+        except BaseException as error:  # noqa: BLE001 - every failure goes to the parent
+            outcome = ("error", error)
+            code = 1
+        try:
+            payload = pickle.dumps(outcome)
+        except Exception:  # noqa: BLE001 - an exception that cannot be pickled travels as text
+            payload = pickle.dumps(("error", StatuspageError(f"worker process failed: {outcome[1]!r}")))
+        with os.fdopen(pipe, "wb") as handle:
+            handle.write(payload)
+    finally:
+        os._exit(code)  # never return into the parent's code (no atexit, no buffered output twice)
