@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,16 +9,17 @@ from functools import cached_property, partial
 from pathlib import Path
 
 from .clock import resolve_now
+from .digest import Digests, digest_bytes, files_digest
 from .errors import StatuspageError
-from .fingerprint import fingerprint, forget, recorded, remember, unchanged
-from .freeze import clean_leftovers, freeze, output_lock, swap_into_place, temporary_sibling
-from .workers import in_workers
+from .fingerprint import PACKAGE, fingerprint, forget, recorded, remember, unchanged
 from .i18n import site_languages
 from .model import Site
+from .output import Output, clean_leftovers, output_lock, write_site
 from .sources.site import load_site
 from .state import SiteState, derive
 from .web import create_app, site_urls, translated_site_urls
-from .web.theme import check_templates, template_errors
+from .web.render import Renderer
+from .web.theme import THEME_STATIC, check_templates
 
 
 @dataclass(frozen=True)
@@ -82,36 +82,56 @@ def build_site(
     state = derive(site, now)
 
     with output_lock(out):
-        # Render and freeze into a fresh directory beside the output.
         clean_leftovers(out)
-        staging = temporary_sibling(out)
-        try:
-            # The site language at the root, each other language in its own folder.
-            apps = [create_app(state, language) for language in site_languages(site.config)]
+        # Render into the spare tree only the files whose inputs changed, then swap it in.
+        renderers, outputs = _outputs(state)
+        # A source saved while we read it: the output may match neither version, so record none.
+        settled: list[str | None] = [None]
 
-            def render(worker: int, workers: int) -> int:
-                files = 0
-                for app in apps:
-                    prefix = app.config["LANGUAGE_PREFIX"]
-                    urls = partial(site_urls if not prefix else translated_site_urls, state)
-                    with template_errors(app, site.root):
-                        files += freeze(app, staging / prefix, urls, (worker, workers))
-                return files
-
-            files = sum(in_workers(render, jobs))
-            # A source saved while we read it: the output may match neither version, so record none.
+        def swap_when_ready() -> None:
             again = fingerprint(site_dir, now.isoformat(), options) if key else None
-            settled = key if again is not None and again[0] == key else None
+            settled[0] = key if again is not None and again[0] == key else None
             if before_swap is not None:
                 before_swap()
-            # Swap: the new tree replaces the old one in a single rename; then record what it was built from.
             forget(out)
-            swap_into_place(staging, out)
-            remember(out, settled, files)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return BuildResult(out, files, now, lambda: state)
+
+        write_site(out, renderers, outputs, jobs, site.root, swap_when_ready)
+        remember(out, settled[0], len(outputs))
+    return BuildResult(out, len(outputs), now, lambda: state)
+
+
+def _outputs(state: SiteState) -> tuple[list[Renderer], list[Output]]:
+    """Every file of the site: the site language at the root, each other language in its own folder."""
+    config = state.site.config
+    digests = Digests(state)
+    code = files_digest(PACKAGE)
+    theme = files_digest(state.site.root / "templates", state.site.root / THEME_STATIC)
+    renderers: list[Renderer] = []
+    outputs: list[Output] = []
+    for index, language in enumerate(site_languages(config)):
+        global_key = digest_bytes(code, theme, digests.of(config), language, *_global_state(state, digests))
+        renderer = Renderer(create_app(state, language), digests, global_key)
+        renderers.append(renderer)
+        urls = site_urls if not renderer.prefix else translated_site_urls
+        with renderer:
+            outputs += [Output(index, endpoint, values, renderer.path(endpoint, values)) for endpoint, values in urls(state)]
+    return renderers, outputs
+
+
+def _global_state(state: SiteState, digests: Digests) -> list[bytes]:
+    """The state behind the templates' globals other than ``state``: ``indicator_label``, where a theme uses it.
+
+    Our own templates read it only on the front page, which passes it as a variable, so that
+    an overall status change does not make every page of the site stale.
+    """
+    themed = state.site.root / "templates"
+    if themed.is_dir() and any(
+        "indicator_label" in path.read_text(encoding="utf-8", errors="replace")
+        for path in themed.rglob("*")
+        if path.is_file()
+    ):
+        return [digests.part("indicator")]
+    return []
 
 
 def _derive(site_dir: Path, now: datetime, provenance: bool) -> SiteState:

@@ -7,7 +7,8 @@ git provenance) the commit checked out.  When it equals the one recorded for the
 that output is exactly what a clean build would write, and the build stops there.
 
 The record lives beside the output, in ``.<out>-cache/``, never inside it (the output is
-published as-is).  Delete that folder to force a full build.
+published as-is).  Delete that folder to force a full build.  Given that folder, files are read
+only when their stat changed (see sources/digests.py), so asking costs little when nothing did.
 """
 
 from __future__ import annotations
@@ -15,19 +16,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 
 from .clock import resolve_now
 from .config import load_config
 from .errors import Collector, StatuspageError
+from .sources.digests import PACKAGE, FileDigests, library_versions
 from .sources.provenance import _git
 
-PACKAGE = Path(__file__).resolve().parent
 SITE_FOLDERS = ("content", "templates", "static")
-LIBRARIES = ("flask", "frozen-flask", "werkzeug", "jinja2", "babel", "feedgen", "markdown", "nh3", "icalendar")
 RECORD = "build.json"
 
 
@@ -36,10 +34,13 @@ def cache_dir(out: Path) -> Path:
     return out.parent / f".{out.name}-cache"
 
 
-def fingerprint(site_dir: Path, now_option: str | None, options: dict[str, object]) -> tuple[str, datetime] | None:
+def fingerprint(
+    site_dir: Path, now_option: str | None, options: dict[str, object], cache: Path | None = None
+) -> tuple[str, datetime] | None:
     """One hash of everything the output depends on, and the ``now`` it was taken at.
 
     None when the config or ``--now`` cannot even be read: the build then reports the problems.
+    With ``cache`` (the output's ``cache_dir``), the files' digests are kept there between calls.
     """
     config = load_config(site_dir, Collector())
     if config is None:
@@ -54,19 +55,32 @@ def fingerprint(site_dir: Path, now_option: str | None, options: dict[str, objec
         digest.update(f"{label}\0{len(value)}\0".encode())
         digest.update(value)
 
+    files = FileDigests.in_folder(cache)
+
+    def add_file(label: str, path: str | Path) -> None:
+        add(label, files.digest(path) or b"(none)")
+
+    def add_tree(label: str, root: Path) -> None:
+        if not root.is_dir():
+            add(label, b"(none)")
+            return
+        for name, path in _tree(root):
+            add_file(f"{label}/{name}", path)
+
     add("now", now.isoformat().encode())
     add("options", json.dumps(options, sort_keys=True, default=str).encode())
-    for library in LIBRARIES:
-        add("library", f"{library}=={_version(library)}".encode())
-    _add_tree(add, "package", PACKAGE)
-    add("config", _read(site_dir / "statuspage.toml"))
+    for version in library_versions():
+        add("library", version.encode())
+    add_tree("package", PACKAGE)
+    add_file("config", site_dir / "statuspage.toml")
     for folder in SITE_FOLDERS:
-        _add_tree(add, folder, site_dir / folder)
+        add_tree(folder, site_dir / folder)
     if config.tickets_db is not None:
         for suffix in ("", "-wal"):  # a database in WAL mode keeps recent writes beside the file
-            add("tickets" + suffix, _read(Path(f"{config.tickets_db}{suffix}")))
+            add_file("tickets" + suffix, f"{config.tickets_db}{suffix}")
     if options.get("provenance"):
         add("git", (_git(site_dir, "rev-parse", "HEAD") or "").encode())
+    files.save(prune=True)  # every file a build reads was asked about: forget the others
     return digest.hexdigest(), now
 
 
@@ -112,32 +126,12 @@ def _identity(out: Path) -> list[int]:
     return [status.st_ino, status.st_ctime_ns]
 
 
-def _add_tree(add: Callable[[str, bytes], None], label: str, root: Path) -> None:
-    if not root.is_dir():
-        add(label, b"(none)")
-        return
+def _tree(root: Path) -> list[tuple[str, str]]:
+    """(name relative to ``root``, path) of every file below it, by name."""
     found: list[tuple[str, str]] = []
     for folder, folders, names in os.walk(root, followlinks=True):  # as the freezer and the loaders follow them
         folders[:] = [name for name in folders if name != "__pycache__"]
         relative = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in names:
             found.append(((name if relative == "." else f"{relative}/{name}"), os.path.join(folder, name)))
-    for name, path in sorted(found):
-        with open(path, "rb") as handle:
-            add(f"{label}/{name}", handle.read())
-
-
-def _read(path: Path) -> bytes:
-    """A file's blake2b digest (read in chunks: a tickets database can be large)."""
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "blake2b").digest()
-    except FileNotFoundError:
-        return b"(none)"
-
-
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "(none)"
+    return sorted(found)

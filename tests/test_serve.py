@@ -35,9 +35,9 @@ def test_serve_answers_every_page_and_file_of_the_example_site() -> None:
     kinds = {Path(path).suffix or "/" for path in paths}
     assert {"/", ".json", ".rss", ".atom", ".ics", ".svg", ".txt", ".xml", ".html"} <= kinds
     for path in paths:
-        response = client.get(path)
-        assert response.status_code == 200, path
-        assert response.data, path
+        with client.get(path) as response:  # a static file is streamed: close it
+            assert response.status_code == 200, path
+            assert response.data, path
 
 
 def test_preview_serves_every_language_where_the_build_puts_it() -> None:

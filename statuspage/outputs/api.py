@@ -42,6 +42,8 @@ class Api:
         config = state.site.config
         self.page_id = stable_id(config.base_url)
         self.time = lambda moment: timestamp(moment, state)
+        self._first_seen: datetime | None = None
+        self._components: dict[tuple[str, int], Json] = {}
 
     # --- building blocks -----------------------------------------------------------------------
 
@@ -68,12 +70,21 @@ class Api:
         return max(past, default=self.first_seen())
 
     def first_seen(self) -> datetime:
-        starts = [s.incident.start for s in self.state.incidents] + [
-            s.maintenance.start for s in self.state.maintenance
-        ]
-        return min([moment for moment in starts if moment <= self.state.now], default=self.state.now)
+        if self._first_seen is None:  # every component object needs it: scan the items once
+            starts = [s.incident.start for s in self.state.incidents] + [
+                s.maintenance.start for s in self.state.maintenance
+            ]
+            self._first_seen = min([moment for moment in starts if moment <= self.state.now], default=self.state.now)
+        return self._first_seen
 
     def component(self, component: ComponentState, position: int) -> Json:
+        """A component object; the same for every item that lists the component, so it is made once."""
+        key = (component.component.id, position)
+        if key not in self._components:
+            self._components[key] = self._component(component, position)
+        return self._components[key]
+
+    def _component(self, component: ComponentState, position: int) -> Json:
         info = component.component
         return {
             "id": info.id,

@@ -8,7 +8,9 @@ changed as a visitor sees it, so it moves when an update is posted or the state 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+import heapq
 from dataclasses import dataclass
+from functools import partial
 from datetime import UTC, datetime, timedelta
 
 from feedgen.feed import FeedGenerator
@@ -119,6 +121,10 @@ class FeedBuilder:
             category=self.labels["phase"][item.phase.value],
         )
 
+    def _order(self, item: IncidentState | MaintenanceState, endpoint: str) -> tuple[datetime, str]:
+        """An item's entry's (updated, id), without making the entry."""
+        return _updated(item.changed_at, item.publication, self.state.now), self.url_for(endpoint, slug=item.slug)
+
     def ticket(self, item: TicketState) -> Entry:
         return self._once("ticket", item.ticket.id, lambda: self._ticket(item))
 
@@ -194,12 +200,13 @@ class FeedBuilder:
             return self.updates()
         if name == "known-issues":
             return self.known_issues(component)
-        entries: list[Entry] = []
+        # Only the newest items become entries: ordered as ``newest`` orders entries, by (updated, id).
+        chosen: list[tuple[tuple[datetime, str], Callable[[], Entry]]] = []
         if name in ("all", "incidents"):
-            entries += [self.incident(s) for s in incidents]
+            chosen += [(self._order(s, "pages.incident"), partial(self.incident, s)) for s in incidents]
         if name in ("all", "maintenance"):
-            entries += [self.maintenance(s) for s in windows]
-        limited = newest(entries, FEED_LIMIT)
+            chosen += [(self._order(s, "pages.maintenance"), partial(self.maintenance, s)) for s in windows]
+        limited = [make() for _, make in heapq.nlargest(FEED_LIMIT, chosen, key=lambda choice: choice[0])]
         if name == "all":
             limited = newest(limited + self.known_issues(component), None)
         return limited

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
 from ..clock import parse_time
 from ..config import LANGUAGES
@@ -23,6 +27,8 @@ from ..model import (
     Update,
 )
 from ..recurrence import check_rrule
+from .cache import ParseCache, load_all
+from .digests import zone_identity
 from .frontmatter import Document, FieldReader, split_document
 
 INCIDENT_KEYS = ("title", "date", "resolved", "severity", "components", "tickets", "pin", "pin_until")
@@ -55,6 +61,12 @@ class References:
                 fields.error("tickets", f"ticket {ticket_id} is not public; link only public tickets")
             elif ticket_id not in self.tickets:
                 fields.error("tickets", f"ticket {ticket_id} not found in the tickets database")
+
+    def allows(self, item: Incident | Maintenance) -> bool:
+        """Whether ``check`` would find nothing wrong with the item's links: a cached item is used only then."""
+        return all(component in self.components for component in item.components) and all(
+            ticket_id in self.tickets and ticket_id not in self.private_tickets for ticket_id in item.tickets
+        )
 
 
 @dataclass(frozen=True)
@@ -129,12 +141,14 @@ def _parse_heading(
     return time, words[1]
 
 
-def _read(path: Path, shown: str, problems: Collector) -> str | None:
+def _read(path: Path, shown: str, problems: Collector) -> tuple[str, bytes] | None:
+    """The file's text, and the digest of its bytes for the item's source key."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             problems.add(shown, None, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
             return None
-        return path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
+        return data.decode("utf-8"), hashlib.blake2b(data).digest()
     except UnicodeDecodeError as exc:
         problems.add(shown, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}")
     except OSError as exc:
@@ -149,6 +163,11 @@ class _Source:
     shown: str
     translations: dict[str, tuple[Path, str]]
 
+    def files(self) -> list[tuple[str, Path, str]]:
+        """(language, path, shown) of the original ("" for its language) and its translations, as read."""
+        translated = [(language, path, shown) for language, (path, shown) in sorted(self.translations.items())]
+        return [("", self.path, self.shown), *translated]
+
 
 def _discover(folder: Path, problems: Collector) -> list[_Source]:
     """Pair every ``<slug>.md`` with its ``<slug>.<lang>.md`` translations."""
@@ -156,11 +175,13 @@ def _discover(folder: Path, problems: Collector) -> list[_Source]:
         return []
     originals: dict[str, tuple[Path, str]] = {}
     translations: dict[str, dict[str, tuple[Path, str]]] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix != ".md" or path.name.startswith("."):
+    # Names sorted as strings, in the order of sorted paths: comparing ten thousand Paths is slow.
+    for name in sorted(os.listdir(folder), key=os.path.normcase):
+        if not name.endswith(".md") or name.startswith("."):
             continue
+        path = folder / name
         shown = str(path)
-        slug, _, language = path.stem.partition(".")
+        slug, _, language = name.removesuffix(".md").partition(".")
         if not SLUG.match(slug):
             problems.add(shown, None, "file name must be a slug of lowercase letters, digits, '-' and '_'")
             continue
@@ -177,22 +198,66 @@ def _discover(folder: Path, problems: Collector) -> list[_Source]:
     return [_Source(slug, path, shown, translations.get(slug, {})) for slug, (path, shown) in originals.items()]
 
 
-def load_incidents(folder: Path, zone: tzinfo, refs: References, problems: Collector) -> list[Incident]:
-    statuses = tuple(status.value for status in IncidentStatus)
-    return [
-        item
-        for source in _discover(folder, problems)
-        if (item := _load_item(source, statuses, zone, refs, problems, _incident))
-    ]
+def load_incidents(
+    folder: Path, zone: tzinfo, refs: References, problems: Collector, cache: ParseCache | None = None, jobs: int = 1
+) -> list[Incident]:
+    """The incidents in ``folder``, in file name order; those with problems are reported and left out.
+
+    With a ``cache``, unchanged files are not parsed again; ``jobs`` processes parse many changed ones.
+    """
+    return _load_kind(folder, _INCIDENT, zone, refs, problems, cache or ParseCache.disabled(), jobs)
 
 
-def load_maintenance(folder: Path, zone: tzinfo, refs: References, problems: Collector) -> list[Maintenance]:
-    statuses = tuple(status.value for status in MaintenanceStatus)
-    return [
-        item
-        for source in _discover(folder, problems)
-        if (item := _load_item(source, statuses, zone, refs, problems, _maintenance))
-    ]
+def load_maintenance(
+    folder: Path, zone: tzinfo, refs: References, problems: Collector, cache: ParseCache | None = None, jobs: int = 1
+) -> list[Maintenance]:
+    """The maintenance windows in ``folder``, as ``load_incidents`` reads incidents."""
+    return _load_kind(folder, _MAINTENANCE, zone, refs, problems, cache or ParseCache.disabled(), jobs)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """Incidents or maintenance: the statuses their updates may have, and how an item is built."""
+
+    name: str
+    statuses: tuple[str, ...]
+    build: Callable[..., Any]
+
+
+def _load_kind(
+    folder: Path, kind: _Kind, zone: tzinfo, refs: References, problems: Collector, cache: ParseCache, jobs: int
+) -> list[Any]:
+    sources = _discover(folder, problems)
+    keys = [_cached_key(source, kind, zone, cache) for source in sources] if cache.enabled else [None] * len(sources)
+
+    def parse(source: _Source, collected: Collector) -> Any:
+        return _load_item(source, kind, zone, refs, collected)
+
+    return load_all(sources, keys, parse, refs.allows, cache, problems, jobs)
+
+
+def source_key(kind: str, zone: tzinfo, files: Iterable[tuple[str, str, bytes]]) -> str:
+    """An item's key: its kind, its zone's rules and each file's language, name and content digest.
+
+    Equal keys make equal items (the name is in the key because messages and origins show it).
+    """
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(f"{kind}\0{zone_identity(zone)}\0".encode())
+    for language, shown, content in files:
+        digest.update(f"{language}\0{shown}\0".encode("utf-8", "surrogateescape"))
+        digest.update(content)
+    return digest.hexdigest()
+
+
+def _cached_key(source: _Source, kind: _Kind, zone: tzinfo, cache: ParseCache) -> str | None:
+    """The key of the item as its files are now, from their recorded digests; None if one cannot be read."""
+    files = []
+    for language, path, shown in source.files():
+        digest = cache.file_digest(path)
+        if digest is None:
+            return None
+        files.append((language, shown, digest))
+    return source_key(kind.name, zone, files)
 
 
 def discover_slugs(folder: Path) -> frozenset[str]:
@@ -200,30 +265,35 @@ def discover_slugs(folder: Path) -> frozenset[str]:
     return frozenset(source.slug for source in _discover(folder, Collector()))
 
 
-def _load_item(source, statuses, zone, refs, problems, build):  # type: ignore[no-untyped-def]
-    """Read the original and its translations with ``build`` (``_incident`` or ``_maintenance``)."""
-    text = _read(source.path, source.shown, problems)
-    if text is None:
+def _load_item(source: _Source, kind: _Kind, zone: tzinfo, refs: References, problems: Collector) -> Any:
+    """Read the original and its translations with ``kind.build`` (``_incident`` or ``_maintenance``)."""
+    read = _read(source.path, source.shown, problems)
+    if read is None:
         return None
+    text, digest = read
+    files = [("", source.shown, digest)]
     doc = split_document(source.shown, text, problems)
     if doc is None:
         return None
     before = len(problems.problems)
-    timeline = _split_timeline(doc, statuses, zone, problems)
-    item = build(source.slug, doc, FieldReader(doc, zone, problems), timeline, refs, problems)
+    timeline = _split_timeline(doc, kind.statuses, zone, problems)
+    item = kind.build(source.slug, doc, FieldReader(doc, zone, problems), timeline, refs, problems)
     translations = {}
-    for language, (path, shown) in sorted(source.translations.items()):
-        translation = _load_translation(language, path, shown, doc, item, statuses, zone, problems, build)
+    for language, path, shown in source.files()[1:]:
+        read = _read(path, shown, problems)
+        if read is not None:
+            files.append((language, shown, read[1]))
+        written = read[0] if read is not None else None
+        translation = _load_translation(language, written, shown, doc, item, kind.statuses, zone, problems, kind.build)
         if translation is not None:
             translations[language] = translation
     if item is None or len(problems.problems) > before:
         return None
-    return replace(item, translations=translations)
+    return replace(item, translations=translations, source_key=source_key(kind.name, zone, files))
 
 
-def _load_translation(language, path, shown, original_doc, original, statuses, zone, problems, build):  # type: ignore[no-untyped-def]
+def _load_translation(language, text, shown, original_doc, original, statuses, zone, problems, build):  # type: ignore[no-untyped-def]
     """A translation inherits every key it leaves out; the keys it sets must agree with the original."""
-    text = _read(path, shown, problems)
     doc = split_document(shown, text, problems) if text is not None else None
     if doc is None or original is None:
         return None
@@ -338,3 +408,7 @@ def _maintenance(
         updates=timeline.updates,
         origin=Origin(doc.path, 1),
     )
+
+
+_INCIDENT = _Kind("incident", tuple(status.value for status in IncidentStatus), _incident)
+_MAINTENANCE = _Kind("maintenance", tuple(status.value for status in MaintenanceStatus), _maintenance)

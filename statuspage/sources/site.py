@@ -2,32 +2,61 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 from ..config import load_config
 from ..errors import Collector
-from ..model import Config, Incident, Maintenance, Site, Ticket
+from ..model import Config, Incident, Maintenance, Provenance, Site, Ticket
+from .cache import ParseCache
 from .content import References, load_incidents, load_maintenance
 from .provenance import read_provenance
 from .tickets import TicketRows, load_tickets, reference_problems
 
+Item = TypeVar("Item", Incident, Maintenance)
 
-def load_site(root: Path, *, provenance: bool = False) -> Site:
+
+def load_site(root: Path, *, provenance: bool = False, cache: Path | None = None, jobs: int = 1) -> Site:
     """Read and validate the site at ``root``; raises ValidationError listing every problem found.
 
     Paths in messages are shown as the user named the site directory, so they can be opened as-is.
     With ``provenance``, incidents and maintenance also get their files' git history (if any).
+    With a ``cache`` folder, items parsed by an earlier load are taken from there when their files
+    or rows are unchanged (see sources/cache.py): the site and the messages are the same either way.
+    ``jobs`` processes parse when many items must be parsed.
     """
+    store = ParseCache.open(cache)
     problems = Collector()
+    try:
+        site = _load(root, store, jobs, problems)
+    finally:
+        store.close(prune=not problems.problems)
+    problems.raise_if_any()
+    assert site is not None
+    if provenance:
+        history = read_provenance(root)
+        site = replace(
+            site, incidents=_with_history(site.incidents, history), maintenance=_with_history(site.maintenance, history)
+        )
+    return site
+
+
+def _with_history(items: tuple[Item, ...], history: Mapping[Path, Provenance]) -> tuple[Item, ...]:
+    """Provenance is added to loaded items, never cached with them: a commit changes it, not the file."""
+    return tuple(replace(item, provenance=history.get(Path(item.origin.path).resolve())) for item in items)
+
+
+def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site | None:
+    """The site, or None when a problem was reported."""
     config = load_config(root, problems)
     if config is None:
-        problems.raise_if_any()
-    assert config is not None
+        return None
     zone = config.timezone
     rows = TicketRows([], set(), set())
     if config.tickets_db is not None:
-        rows = load_tickets(config.tickets_db, str(config.tickets_db), zone, problems)
+        rows = load_tickets(config.tickets_db, str(config.tickets_db), zone, problems, cache, jobs)
     tickets = rows.tickets
     refs = References(
         components=frozenset(component.id for component in config.components),
@@ -35,14 +64,11 @@ def load_site(root: Path, *, provenance: bool = False) -> Site:
         private_tickets=frozenset(rows.private_ids),
     )
     content = root / "content"
-    incidents = load_incidents(content / "incidents", zone, refs, problems)
-    maintenance = load_maintenance(content / "maintenance", zone, refs, problems)
+    incidents = load_incidents(content / "incidents", zone, refs, problems, cache, jobs)
+    maintenance = load_maintenance(content / "maintenance", zone, refs, problems, cache, jobs)
     _cross_check(config, incidents, maintenance, tickets, problems)
-    problems.raise_if_any()
-    if provenance:
-        history = read_provenance(root)
-        incidents = [replace(item, provenance=history.get(Path(item.origin.path).resolve())) for item in incidents]
-        maintenance = [replace(item, provenance=history.get(Path(item.origin.path).resolve())) for item in maintenance]
+    if problems.problems:
+        return None
     return Site(
         root=root,
         config=config,

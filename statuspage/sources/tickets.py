@@ -7,10 +7,12 @@ columns are ever selected: private data cannot leak from a query that never aske
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from ..clock import parse_time
 from ..errors import Collector
 from ..markup import plain_line, render_markdown
 from ..model import Channel, Origin, Ticket, TicketSeverity, TicketStatus
+from .cache import ParseCache, load_all
+from .digests import zone_identity
 
 PUBLIC_COLUMNS = (
     "id",
@@ -54,8 +58,16 @@ class TicketRows:
     private_ids: set[object]
 
 
-def load_tickets(path: Path, shown: str, zone: tzinfo, problems: Collector) -> TicketRows:
-    """Read public tickets; private rows are read only as ids."""
+def load_tickets(
+    path: Path, shown: str, zone: tzinfo, problems: Collector, cache: ParseCache | None = None, jobs: int = 1
+) -> TicketRows:
+    """Read public tickets; private rows are read only as ids.
+
+    With a ``cache``, an unchanged database is not read at all, and in a changed one only the
+    rows that changed are checked and rendered again; ``jobs`` processes check many of them.
+    """
+    cache = cache or ParseCache.disabled()
+    before = len(problems.problems)
     if not path.is_file():
         problems.add(shown, None, "tickets database not found (set [tickets] db in statuspage.toml)")
         return TicketRows([], set(), set())
@@ -64,6 +76,12 @@ def load_tickets(path: Path, shown: str, zone: tzinfo, problems: Collector) -> T
     except sqlite3.Error as exc:
         problems.add(shown, None, f"cannot open the tickets database: {exc}")
         return TicketRows([], set(), set())
+    whole = _database_key(path, shown, zone, cache)
+    found = cache.get_many([whole])[0] if whole is not None else None
+    if isinstance(found, TicketRows):
+        connection.close()
+        cache.keep(ticket.source_key for ticket in found.tickets)  # the rows' entries, for the next change
+        return found
     try:
         connection.execute("BEGIN")  # one snapshot for both queries
         columns = {row[1] for row in connection.execute("PRAGMA table_info(tickets)")}
@@ -88,12 +106,42 @@ def load_tickets(path: Path, shown: str, zone: tzinfo, problems: Collector) -> T
         if message := public_problem(public):
             problems.add(shown, None, f"ticket {ticket_id}: {message}")
     private = {ticket_id for ticket_id, public in flags if public != 1}
-    tickets = [
-        ticket
-        for row in rows
-        if (ticket := _ticket(dict(zip(PUBLIC_COLUMNS, row, strict=True)), shown, zone, problems))
-    ]
-    return TicketRows(tickets, {row[0] for row in rows}, private)
+    keys = [row_key(shown, zone, row) for row in rows]
+
+    def parse(index: int, collected: Collector) -> Ticket | None:
+        ticket = _ticket(dict(zip(PUBLIC_COLUMNS, rows[index], strict=True)), shown, zone, collected)
+        return replace(ticket, source_key=keys[index]) if ticket is not None else None
+
+    lookup = keys if cache.enabled else [None] * len(keys)
+    tickets = load_all(range(len(rows)), lookup, parse, lambda _: True, cache, problems, jobs)
+    result = TicketRows(tickets, {row[0] for row in rows}, private)
+    # Kept whole only if nothing was wrong and the database is still what the key says was read.
+    if whole is not None and len(problems.problems) == before and _database_key(path, shown, zone, cache) == whole:
+        cache.put(whole, result)
+    return result
+
+
+def row_key(shown: str, zone: tzinfo, row: tuple[object, ...]) -> str:
+    """A ticket's source key: the digest of its row's public values, the zone and the database's name."""
+    text = repr((zone_identity(zone), shown, row))
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=32).hexdigest()
+
+
+def _database_key(path: Path, shown: str, zone: tzinfo, cache: ParseCache) -> str | None:
+    """The key of all that is read from the database: its bytes and its WAL's, by their digests.
+
+    None without a cache, and while a rollback journal exists: the file may be half-written then.
+    """
+    if not cache.enabled or os.path.exists(f"{path}-journal"):
+        return None
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(f"tickets\0{zone_identity(zone)}\0{shown}\0".encode("utf-8", "surrogateescape"))
+    for suffix in ("", "-wal"):
+        content = cache.file_digest(f"{path}{suffix}")
+        if content is None and (suffix == "" or os.path.exists(f"{path}{suffix}")):
+            return None  # unreadable
+        digest.update(content or b"(none)")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

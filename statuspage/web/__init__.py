@@ -1,4 +1,4 @@
-"""The Flask app that renders the site; Frozen-Flask freezes it, ``serve`` runs it live."""
+"""The Flask app that renders the site: the build calls its views for every file (render.py), ``serve`` runs it live."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -7,16 +7,16 @@ from ..state import SiteState
 from .app import create_app
 from .files import file_urls
 from .pages import page_urls
-from .theme import theme_static_urls
+from .theme import static_urls
 
 __all__ = ["create_app", "site_urls", "translated_site_urls"]
 
 
 def site_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every URL of the site: pages, then feeds, calendars, JSON and the other files, then the theme's static files."""
+    """Every URL of the site: pages, then feeds, calendars, JSON and the other files, then the static files."""
     yield from page_urls(state)
     yield from file_urls(state)
-    yield from theme_static_urls(state)
+    yield from static_urls(state)
 
 
 ROOT_ONLY = {"pages.not_found", "files.sitemap", "files.robots"}  # one per site, at its root

@@ -25,11 +25,11 @@ from ..outputs.feeds import update_anchor
 from ..state import SiteState
 from ..state.uptime import Day
 from .files import files
+from .links import template_url_for
 from .pages import pages
-from .theme import overlay_static
+from .theme import PACKAGE_STATIC, overlay_static
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "static"
 
 # The one script a page carries, inline and allowed by its hash: it adds the visitor's own time
 # after each time marked data-local when their zone differs from the site's.  Nothing depends on
@@ -65,9 +65,6 @@ def create_app(state: SiteState, language: str | None = None) -> Flask:
         STATE=state,
         LANGUAGE=language,
         LANGUAGE_PREFIX=prefix,
-        FREEZER_RELATIVE_URLS=True,  # links work under any sub-path of base_url, and from disk
-        FREEZER_BASE_URL=config.base_url,  # absolute URLs point at the published site (plus prefix: absolute_url)
-        FREEZER_IGNORE_MIMETYPE_WARNINGS=True,
     )
     bundled = jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))
     app.jinja_loader = jinja2.ChoiceLoader(
@@ -102,6 +99,8 @@ def create_app(state: SiteState, language: str | None = None) -> Flask:
         config=config,
         language=language,
         indicator_label=explain.indicator_label(state.indicator, language),
+        component_name={component.id: component.name for component in config.components},
+        url_for=template_url_for,
         labels=explain.labels(language),
         content_security_policy=content_security_policy((script_hash(LOCAL_TIME_SCRIPT),)),
         local_time_script=Markup(LOCAL_TIME_SCRIPT),

@@ -15,7 +15,7 @@ from ..outputs.badge import COMPONENT_COLOR, INDICATOR_COLOR, badge_svg, endpoin
 from ..outputs.calendar import render_calendar
 from ..outputs.feeds import FEED_NAMES, FORMATS, FeedBuilder, render_feed
 from ..state import SiteState
-from .pages import absolute_url as absolute
+from .links import absolute_url as absolute
 from .pages import page_urls
 
 files = Blueprint("files", __name__)

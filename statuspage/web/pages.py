@@ -3,39 +3,72 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template
 
+from .. import explain
 from ..i18n import AUTONYMS, language_prefix, site_languages
+from ..model import Translatable, Update
 from ..state import REASON_ORDER, Phase, Reason, SiteState, TicketState
+from .links import absolute_url, page_path
 
 pages = Blueprint("pages", __name__)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a page view decides: the template and its variables (the build digests these to skip unchanged pages)."""
+
+    template: str
+    variables: dict[str, Any] = field(default_factory=dict)
+    absolute_links: bool = False  # the 404 page is served at any path, so its links must be absolute
+
+
+PageView = Callable[..., Page]
+PAGE_VIEWS: dict[str, PageView] = {}  # endpoint → view, for the build's renderer
+_ROUTES: dict[str, Callable[..., str]] = {}
+
+
+def render_page(page: Page) -> str:
+    """Render a page's template; ``g.absolute_links`` is set only while it renders (``g`` outlives one page)."""
+    if not page.absolute_links:
+        return render_template(page.template, **page.variables)
+    g.absolute_links = True
+    try:
+        return render_template(page.template, **page.variables)
+    finally:
+        g.pop("absolute_links", None)
+
+
+def page_route(rule: str, **options: Any) -> Callable[[PageView], PageView]:
+    """Register ``view(state, **values) -> Page`` as a route that renders it, and for the build's renderer."""
+
+    def register(view: PageView) -> PageView:
+        endpoint = view.__name__
+        if f"pages.{endpoint}" not in PAGE_VIEWS:  # a view with two rules is registered once
+            PAGE_VIEWS[f"pages.{endpoint}"] = view
+
+            def route(**values: Any) -> str:
+                return render_page(view(current_app.config["STATE"], **values))
+
+            route.__name__ = endpoint
+            _ROUTES[endpoint] = route
+        pages.add_url_rule(rule, endpoint, _ROUTES[endpoint], **options)
+        return view
+
+    return register
 
 HISTORY_PAGE_SIZE = 20
 FRONT_PAGE_TICKETS = 5  # most severe open known issues listed on the front page
 _SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
 
 
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL under base_url, in this app's language folder.
-
-    For feeds, calendars, JSON, the sitemap, addresses people copy, and the 404 page.  Every
-    language's app serves its pages from "/", so relative links stay right inside its folder;
-    only absolute URLs need the folder added.
-    """
-    url = url_for(endpoint, _external=True, **values)
-    base = current_app.config["STATE"].site.config.base_url
-    return base + current_app.config["LANGUAGE_PREFIX"] + url.removeprefix(base)
-
-
 @pages.app_context_processor
 def link_helpers() -> dict[str, Any]:
-    helpers: dict[str, Any] = {"absolute_url": absolute_url}
-    if g.get("absolute_links"):
-        helpers["url_for"] = absolute_url
-    return helpers
+    return {"absolute_url": absolute_url}
 
 
 @pages.app_context_processor
@@ -52,7 +85,7 @@ def language_links() -> dict[str, Any]:
     if g.get("absolute_links"):
         switch = [(lang, AUTONYMS[lang], base + language_prefix(config, lang)) for lang in site_languages(config)]
         return {"page_languages": switch, "alternates": []}
-    path = request.path.lstrip("/")
+    path = page_path().lstrip("/")
     page = path + "index.html" if path == "" or path.endswith("/") else path
     here = posixpath.dirname(prefix + page) or "."
     switch, alternates = [], []
@@ -63,17 +96,12 @@ def language_links() -> dict[str, Any]:
     return {"page_languages": switch, "alternates": alternates}
 
 
-def _state() -> SiteState:
-    return current_app.config["STATE"]
-
-
 def history_page_count(state: SiteState) -> int:
     return max(1, -(-len(state.history) // HISTORY_PAGE_SIZE))
 
 
-@pages.route("/")
-def index() -> str:
-    state = _state()
+@page_route("/")
+def index(state: SiteState) -> Page:
     open_tickets = sorted(
         state.open_tickets,
         key=lambda t: (
@@ -83,16 +111,17 @@ def index() -> str:
             t.ticket.id,
         ),
     )
-    return render_template(
-        "index.html",
-        ongoing=state.ongoing_incidents,
-        pinned=[s for s in state.incidents if s.pinned],
-        in_progress=state.maintenance_in(Phase.IN_PROGRESS),
-        upcoming=state.maintenance_in(Phase.UPCOMING),
-        open_tickets=open_tickets[:FRONT_PAGE_TICKETS],
-        open_ticket_count=len(open_tickets),
-        groups=_groups(state),
-    )
+    variables = {
+        "ongoing": state.ongoing_incidents,
+        "pinned": [s for s in state.incidents if s.pinned],
+        "in_progress": state.maintenance_in(Phase.IN_PROGRESS),
+        "upcoming": state.maintenance_in(Phase.UPCOMING),
+        "open_tickets": open_tickets[:FRONT_PAGE_TICKETS],
+        "open_ticket_count": len(open_tickets),
+        "groups": _groups(state),
+        "indicator_label": explain.indicator_label(state.indicator, current_app.config["LANGUAGE"]),
+    }
+    return Page("index.html", variables)
 
 
 def _groups(state: SiteState) -> list[tuple[str | None, list[Any]]]:
@@ -107,30 +136,38 @@ def _groups(state: SiteState) -> list[tuple[str | None, list[Any]]]:
     return groups
 
 
-@pages.route("/incidents/<slug>/")
-def incident(slug: str) -> str:
-    state = _state()
+@page_route("/incidents/<slug>/")
+def incident(state: SiteState, slug: str) -> Page:
     found = state.by_slug.get(slug) or abort(404)
     tickets = [state.tickets_by_id[t] for t in found.incident.tickets if t in state.tickets_by_id]
-    return render_template("incident.html", item=found, tickets=tickets)
+    return Page("incident.html", {"item": found, "updates": _posted(state, found.incident), "tickets": tickets})
 
 
-@pages.route("/maintenance/<slug>/")
-def maintenance(slug: str) -> str:
-    state = _state()
+@page_route("/maintenance/<slug>/")
+def maintenance(state: SiteState, slug: str) -> Page:
     found = state.maintenance_by_slug.get(slug) or abort(404)
-    return render_template("maintenance.html", item=found, tickets=_tickets_by_window(state).get(slug, []))
+    tickets = _tickets_by_window(state).get(slug, [])
+    return Page("maintenance.html", {"item": found, "updates": _posted(state, found.maintenance), "tickets": tickets})
+
+
+def _posted(state: SiteState, item: Translatable) -> list[Update]:
+    """The item's updates posted by now, in the app's language, newest first.
+
+    Chosen here rather than in the template, so that the page's key holds the updates shown,
+    not the clock: the page is rendered again when an update appears, not at every build.
+    """
+    return [update for update in item.text(current_app.config["LANGUAGE"]).updates if update.time <= state.now]
 
 
 def _tickets_by_window(state: SiteState) -> dict[str, list[TicketState]]:
     """Public tickets under each maintenance window they wait for, indexed once per app, in ticket order."""
     index = current_app.extensions.get("statuspage_tickets_by_window")
-    if index is None:
-        index = current_app.extensions["statuspage_tickets_by_window"] = {}
+    if index is None or index[0] is not state:
+        index = current_app.extensions["statuspage_tickets_by_window"] = (state, {})
         for ticket_state in state.tickets:
             for slug in dict.fromkeys(window.slug for window in ticket_state.maintenance):
-                index.setdefault(slug, []).append(ticket_state)
-    return index
+                index[1].setdefault(slug, []).append(ticket_state)
+    return index[1]
 
 
 def _reason_groups(open_tickets: tuple[TicketState, ...]) -> list[tuple[Reason, list[TicketState]]]:
@@ -139,73 +176,64 @@ def _reason_groups(open_tickets: tuple[TicketState, ...]) -> list[tuple[Reason, 
     return [(reason, tickets) for reason, tickets in groups if tickets]
 
 
-@pages.route("/known-issues/")
-def known_issues() -> str:
-    state = _state()
-    return render_template("known_issues.html", groups=_reason_groups(state.open_tickets), component=None)
+@page_route("/known-issues/")
+def known_issues(state: SiteState) -> Page:
+    return Page("known_issues.html", {"groups": _reason_groups(state.open_tickets), "component": None})
 
 
-@pages.route("/known-issues/components/<component_id>/")
-def known_issues_for_component(component_id: str) -> str:
+@page_route("/known-issues/components/<component_id>/")
+def known_issues_for_component(state: SiteState, component_id: str) -> Page:
     """The known-issues page filtered to one component: a static page each, so the filter needs no script."""
-    found = _state().components_by_id.get(component_id) or abort(404)
-    return render_template("known_issues.html", groups=_reason_groups(found.open_tickets), component=found)
+    found = state.components_by_id.get(component_id) or abort(404)
+    return Page("known_issues.html", {"groups": _reason_groups(found.open_tickets), "component": found})
 
 
-@pages.route("/known-issues/<int:ticket_id>/")
-def ticket(ticket_id: int) -> str:
-    state = _state()
+@page_route("/known-issues/<int:ticket_id>/")
+def ticket(state: SiteState, ticket_id: int) -> Page:
     found = state.tickets_by_id.get(ticket_id) or abort(404)
     incidents = [state.by_slug[slug] for slug in found.incidents]
-    return render_template("ticket.html", item=found, incidents=incidents)
+    return Page("ticket.html", {"item": found, "incidents": incidents})
 
 
-@pages.route("/components/<component_id>/")
-def component(component_id: str) -> str:
-    found = _state().components_by_id.get(component_id) or abort(404)
-    return render_template("component.html", item=found)
+@page_route("/components/<component_id>/")
+def component(state: SiteState, component_id: str) -> Page:
+    found = state.components_by_id.get(component_id) or abort(404)
+    return Page("component.html", {"item": found})
 
 
-@pages.route("/history/", defaults={"page": 1})
-@pages.route("/history/page/<int:page>/")
-def history(page: int) -> str:
-    state = _state()
+@page_route("/history/", defaults={"page": 1})
+@page_route("/history/page/<int:page>/")
+def history(state: SiteState, page: int) -> Page:
     count = history_page_count(state)
     if page < 1 or page > count:
         abort(404)
     entries = state.history[(page - 1) * HISTORY_PAGE_SIZE : page * HISTORY_PAGE_SIZE]
-    return render_template("history.html", entries=entries, page=page, page_count=count)
+    return Page("history.html", {"entries": entries, "page": page, "page_count": count})
 
 
 # The self-assessment guide of SPEC §11: which channels fit which need, fastest first.
 SEVERITY_GUIDE = (("urgent", ("chat", "phone")), ("minor", ("email",)), ("record", ("letter",)))
 
 
-@pages.route("/support/")
-def support() -> str:
+@page_route("/support/")
+def support(state: SiteState) -> Page:
     """Channels, the severity guide and the process; a channel missing from [support] is left out everywhere."""
-    support = _state().site.config.support
+    support = state.site.config.support
     configured = {"chat": support.chat_url, "email": support.email, "phone": support.phone, "letter": support.address}
     guide = [(need, [channel for channel in channels if configured[channel]]) for need, channels in SEVERITY_GUIDE]
     guide = [(need, channels) for need, channels in guide if channels]
-    return render_template("support.html", guide=guide, any_channel=any(configured.values()))
+    return Page("support.html", {"guide": guide, "any_channel": any(configured.values())})
 
 
-@pages.route("/subscribe/")
-def subscribe() -> str:
-    return render_template("subscribe.html")
+@page_route("/subscribe/")
+def subscribe(state: SiteState) -> Page:
+    return Page("subscribe.html")
 
 
-@pages.route("/404.html")
-def not_found() -> str:
+@page_route("/404.html")
+def not_found(state: SiteState) -> Page:
     """Served by web servers for any missing path, at any depth: so its links must be absolute."""
-    # The freezer requests every page inside one app context, so ``g`` outlives this request:
-    # the flag must not leak into the pages frozen after this one, whose links are relative.
-    g.absolute_links = True
-    try:
-        return render_template("404.html")
-    finally:
-        g.pop("absolute_links", None)
+    return Page("404.html", absolute_links=True)
 
 
 def page_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:

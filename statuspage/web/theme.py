@@ -21,6 +21,7 @@ from ..errors import Collector, StatuspageError
 from ..state import SiteState
 
 THEME_STATIC = "static"  # folder in the site directory
+PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def overlay_static(app: Flask, site_root: Path) -> None:
@@ -38,14 +39,18 @@ def overlay_static(app: Flask, site_root: Path) -> None:
     app.view_functions["static"] = static
 
 
-def theme_static_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every file of the site's ``static/``, for the freezer: a theme file need not be linked to be published."""
-    own = state.site.root / THEME_STATIC
-    if not own.is_dir():
-        return
-    for path in sorted(own.rglob("*")):
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(own).parts):
-            yield "static", {"filename": path.relative_to(own).as_posix()}
+def static_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every static file, ours and the site's ``static/`` (a theme file need not be linked to be published)."""
+    names: set[str] = set()
+    for folder in (PACKAGE_STATIC, state.site.root / THEME_STATIC):
+        if folder.is_dir():
+            names.update(
+                path.relative_to(folder).as_posix()
+                for path in folder.rglob("*")
+                if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+            )
+    for name in sorted(names):
+        yield "static", {"filename": name}
 
 
 def check_templates(site_root: Path) -> None:

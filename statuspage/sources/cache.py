@@ -1,0 +1,236 @@
+"""Parsed items kept between builds, so that a rebuild parses (and renders the Markdown of) only what changed.
+
+One SQLite file in the cache folder maps a key, the digest of everything an item is made from
+(its files' or row's bytes, the zone, the kind), to the pickled item.  Keys say nothing about
+what an item may refer to, so the loaders check a cached item against the current references
+before using it, and parse it again (reporting the problem) when it no longer fits.  Only items
+that loaded without any problem are stored, so a load with the cache reports exactly what a load
+without it reports.
+
+The whole cache is dropped when our code, the interpreter or a library changes (``code_digest``),
+and rows that a successful load did not use are deleted, so it holds one site's items at most.
+Any trouble with the file (corrupt, locked, unwritable) makes it a cache that remembers nothing:
+never an error.
+"""
+
+from __future__ import annotations
+
+import gc
+import pickle
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from ..errors import Collector, Problem
+from ..workers import in_workers
+from .digests import FileDigests, code_digest
+
+CACHE_FILE = "parsed.sqlite"
+PARALLEL_MIN = 200  # fewer misses than this parse faster than forking takes
+_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+
+class Keyed(Protocol):
+    @property
+    def source_key(self) -> str: ...
+
+
+E = TypeVar("E")
+T = TypeVar("T", bound=Keyed)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, item BLOB NOT NULL) WITHOUT ROWID;
+"""
+
+
+class ParseCache:
+    """Items by key, read in one query when opened and written back in one transaction by ``close``.
+
+    ``hits`` and ``misses`` count lookups, so callers and tests can see what was parsed again.
+    """
+
+    def __init__(self, connection: sqlite3.Connection | None, rows: dict[str, bytes], files: FileDigests) -> None:
+        self._connection = connection
+        self._rows = rows
+        self._used: set[str] = set()
+        self._new: dict[str, bytes] = {}
+        self.files = files  # the files' digests, by stat (the record the fingerprint keeps too)
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def open(cls, folder: Path | None) -> ParseCache:
+        """The cache kept in ``folder`` (made if missing); without a folder, or when unusable, an empty one."""
+        if folder is None:
+            return cls.disabled()
+        files = FileDigests.in_folder(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return cls(None, {}, files)
+        path = folder / CACHE_FILE
+        for _attempt in range(2):  # a damaged file is deleted and made again, once
+            try:
+                connection, rows = _connect(path)
+            except sqlite3.Error as exc:
+                if exc.sqlite_errorcode & 0xFF in _BUSY:  # another build is writing it: not damage
+                    break
+                _delete(path)
+                continue
+            return cls(connection, rows, files)
+        return cls(None, {}, files)
+
+    @classmethod
+    def disabled(cls) -> ParseCache:
+        """A cache that neither finds nor keeps anything: loading without a cache folder."""
+        return cls(None, {}, FileDigests())
+
+    @property
+    def enabled(self) -> bool:
+        return self._connection is not None
+
+    def file_digest(self, path: str | Path) -> bytes | None:
+        """The content digest of a file, from the stat record when the file is unchanged; None if unreadable."""
+        try:
+            return self.files.digest(path)
+        except OSError:
+            return None
+
+    def get_many(self, keys: Sequence[str | None]) -> list[Any]:
+        """The item stored under each key, or None; a row that cannot be unpickled counts as missing."""
+        found: list[Any] = []
+        with _gc_paused():  # unpickling creates only live objects: collecting meanwhile is wasted work
+            for key in keys:
+                blob = self._rows.get(key) if key is not None else None
+                item = None
+                if blob is not None:
+                    self._used.add(key)  # type: ignore[arg-type]
+                    with suppress(Exception):  # any damage to a row is a miss, and the row is replaced
+                        item = pickle.loads(blob)  # noqa: S301 - our own cache, beside the output
+                found.append(item)
+        self.hits += sum(item is not None for item in found)
+        self.misses += sum(item is None for item in found)
+        return found
+
+    def put(self, key: str, item: object) -> None:
+        """Keep ``item`` under ``key`` (written by ``close``)."""
+        if self.enabled and key:
+            self._used.add(key)
+            self._new[key] = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Rows this load relies on without reading them (tickets found as a whole): not to be pruned."""
+        self._used.update(keys)
+
+    def close(self, *, prune: bool) -> None:
+        """Write the new rows and, after a load that succeeded (``prune``), delete the unused ones."""
+        connection, self._connection = self._connection, None
+        self.files.save()
+        if connection is None:
+            return
+        unused = self._rows.keys() - self._used if prune else set()
+        try:
+            if self._new or unused:
+                with _transaction(connection):
+                    connection.executemany("INSERT OR REPLACE INTO items VALUES (?, ?)", self._new.items())
+                    connection.executemany("DELETE FROM items WHERE key = ?", ((key,) for key in unused))
+        except sqlite3.Error:
+            pass  # locked by another build, or the disk is full: the next load parses again
+        finally:
+            connection.close()
+
+
+def load_all(
+    entries: Sequence[E],
+    keys: Sequence[str | None],
+    parse: Callable[[E, Collector], T | None],
+    usable: Callable[[T], bool],
+    cache: ParseCache,
+    problems: Collector,
+    jobs: int = 1,
+) -> list[T]:
+    """Each entry's item, from the cache where its key is there and the item is ``usable``, else parsed.
+
+    ``parse`` reports into the collector it is given and sets the item's ``source_key``; an item
+    is stored under that key only when its entry had no problem.  Entries that fail are left out;
+    the others keep their order, and problems are reported in entry order, as one serial parse does.
+    """
+    found = cache.get_many(keys) if cache.enabled else [None] * len(entries)
+    misses = [index for index, item in enumerate(found) if item is None or not usable(item)]
+    for index, item, reported in _parse(entries, misses, parse, jobs):
+        problems.problems.extend(reported)
+        found[index] = item
+        if item is not None and not reported:
+            cache.put(item.source_key, item)
+    return [item for item in found if item is not None]
+
+
+def _parse(
+    entries: Sequence[E], misses: list[int], parse: Callable[[E, Collector], T | None], jobs: int
+) -> list[tuple[int, T | None, list[Problem]]]:
+    """Parse the missed entries; many of them in ``jobs`` forked processes, every jobs-th each."""
+
+    def task(worker: int, workers: int) -> list[tuple[int, T | None, list[Problem]]]:
+        done = []
+        for index in misses[worker::workers]:
+            collected = Collector()
+            item = parse(entries[index], collected)
+            done.append((index, item, collected.problems))
+        return done
+
+    if jobs <= 1 or len(misses) < PARALLEL_MIN:
+        return task(0, 1)
+    parts = in_workers(task, jobs)
+    return sorted((result for part in parts for result in part), key=lambda result: result[0])
+
+
+def _connect(path: Path) -> tuple[sqlite3.Connection, dict[str, bytes]]:
+    """Open (or make) the cache and read every row; emptied first when written by other code."""
+    connection = sqlite3.connect(path, timeout=2, isolation_level=None)
+    try:
+        connection.executescript(_SCHEMA)
+        identity = code_digest()
+        stored = connection.execute("SELECT value FROM meta WHERE name = 'code'").fetchone()
+        if stored is None or stored[0] != identity:
+            with _transaction(connection):
+                connection.execute("DELETE FROM items")
+                connection.execute("INSERT OR REPLACE INTO meta VALUES ('code', ?)", (identity,))
+            return connection, {}
+        return connection, dict(connection.execute("SELECT key, item FROM items"))
+    except BaseException:
+        connection.close()
+        raise
+
+
+@contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction (the connection is in autocommit mode, so reads take no lock for long)."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        with suppress(sqlite3.Error):  # SQLite may have rolled back already
+            connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _delete(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with suppress(OSError):
+            Path(f"{path}{suffix}").unlink()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -1,0 +1,164 @@
+"""Digests of what a build reads: source files by content (re-read only when their stat changes), our code.
+
+A file's digest is recorded with its size, mtime, ctime, inode and device, as git's index does:
+while all five are unchanged the file holds the bytes it held, so it need not be read again.
+That only holds for a stat taken well after the file's last change: a file written twice within
+one clock tick keeps its stat, and ``os.utime`` can put an mtime back (never a ctime).  So an
+entry whose mtime or ctime is less than ``SETTLE_NS`` older than the moment it was taken is
+"racy" and never recorded; the file is read again each time until it has settled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+import zoneinfo
+from datetime import tzinfo
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent
+# Libraries whose version can change what we parse or write: a new one is new output.
+LIBRARIES = (
+    "flask",
+    "frozen-flask",
+    "werkzeug",
+    "jinja2",
+    "babel",
+    "feedgen",
+    "markdown",
+    "nh3",
+    "icalendar",
+    "markupsafe",
+    "pyyaml",
+    "python-dateutil",
+    "tzdata",
+)
+RECORD = "digests.json"
+SETTLE_NS = 2_000_000_000  # file systems with coarse timestamps tick every second or two
+_FORMAT = 1
+
+Stat = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
+
+
+class FileDigests:
+    """Content digests of files by path, kept in ``record`` (a JSON file) between processes.
+
+    Without a record every file is read: the digests are right either way, only slower.
+    """
+
+    def __init__(self, record: Path | None = None) -> None:
+        self.record = record
+        self._known = _load(record) if record is not None else {}
+        self._asked: set[str] = set()
+        self._learned = False
+
+    @classmethod
+    def in_folder(cls, folder: Path | None) -> FileDigests:
+        """The record kept in a cache folder (shared by the fingerprint and the loaders), or none."""
+        return cls(folder / RECORD if folder is not None else None)
+
+    def digest(self, path: str | os.PathLike[str]) -> bytes | None:
+        """The blake2b digest of the file's bytes; None when it does not exist.  Other OSErrors propagate."""
+        name = os.path.abspath(path)
+        self._asked.add(name)
+        taken = time.time_ns()  # before the stat: a change after it cannot look settled
+        try:
+            info = os.stat(name)
+            stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+            known = self._known.get(name)
+            if known is not None and known[0] == stat:
+                return known[1]
+            digest = file_digest(name)
+        except FileNotFoundError:
+            return None
+        if max(info.st_mtime_ns, info.st_ctime_ns) < taken - SETTLE_NS:
+            self._known[name] = (stat, digest)
+            self._learned = True
+        elif self._known.pop(name, None) is not None:
+            self._learned = True
+        return digest
+
+    def save(self, *, prune: bool = False) -> None:
+        """Write the record if it learned something; ``prune`` drops the files not asked about since it was read.
+
+        Only a caller that asks about every file may prune (the fingerprint does); a failure to
+        write costs nothing but reading the files again next time.
+        """
+        if prune:
+            unasked = self._known.keys() - self._asked
+            for name in unasked:
+                del self._known[name]
+            self._learned = self._learned or bool(unasked)
+        if self.record is None or not self._learned:
+            return
+        files = {name: [*stat, digest.hex()] for name, (stat, digest) in self._known.items()}
+        body = {"format": _FORMAT, "files": files}
+        partial = self.record.with_name(f"{self.record.name}.{os.getpid()}")
+        try:
+            self.record.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(json.dumps(body, separators=(",", ":")), encoding="utf-8")
+            os.replace(partial, self.record)
+        except OSError:
+            partial.unlink(missing_ok=True)
+            return
+        self._learned = False
+
+
+def _load(record: Path) -> dict[str, tuple[Stat, bytes]]:
+    """The recorded digests; an unreadable or foreign record is no record."""
+    try:
+        body = json.loads(record.read_text(encoding="utf-8"))
+        if body.get("format") != _FORMAT:
+            return {}
+        return {name: (tuple(entry[:5]), bytes.fromhex(entry[5])) for name, entry in body["files"].items()}
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return {}
+
+
+def file_digest(path: str | os.PathLike[str]) -> bytes:
+    """A file's blake2b digest, read in chunks (a tickets database can be large)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "blake2b").digest()
+
+
+@cache
+def library_versions() -> tuple[str, ...]:
+    """``name==version`` of each library in LIBRARIES, once per process: its code is loaded once too."""
+    return tuple(f"{library}=={_version(library)}" for library in LIBRARIES)
+
+
+@cache
+def code_digest() -> str:
+    """Our Python code, the interpreter and the libraries: what turns the same sources into the same objects."""
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(f"{sys.implementation.cache_tag}\0{sys.version}\0".encode())
+    for version in library_versions():
+        digest.update(f"{version}\0".encode())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = path.read_bytes()
+        digest.update(f"{path.relative_to(PACKAGE).as_posix()}\0{len(source)}\0".encode())
+        digest.update(source)
+    return digest.hexdigest()
+
+
+@cache
+def zone_identity(zone: tzinfo) -> str:
+    """A time zone's name and the digest of its rules: times without an offset are read in them."""
+    key = str(getattr(zone, "key", None) or zone)
+    for folder in zoneinfo.TZPATH:  # where ZoneInfo looks first
+        path = os.path.join(folder, key)
+        if os.path.isfile(path):
+            return f"{key}:{file_digest(path).hex()}"
+    return f"{key}:tzdata=={_version('tzdata')}"
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "(none)"

@@ -1,0 +1,142 @@
+"""Rendering the site's files for a build: every view called directly, with a key for each file.
+
+``serve`` answers requests through Flask; a build needs every file of the site, tens of
+thousands on a big one, so it calls the same views inside one app context instead of making a
+request per file (which cost more than rendering the page itself).
+
+Each file also gets a key: a digest of everything it is made from (see ``digest.py``).  For a
+page that is the template's variables and whatever the templates read of the global ``state``,
+which is recorded while the page renders; for the other files, the parts of the state their
+view reads.  A file whose key is unchanged need not be rendered again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from flask import Flask, g
+
+from ..digest import Digests, digest_bytes
+from ..state import SiteState
+from .links import site_path
+from .pages import PAGE_VIEWS, history_page_count, page_urls, render_page
+from .theme import THEME_STATIC
+
+EVERYTHING = ("*",)
+
+
+class RecordingState:
+    """The ``state`` templates see: the real one, noting which of its attributes a page reads."""
+
+    def __init__(self, state: SiteState) -> None:
+        self._state = state
+        self.read: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        self.read.add(name)
+        return getattr(self._state, name)
+
+
+def file_path(url: str) -> str:
+    """The file a URL path is written to, relative to the language folder: ``/incidents/x/`` → ``incidents/x/index.html``."""
+    path = unquote(url).lstrip("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+class Renderer:
+    """One language's app, rendering file after file inside one app context."""
+
+    def __init__(self, app: Flask, digests: Digests, global_key: bytes) -> None:
+        self.app = app
+        self.state: SiteState = app.config["STATE"]
+        self.prefix: str = app.config["LANGUAGE_PREFIX"]
+        self.digests = digests
+        self.global_key = global_key
+        self.recording = RecordingState(self.state)
+        app.jinja_env.globals["state"] = self.recording
+        self._context = app.app_context()
+
+    def __enter__(self) -> Renderer:
+        self._context.push()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._context.pop()
+
+    def path(self, endpoint: str, values: dict[str, Any]) -> str:
+        """The output file of a URL, relative to the site's root folder."""
+        return self.prefix + file_path(site_path(endpoint, **values))
+
+    def key(self, endpoint: str, values: dict[str, Any], reads: tuple[str, ...]) -> bytes:
+        """The file's key, given what of ``state`` its templates read (for pages; recorded at its last render)."""
+        view = PAGE_VIEWS.get(endpoint)
+        if view is not None:
+            page = view(self.state, **values)
+            inputs = self.digests.of((page.template, page.absolute_links, page.variables))
+            return digest_bytes(self.global_key, endpoint, inputs, *(self.digests.part(name) for name in reads))
+        return digest_bytes(self.global_key, endpoint, self.digests.of(values), *self._file_parts(endpoint, values))
+
+    def render(self, endpoint: str, values: dict[str, Any]) -> tuple[bytes, tuple[str, ...]]:
+        """The file's bytes, and what of ``state`` its templates read (only pages' templates read it)."""
+        view = PAGE_VIEWS.get(endpoint)
+        g.page_path = site_path(endpoint, **values)
+        if view is not None:
+            self.recording.read = set()
+            body = render_page(view(self.state, **values))
+            return body.encode("utf-8"), tuple(sorted(self.recording.read))
+        if endpoint == "static":
+            return self._static(values["filename"]), ()
+        self.recording.read = set()
+        response = self.app.view_functions[endpoint](**values)
+        if self.recording.read:  # a theme's sitemap template read the state: count on everything
+            return response.get_data(), EVERYTHING
+        return response.get_data(), ()
+
+    def _static(self, filename: str) -> bytes:
+        """A theme's file where it has one, else ours (as ``overlay_static`` serves them)."""
+        own = (self.state.site.root / THEME_STATIC).resolve()
+        candidate = (own / filename).resolve()
+        if own in candidate.parents and candidate.is_file():
+            return candidate.read_bytes()
+        return (Path(self.app.static_folder or "") / filename).read_bytes()
+
+    def _file_parts(self, endpoint: str, values: dict[str, Any]) -> Iterator[bytes]:
+        """What a non-page file is made from: the parts of the state its view reads."""
+        parts = FILE_PARTS.get(endpoint, EVERYTHING)
+        for name in parts(self.state, values) if callable(parts) else parts:
+            yield self.digests.part(name)
+        if endpoint in ("files.component_feed", "files.component_calendar"):
+            yield self.digests.of(self.state.components_by_id[values["component_id"]])
+        if endpoint == "files.sitemap":
+            yield digest_bytes(*(self.path(e, v) for e, v in page_urls(self.state)), str(history_page_count(self.state)))
+
+
+def _feed_parts(state: SiteState, values: dict[str, Any]) -> tuple[str, ...]:
+    return {
+        "incidents": ("now", "incidents"),
+        "maintenance": ("now", "maintenance"),
+        "known-issues": ("now", "tickets"),
+        "updates": ("now", "incidents", "maintenance"),
+    }.get(values.get("name", ""), ("now", "incidents", "maintenance", "tickets"))
+
+
+# Every non-page file and the parts of the state its view reads (besides config, language and
+# code, which are in every key); a file not listed here depends on everything.
+FILE_PARTS: dict[str, tuple[str, ...] | Callable[[SiteState, dict[str, Any]], tuple[str, ...]]] = {
+    "files.feed": _feed_parts,
+    "files.component_feed": ("now", "tickets"),  # and the component's state
+    "files.calendar": ("now", "maintenance"),
+    "files.component_calendar": ("now",),  # and the component's state
+    "files.known_issues_json": ("now", "tickets"),
+    "files.badge": ("indicator",),
+    "files.badge_json": ("indicator",),
+    "files.component_badge": ("components",),
+    "files.component_badge_json": ("components",),
+    "files.status_txt": ("indicator", "components"),
+    "files.sitemap": (),  # and the list of pages
+    "files.robots": (),
+    "static": (),  # the files themselves are in every key
+}
