@@ -59,12 +59,29 @@ def translations(language: str) -> gettext.NullTranslations:
     return Translations(compiled)
 
 
+# Our date-and-time patterns as (date part, separator, hour format): the date part is formatted
+# by Babel once per day, the clock by hand, since a big site has tens of thousands of instants.
+_CLOCKS = {"d. M. y H:mm": ("d. M. y", " ", "{:d}"), "d MMM y, HH:mm": ("d MMM y", ", ", "{:02d}")}
+
+
 def _format(moment: datetime, pattern: str, zone: ZoneInfo, language: str) -> str:
-    """Babel's ``format_datetime``, remembered per instant: it dominated big builds, and instants recur."""
+    """Babel's ``format_datetime``, remembered per day and instant: it dominated big builds."""
     if moment.tzinfo is None:  # naive: Babel reads it as UTC; not worth a cache entry
         return format_datetime(moment, pattern, tzinfo=zone, locale=language)
+    clock = _CLOCKS.get(pattern)
+    if clock is not None:
+        local = moment.astimezone(zone)
+        day = _format_day_pattern(local.date(), clock[0], language)
+        return f"{day}{clock[1]}{clock[2].format(local.hour)}:{local.minute:02d}"
+    if pattern in _DATE.values() or pattern in _LONG_DATE.values():
+        return _format_day_pattern(moment.astimezone(zone).date(), pattern, language)
     # Keyed by the exact instant: aware datetimes in one zone compare equal across a DST fold.
     return _format_instant(moment.timestamp(), pattern, zone, language)
+
+
+@lru_cache(maxsize=65536)
+def _format_day_pattern(day: date, pattern: str, language: str) -> str:
+    return babel_format_date(day, pattern, locale=language)
 
 
 @lru_cache(maxsize=200_000)
@@ -74,9 +91,17 @@ def _format_instant(timestamp: float, pattern: str, zone: ZoneInfo, language: st
 
 def zone_name(moment: datetime, zone: ZoneInfo, language: str) -> str:
     """The zone's short name in the language: SEČ/SELČ in Slovak, CET/CEST in English."""
-    if language == "sk":
-        return _format(moment, "z", zone, language)
-    return moment.astimezone(zone).tzname() or ""
+    local = moment.astimezone(zone)
+    if language != "sk":
+        return local.tzname() or ""
+    key = (zone, language, local.tzname(), local.utcoffset())  # Babel's name, asked once per offset and abbreviation
+    name = _ZONE_NAMES.get(key)
+    if name is None:
+        name = _ZONE_NAMES[key] = _format_instant(moment.timestamp(), "z", zone, language)
+    return name
+
+
+_ZONE_NAMES: dict[tuple[object, ...], str] = {}
 
 
 def format_time(moment: datetime, zone: ZoneInfo, language: str, *, with_zone: bool = True) -> str:

@@ -80,3 +80,31 @@ def test_the_machine_time_zone_changes_nothing(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         digests.add(tree_digest(out))
     assert len(digests) == 1
+
+
+def test_fast_date_formatting_matches_babel() -> None:
+    """Dates and clocks are formatted by day and by hand for speed: always as Babel formats them."""
+    import random
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+
+    from statuspage.i18n import _DATE, _DATE_TIME, _LONG_DATE, format_date, format_time
+
+    rng = random.Random(3)
+    for zone in (ZoneInfo("Europe/Bratislava"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")):
+        for _ in range(400):
+            moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(0, 60 * 60 * 24 * 365 * 80))
+            for language in ("sk", "en"):
+                assert format_time(moment, zone, language, with_zone=False) == format_datetime(
+                    moment, _DATE_TIME[language], tzinfo=zone, locale=language
+                )
+                assert format_date(moment, zone, language) == format_datetime(
+                    moment, _DATE[language], tzinfo=zone, locale=language
+                )
+                assert format_date(moment, zone, language, long=True) == format_datetime(
+                    moment, _LONG_DATE[language], tzinfo=zone, locale=language
+                )
+            zone_name = format_datetime(moment, "z", tzinfo=zone, locale="sk")
+            assert format_time(moment, zone, "sk").endswith(" " + zone_name)

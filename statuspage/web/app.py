@@ -25,7 +25,7 @@ from ..outputs.feeds import update_anchor
 from ..state import SiteState
 from ..state.uptime import Day
 from .files import files
-from .links import template_url_for
+from .links import Links
 from .pages import pages
 from .theme import PACKAGE_STATIC, overlay_static
 
@@ -94,13 +94,14 @@ def create_app(state: SiteState, language: str | None = None) -> Flask:
         "update_anchor": update_anchor,
     }
     app.jinja_env.filters.update(filters)
+    links = app.extensions["statuspage_links"] = Links(app, config.base_url, prefix)
     app.jinja_env.globals.update(
         state=state,
         config=config,
         language=language,
         indicator_label=explain.indicator_label(state.indicator, language),
         component_name={component.id: component.name for component in config.components},
-        url_for=template_url_for,
+        url_for=links.template_url_for,
         labels=explain.labels(language),
         content_security_policy=content_security_policy((script_hash(LOCAL_TIME_SCRIPT),)),
         local_time_script=Markup(LOCAL_TIME_SCRIPT),

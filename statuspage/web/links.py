@@ -4,41 +4,72 @@ Built pages link relatively, so the site works under any sub-path of ``base_url`
 from disk; a link to a folder names its ``index.html``.  Feeds, calendars, JSON, the sitemap and
 addresses people copy use absolute URLs under ``base_url``, in the app's language folder.
 
-A page of a big site has dozens of links, so each target's path is built once per app (by
-werkzeug's URL map) and only made relative per page.
+A page of a big site has dozens of links and the site has tens of thousands of pages, so each
+target's path is built once per app (by werkzeug's URL map) and only made relative per page.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
+
+
+class Links:
+    """One app's links; ``page`` is the path of the page the build is rendering (None for ``serve``)."""
+
+    def __init__(self, app: Flask, base_url: str, prefix: str) -> None:
+        self.adapter = app.url_map.bind("localhost", "/")
+        self.base = base_url + prefix
+        self.page: str | None = None
+        self._paths: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = {}
+
+    def path(self, endpoint: str, values: dict[str, Any]) -> str:
+        """The target's path from the language root, like ``/incidents/<slug>/``."""
+        key = (endpoint, tuple(values.items()) if len(values) < 2 else tuple(sorted(values.items())))
+        found = self._paths.get(key)
+        if found is None:
+            found = self._paths[key] = self.adapter.build(endpoint, values)
+        return found
+
+    def absolute(self, endpoint: str, values: dict[str, Any]) -> str:
+        return self.base + self.path(endpoint, values)[1:]
+
+    def template_url_for(self, endpoint: str, **values: Any) -> str:
+        """``url_for`` in templates (a global, so imported macros use it too).
+
+        Absolute on the 404 page (served at any path); relative to the page while building;
+        Flask's own path for ``serve``, whose live server knows every page by its path.
+        """
+        if g.get("absolute_links"):
+            return self.absolute(endpoint, values)
+        if self.page is not None:
+            return relative_to(self.path(endpoint, values), self.page)
+        return url_for(endpoint, **values)
+
+
+def links() -> Links:
+    return current_app.extensions["statuspage_links"]
 
 
 def site_path(endpoint: str, **values: Any) -> str:
     """The target's path from the language root, like ``/incidents/<slug>/`` (built once per app)."""
-    cache: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = current_app.extensions.setdefault(
-        "statuspage_paths", {}
-    )
-    key = (endpoint, tuple(sorted(values.items())))
-    path = cache.get(key)
-    if path is None:
-        adapter = current_app.extensions.get("statuspage_url_adapter")
-        if adapter is None:
-            adapter = current_app.extensions["statuspage_url_adapter"] = current_app.url_map.bind("localhost", "/")
-        path = cache[key] = adapter.build(endpoint, values)
-    return path
+    return links().path(endpoint, values)
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL under base_url, in this app's language folder.
+
+    Every language's app serves its pages from "/", so relative links stay right inside its
+    folder; only absolute URLs need the folder added.
+    """
+    return links().absolute(endpoint, values)
 
 
 def page_path() -> str:
-    """The path of the page being rendered: set by the build's renderer, else the live request's."""
-    path = g.get("page_path")
-    return path if path is not None else request.path
-
-
-def relative_url(endpoint: str, **values: Any) -> str:
-    """The target relative to the page being built (``../known-issues/index.html``)."""
-    return relative_to(site_path(endpoint, **values), page_path())
+    """The path of the page being rendered: the build's, else the live request's."""
+    page = links().page
+    return page if page is not None else request.path
 
 
 def relative_to(target: str, page: str) -> str:
@@ -56,26 +87,3 @@ def relative_to(target: str, page: str) -> str:
             break
         common += 1
     return "/".join([".."] * (len(folder) - common) + parts[common:]) or "."
-
-
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL under base_url, in this app's language folder.
-
-    Every language's app serves its pages from "/", so relative links stay right inside its
-    folder; only absolute URLs need the folder added.
-    """
-    base = current_app.config["STATE"].site.config.base_url
-    return base + current_app.config["LANGUAGE_PREFIX"] + site_path(endpoint, **values).removeprefix("/")
-
-
-def template_url_for(endpoint: str, **values: Any) -> str:
-    """``url_for`` in templates (a global, so imported macros use it too).
-
-    Absolute on the 404 page (served at any path); relative to the page while building; Flask's
-    own path for ``serve``, whose live server knows every page by its path.
-    """
-    if g.get("absolute_links"):
-        return absolute_url(endpoint, **values)
-    if g.get("page_path") is not None:
-        return relative_url(endpoint, **values)
-    return url_for(endpoint, **values)

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from flask import Flask, g
+from flask import Flask
 
 from ..digest import Digests, digest_bytes
 from ..state import SiteState
-from .links import site_path
+from .links import Links
 from .pages import PAGE_VIEWS, history_page_count, page_urls, render_page
 from .theme import THEME_STATIC
 
@@ -55,6 +55,7 @@ class Renderer:
         self.prefix: str = app.config["LANGUAGE_PREFIX"]
         self.digests = digests
         self.global_key = global_key
+        self.links: Links = app.extensions["statuspage_links"]
         self.recording = RecordingState(self.state)
         app.jinja_env.globals["state"] = self.recording
         self._context = app.app_context()
@@ -68,7 +69,7 @@ class Renderer:
 
     def path(self, endpoint: str, values: dict[str, Any]) -> str:
         """The output file of a URL, relative to the site's root folder."""
-        return self.prefix + file_path(site_path(endpoint, **values))
+        return self.prefix + file_path(self.links.path(endpoint, values))
 
     def key(self, endpoint: str, values: dict[str, Any], reads: tuple[str, ...]) -> bytes:
         """The file's key, given what of ``state`` its templates read (for pages; recorded at its last render)."""
@@ -82,7 +83,7 @@ class Renderer:
     def render(self, endpoint: str, values: dict[str, Any]) -> tuple[bytes, tuple[str, ...]]:
         """The file's bytes, and what of ``state`` its templates read (only pages' templates read it)."""
         view = PAGE_VIEWS.get(endpoint)
-        g.page_path = site_path(endpoint, **values)
+        self.links.page = self.links.path(endpoint, values)
         if view is not None:
             self.recording.read = set()
             body = render_page(view(self.state, **values))
