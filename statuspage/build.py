@@ -14,7 +14,7 @@ from .errors import StatuspageError
 from .fingerprint import PACKAGE, fingerprint, forget, recorded, remember, unchanged
 from .i18n import site_languages
 from .model import Site
-from .output import Output, clean_leftovers, output_lock, write_site
+from .output import clean_leftovers, output_lock, write_site
 from .sources.site import load_site
 from .state import SiteState, derive
 from .web import create_app, site_urls, translated_site_urls
@@ -84,7 +84,6 @@ def build_site(
     with output_lock(out):
         clean_leftovers(out)
         # Render into the spare tree only the files whose inputs changed, then swap it in.
-        renderers, outputs = _outputs(state)
         # A source saved while we read it: the output may match neither version, so record none.
         settled: list[str | None] = [None]
 
@@ -95,27 +94,24 @@ def build_site(
                 before_swap()
             forget(out)
 
-        write_site(out, renderers, outputs, jobs, site.root, swap_when_ready)
-        remember(out, settled[0], len(outputs))
-    return BuildResult(out, len(outputs), now, lambda: state)
+        files = write_site(out, _renderers(state), jobs, site.root, swap_when_ready)
+        remember(out, settled[0], files)
+    return BuildResult(out, files, now, lambda: state)
 
 
-def _outputs(state: SiteState) -> tuple[list[Renderer], list[Output]]:
-    """Every file of the site: the site language at the root, each other language in its own folder."""
+def _renderers(state: SiteState) -> list[Renderer]:
+    """One per language: the site language at the root, each other language in its own folder."""
     config = state.site.config
     digests = Digests(state)
     code = files_digest(PACKAGE)
     theme = files_digest(state.site.root / "templates", state.site.root / THEME_STATIC)
     renderers: list[Renderer] = []
-    outputs: list[Output] = []
-    for index, language in enumerate(site_languages(config)):
+    for language in site_languages(config):
         global_key = digest_bytes(code, theme, digests.of(config), language, *_global_state(state, digests))
-        renderer = Renderer(create_app(state, language), digests, global_key)
-        renderers.append(renderer)
-        urls = site_urls if not renderer.prefix else translated_site_urls
-        with renderer:
-            outputs += [Output(index, endpoint, values, renderer.path(endpoint, values)) for endpoint, values in urls(state)]
-    return renderers, outputs
+        app = create_app(state, language)
+        urls = partial(site_urls if not app.config["LANGUAGE_PREFIX"] else translated_site_urls, state)
+        renderers.append(Renderer(app, digests, global_key, urls))
+    return renderers
 
 
 def _global_state(state: SiteState, digests: Digests) -> list[bytes]:

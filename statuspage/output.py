@@ -8,8 +8,9 @@ file, then swaps the two with one ``renameat2`` exchange; the old output becomes
 
 What each tree holds is recorded in ``.<out>-cache/trees.pickle``: for every file its key (see
 ``web/render.py``) and what of the state its template read.  A file whose key is unchanged is
-kept; one the published tree already has is hard-linked from there; only the rest is rendered,
-split between worker processes.  A file is never changed in place, since its inode may be
+kept; one the published tree already has is hard-linked from there; only the rest is rendered.
+Worker processes take every n-th file each, keys included: on a big site computing the keys
+of every file is a good part of a rebuild.  A file is never changed in place, since its inode may be
 shared with the published tree: it is removed and written anew.  The record is dropped before
 a tree is touched, so after a crash an unknown tree is simply built again.
 """
@@ -52,16 +53,6 @@ class Entry:
 Manifest = dict[str, Entry]
 
 
-@dataclass(frozen=True)
-class Output:
-    """One file to have in the new tree: which renderer makes it, from which view and values."""
-
-    renderer: int
-    endpoint: str
-    values: dict[str, Any]
-    path: str
-
-
 def spare_dir(out: Path) -> Path:
     return out.parent / f".{out.name}.spare"
 
@@ -69,15 +60,14 @@ def spare_dir(out: Path) -> Path:
 def write_site(
     out: Path,
     renderers: list[Renderer],
-    outputs: list[Output],
     jobs: int,
     site_root: Path,
     before_swap: Callable[[], None] = lambda: None,
-) -> None:
-    """Bring a tree up to date with ``outputs`` and swap it in as ``out``.
+) -> int:
+    """Bring a tree up to date with every file the renderers make, swap it in as ``out``; returns the number of files.
 
-    The caller holds the output lock.  ``outputs`` lists every file of the new build;
-    ``before_swap`` runs once the tree is complete, just before it is swapped in.
+    The caller holds the output lock.  ``before_swap`` runs once the tree is complete, just
+    before it is swapped in.
     """
     record = _load(out)
     live = record.get("live")
@@ -85,11 +75,12 @@ def write_site(
     staging, have = _staging(out, spare, live, record.get("spare"))
     _save(out, {"live": live, "spare": None})  # the staging tree is about to change
     try:
-        manifest, todo = _plan(renderers, outputs, have, live, staging, out)
+        published: Manifest = live["files"] if live is not None else {}
+        share = _Share(renderers, have, published, staging, out, site_root)
+        manifest: Manifest = {}
+        for part in in_workers(share.run, jobs):
+            manifest.update(part)
         _remove_extra(staging, have, manifest)
-        shares = in_workers(lambda worker, workers: _render(renderers, todo[worker::workers], staging, site_root), jobs)
-        for written in shares:
-            manifest.update(written)
         previous_is_known = live is not None
         before_swap()
         swap_into_place(staging, out)
@@ -109,6 +100,7 @@ def write_site(
         if previous_is_known and spare.is_dir():
             old = {"identity": _identity(spare), "files": live["files"]}  # type: ignore[index]
     _save(out, {"live": {"identity": _identity(out), "files": manifest}, "spare": old})
+    return len(manifest)
 
 
 def _staging(out: Path, spare: Path, live: dict[str, Any] | None, old: dict[str, Any] | None) -> tuple[Path, Manifest]:
@@ -128,63 +120,57 @@ def _staging(out: Path, spare: Path, live: dict[str, Any] | None, old: dict[str,
     return staging, dict(live["files"])
 
 
-def _plan(
-    renderers: list[Renderer], outputs: list[Output], have: Manifest, live: dict[str, Any] | None, staging: Path, out: Path
-) -> tuple[Manifest, list[Output]]:
-    """Keep what is current, link what the published tree has, and list what must be rendered."""
-    published: Manifest = live["files"] if live is not None else {}
-    manifest: Manifest = {}
-    todo: list[Output] = []
-    made: set[str] = set()
-    if not have and not published:  # a first build: everything is rendered, no key is needed yet
-        return manifest, list(outputs)
-    for index, renderer in enumerate(renderers):
-        with renderer:
-            for output in (output for output in outputs if output.renderer == index):
-                keys: dict[tuple[str, ...], bytes] = {}
+class _Share:
+    """One worker's share of the files (every n-th), each kept, linked from the published tree or rendered."""
 
-                def key(reads: tuple[str, ...], output: Output = output, keys: dict = keys) -> bytes:  # type: ignore[type-arg]
-                    if reads not in keys:
-                        keys[reads] = renderer.key(output.endpoint, output.values, reads)
-                    return keys[reads]
+    def __init__(
+        self, renderers: list[Renderer], have: Manifest, published: Manifest, staging: Path, out: Path, site_root: Path
+    ) -> None:
+        self.renderers, self.have, self.published = renderers, have, published
+        self.staging, self.out, self.site_root = staging, out, site_root
+        self.made: set[str] = set()
 
-                mine = have.get(output.path)
-                if mine is not None and mine.key == key(mine.reads):
-                    manifest[output.path] = mine
-                    continue
-                theirs = published.get(output.path)
-                if theirs is not None and theirs.key == key(theirs.reads):
-                    target = staging / output.path
-                    _make_parent(target, made)
-                    with suppress(FileNotFoundError):
-                        target.unlink()
-                    os.link(out / output.path, target)
-                    manifest[output.path] = theirs
-                    continue
-                todo.append(output)
-    return manifest, todo
+    def run(self, worker: int, workers: int) -> Manifest:
+        manifest: Manifest = {}
+        index = 0
+        for renderer in self.renderers:
+            with renderer, template_errors(renderer.app, self.site_root):
+                for endpoint, values in renderer.urls():
+                    index += 1
+                    if index % workers == worker:
+                        path = renderer.path(endpoint, values)
+                        manifest[path] = self._one(renderer, endpoint, values, path)
+        return manifest
 
+    def _one(self, renderer: Renderer, endpoint: str, values: dict[str, Any], path: str) -> Entry:
+        keys: dict[tuple[str, ...], bytes] = {}
 
-def _render(renderers: list[Renderer], share: list[Output], staging: Path, site_root: Path) -> Manifest:
-    """Render and write one worker's share; returns the entries of the files it wrote."""
-    written: Manifest = {}
-    made: set[str] = set()
-    by_renderer: dict[int, list[Output]] = {}
-    for output in share:
-        by_renderer.setdefault(output.renderer, []).append(output)
-    for index, outputs in by_renderer.items():
-        renderer = renderers[index]
-        with renderer, template_errors(renderer.app, site_root):
-            for output in outputs:
-                body, reads = renderer.render(output.endpoint, output.values)
-                target = staging / output.path
-                _make_parent(target, made)
-                with suppress(FileNotFoundError):
-                    target.unlink()  # never write into a file whose inode the published tree may share
-                with open(target, "wb") as handle:
-                    handle.write(body)
-                written[output.path] = Entry(renderer.key(output.endpoint, output.values, reads), reads)
-    return written
+        def key(reads: tuple[str, ...]) -> bytes:
+            if reads not in keys:
+                keys[reads] = renderer.key(endpoint, values, reads)
+            return keys[reads]
+
+        mine = self.have.get(path)
+        if mine is not None and mine.key == key(mine.reads):
+            return mine
+        target = self.staging / path
+        self._make_parent(target)
+        if mine is not None:
+            target.unlink(missing_ok=True)  # never write into a file whose inode the published tree may share
+        theirs = self.published.get(path)
+        if theirs is not None and theirs.key == key(theirs.reads):
+            os.link(self.out / path, target)
+            return theirs
+        body, reads = renderer.render(endpoint, values)
+        with open(target, "wb") as handle:
+            handle.write(body)
+        return Entry(key(reads), reads)
+
+    def _make_parent(self, target: Path) -> None:
+        parent = str(target.parent)
+        if parent not in self.made:
+            os.makedirs(parent, exist_ok=True)
+            self.made.add(parent)
 
 
 def _remove_extra(staging: Path, have: Manifest, manifest: Manifest) -> None:
@@ -199,13 +185,6 @@ def _remove_extra(staging: Path, have: Manifest, manifest: Manifest) -> None:
         if staging in folder.parents:
             with suppress(OSError):
                 folder.rmdir()  # only when empty
-
-
-def _make_parent(target: Path, made: set[str]) -> None:
-    parent = str(target.parent)
-    if parent not in made:
-        os.makedirs(parent, exist_ok=True)
-        made.add(parent)
 
 
 def _link_tree(source: Path, target: Path) -> None:

@@ -175,8 +175,8 @@ class FeedBuilder:
                 )
         return newest(entries, UPDATES_LIMIT)
 
-    def known_issues(self, component: str | None = None) -> list[Entry]:
-        """Open public tickets, and resolved ones for RESOLVED_TICKET_DAYS after they were resolved."""
+    def known_issues(self, component: str | None = None, limit: int | None = None) -> list[Entry]:
+        """Open public tickets, and resolved ones for RESOLVED_TICKET_DAYS after they were resolved; the newest ``limit``."""
         since = self.state.now - timedelta(days=RESOLVED_TICKET_DAYS)
         chosen = [
             item
@@ -187,6 +187,9 @@ class FeedBuilder:
                 or (item.ticket.resolved_at is not None and since <= item.ticket.resolved_at <= self.state.now)
             )
         ]
+        if limit is not None:  # order as ``newest`` orders the entries, and make only the newest
+            keyed = [((item.changed_at, self.url_for("pages.ticket", ticket_id=item.ticket.id)), item) for item in chosen]
+            chosen = [item for _, item in heapq.nlargest(limit, keyed, key=lambda pair: pair[0])]
         return newest([self.ticket(item) for item in chosen], None)
 
     def entries(self, name: str, component: str | None = None) -> list[Entry]:
@@ -207,8 +210,8 @@ class FeedBuilder:
         if name in ("all", "maintenance"):
             chosen += [(self._order(s, "pages.maintenance"), partial(self.maintenance, s)) for s in windows]
         limited = [make() for _, make in heapq.nlargest(FEED_LIMIT, chosen, key=lambda choice: choice[0])]
-        if name == "all":
-            limited = newest(limited + self.known_issues(component), None)
+        if name == "all":  # what is new anywhere: the known-issues feed has every open ticket
+            limited = newest(limited + self.known_issues(component, FEED_LIMIT), FEED_LIMIT)
         return limited
 
 

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, g, render_template
 from .. import explain
 from ..i18n import AUTONYMS, language_prefix, site_languages
 from ..model import Translatable, Update
-from ..state import REASON_ORDER, Phase, Reason, SiteState, TicketState
+from ..state import REASON_ORDER, ComponentState, Phase, Reason, SiteState, TicketState
 from .links import absolute_url, page_path
 
 pages = Blueprint("pages", __name__)
@@ -25,6 +25,11 @@ class Page:
     template: str
     variables: dict[str, Any] = field(default_factory=dict)
     absolute_links: bool = False  # the 404 page is served at any path, so its links must be absolute
+    # What the variables are made from, when that is cheaper to digest than the variables themselves.
+    made_from: tuple[Any, ...] | None = None
+
+    def key_inputs(self) -> tuple[Any, ...]:
+        return (self.template, self.absolute_links, self.variables if self.made_from is None else self.made_from)
 
 
 PageView = Callable[..., Page]
@@ -140,14 +145,18 @@ def _groups(state: SiteState) -> list[tuple[str | None, list[Any]]]:
 def incident(state: SiteState, slug: str) -> Page:
     found = state.by_slug.get(slug) or abort(404)
     tickets = [state.tickets_by_id[t] for t in found.incident.tickets if t in state.tickets_by_id]
-    return Page("incident.html", {"item": found, "updates": _posted(state, found.incident), "tickets": tickets})
+    updates = _posted(state, found.incident)
+    # The updates posted are the item's oldest ones: their number says which.
+    return Page("incident.html", {"item": found, "updates": updates, "tickets": tickets}, made_from=(found, len(updates), tickets))
 
 
 @page_route("/maintenance/<slug>/")
 def maintenance(state: SiteState, slug: str) -> Page:
     found = state.maintenance_by_slug.get(slug) or abort(404)
     tickets = _tickets_by_window(state).get(slug, [])
-    return Page("maintenance.html", {"item": found, "updates": _posted(state, found.maintenance), "tickets": tickets})
+    updates = _posted(state, found.maintenance)
+    variables = {"item": found, "updates": updates, "tickets": tickets}
+    return Page("maintenance.html", variables, made_from=(found, len(updates), tickets))
 
 
 def _posted(state: SiteState, item: Translatable) -> list[Update]:
@@ -178,14 +187,27 @@ def _reason_groups(open_tickets: tuple[TicketState, ...]) -> list[tuple[Reason, 
 
 @page_route("/known-issues/")
 def known_issues(state: SiteState) -> Page:
-    return Page("known_issues.html", {"groups": _reason_groups(state.open_tickets), "component": None})
+    return _known_issues(state, state.open_tickets, None)
+
+
+def _known_issues(state: SiteState, open_tickets: tuple[TicketState, ...], component: ComponentState | None) -> Page:
+    """All open tickets or one component's, and the filter: every component with its number of open tickets."""
+    counts = [(c.component, len(c.open_tickets)) for c in state.components]
+    variables = {
+        "groups": _reason_groups(open_tickets),
+        "component": component,
+        "counts": counts,
+        "open_ticket_count": len(state.open_tickets),
+    }
+    made_from = (variables["groups"], component and component.component, counts, variables["open_ticket_count"])
+    return Page("known_issues.html", variables, made_from=made_from)
 
 
 @page_route("/known-issues/components/<component_id>/")
 def known_issues_for_component(state: SiteState, component_id: str) -> Page:
     """The known-issues page filtered to one component: a static page each, so the filter needs no script."""
     found = state.components_by_id.get(component_id) or abort(404)
-    return Page("known_issues.html", {"groups": _reason_groups(found.open_tickets), "component": found})
+    return _known_issues(state, found.open_tickets, found)
 
 
 @page_route("/known-issues/<int:ticket_id>/")

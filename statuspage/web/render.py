@@ -26,6 +26,7 @@ from .pages import PAGE_VIEWS, history_page_count, page_urls, render_page
 from .theme import THEME_STATIC
 
 EVERYTHING = ("*",)
+Url = tuple[str, dict[str, Any]]
 
 
 class RecordingState:
@@ -42,19 +43,20 @@ class RecordingState:
 
 def file_path(url: str) -> str:
     """The file a URL path is written to, relative to the language folder: ``/incidents/x/`` → ``incidents/x/index.html``."""
-    path = unquote(url).lstrip("/")
+    path = (unquote(url) if "%" in url else url).lstrip("/")
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
 class Renderer:
     """One language's app, rendering file after file inside one app context."""
 
-    def __init__(self, app: Flask, digests: Digests, global_key: bytes) -> None:
+    def __init__(self, app: Flask, digests: Digests, global_key: bytes, urls: Callable[[], Iterator[Url]]) -> None:
         self.app = app
         self.state: SiteState = app.config["STATE"]
         self.prefix: str = app.config["LANGUAGE_PREFIX"]
         self.digests = digests
         self.global_key = global_key
+        self.urls = urls  # every file of this language, as (endpoint, values)
         self.links: Links = app.extensions["statuspage_links"]
         self.recording = RecordingState(self.state)
         app.jinja_env.globals["state"] = self.recording
@@ -76,7 +78,7 @@ class Renderer:
         view = PAGE_VIEWS.get(endpoint)
         if view is not None:
             page = view(self.state, **values)
-            inputs = self.digests.of((page.template, page.absolute_links, page.variables))
+            inputs = self.digests.of(page.key_inputs())
             return digest_bytes(self.global_key, endpoint, inputs, *(self.digests.part(name) for name in reads))
         return digest_bytes(self.global_key, endpoint, self.digests.of(values), *self._file_parts(endpoint, values))
 
