@@ -11,7 +11,7 @@ from pathlib import Path
 from .clock import resolve_now
 from .digest import Digests, digest_bytes, files_digest
 from .errors import StatuspageError
-from .fingerprint import PACKAGE, fingerprint, forget, recorded, remember, unchanged
+from .fingerprint import PACKAGE, cache_dir, fingerprint, forget, recorded, remember, unchanged
 from .i18n import site_languages
 from .model import Site
 from .output import clean_leftovers, output_lock, write_site
@@ -73,7 +73,7 @@ def build_site(
             return BuildResult(out, files, taken[1], derived, written=False)
 
     # Load and validate: nothing is written unless the whole site is valid.
-    site = load_site(site_dir, provenance=provenance)
+    site = load_site(site_dir, provenance=provenance, cache=cache_dir(out), jobs=jobs)
     check_templates(site_dir)
     _refuse_dangerous_output(site, out)
     now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
@@ -94,12 +94,12 @@ def build_site(
                 before_swap()
             forget(out)
 
-        files = write_site(out, _renderers(state), jobs, site.root, swap_when_ready)
+        files = write_site(out, _renderers(state, cache_dir(out) / "templates"), jobs, site.root, swap_when_ready)
         remember(out, settled[0], files)
     return BuildResult(out, files, now, lambda: state)
 
 
-def _renderers(state: SiteState) -> list[Renderer]:
+def _renderers(state: SiteState, template_cache: Path) -> list[Renderer]:
     """One per language: the site language at the root, each other language in its own folder."""
     config = state.site.config
     digests = Digests(state)
@@ -108,7 +108,7 @@ def _renderers(state: SiteState) -> list[Renderer]:
     renderers: list[Renderer] = []
     for language in site_languages(config):
         global_key = digest_bytes(code, theme, digests.of(config), language, *_global_state(state, digests))
-        app = create_app(state, language)
+        app = create_app(state, language, template_cache)
         urls = partial(site_urls if not app.config["LANGUAGE_PREFIX"] else translated_site_urls, state)
         renderers.append(Renderer(app, digests, global_key, urls))
     return renderers

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 import heapq
 from dataclasses import dataclass
-from functools import partial
 from datetime import UTC, datetime, timedelta
 
 from feedgen.feed import FeedGenerator
@@ -121,9 +120,9 @@ class FeedBuilder:
             category=self.labels["phase"][item.phase.value],
         )
 
-    def _order(self, item: IncidentState | MaintenanceState, endpoint: str) -> tuple[datetime, str]:
-        """An item's entry's (updated, id), without making the entry."""
-        return _updated(item.changed_at, item.publication, self.state.now), self.url_for(endpoint, slug=item.slug)
+    def _updated(self, item: IncidentState | MaintenanceState) -> datetime:
+        """An item's entry's ``updated``, without making the entry (feeds keep the newest entries)."""
+        return _updated(item.changed_at, item.publication, self.state.now)
 
     def ticket(self, item: TicketState) -> Entry:
         return self._once("ticket", item.ticket.id, lambda: self._ticket(item))
@@ -150,12 +149,22 @@ class FeedBuilder:
     def updates(self) -> list[Entry]:
         """One entry per posted update of every incident and maintenance window."""
         entries = []
+        # Only items with one of the newest updates can have an entry in the feed: find those by
+        # time first (a translation keeps its original's update times), then make their entries.
+        now = self.state.now
+        items = [*self.state.incidents, *self.state.maintenance]
+        times = [update.time for item in items for update in _item(item).updates if update.time <= now]
+        oldest = min(heapq.nlargest(UPDATES_LIMIT, times), default=now)
+        chosen = [item for item in items if any(oldest <= update.time <= now for update in _item(item).updates)]
         sources: list[tuple[str, str, str, tuple[Update, ...], dict[str, str]]] = [
-            ("pages.incident", s.slug, *self._words(s.incident), self.labels["incident"]) for s in self.state.incidents
+            ("pages.incident", s.slug, *self._words(s.incident), self.labels["incident"])
+            for s in chosen
+            if isinstance(s, IncidentState)
         ]
         sources += [
             ("pages.maintenance", s.slug, *self._words(s.maintenance), self.labels["maintenance"])
-            for s in self.state.maintenance
+            for s in chosen
+            if isinstance(s, MaintenanceState)
         ]
         for endpoint, slug, title, updates, names in sources:
             page = self.url_for(endpoint, slug=slug)
@@ -188,7 +197,12 @@ class FeedBuilder:
             )
         ]
         if limit is not None:  # order as ``newest`` orders the entries, and make only the newest
-            keyed = [((item.changed_at, self.url_for("pages.ticket", ticket_id=item.ticket.id)), item) for item in chosen]
+            oldest = min(heapq.nlargest(limit, [item.changed_at for item in chosen]), default=None)
+            keyed = [
+                ((item.changed_at, self.url_for("pages.ticket", ticket_id=item.ticket.id)), item)
+                for item in chosen
+                if oldest is not None and item.changed_at >= oldest
+            ]
             chosen = [item for _, item in heapq.nlargest(limit, keyed, key=lambda pair: pair[0])]
         return newest([self.ticket(item) for item in chosen], None)
 
@@ -204,15 +218,26 @@ class FeedBuilder:
         if name == "known-issues":
             return self.known_issues(component)
         # Only the newest items become entries: ordered as ``newest`` orders entries, by (updated, id).
-        chosen: list[tuple[tuple[datetime, str], Callable[[], Entry]]] = []
+        chosen: list[tuple[datetime, str, IncidentState | MaintenanceState]] = []
         if name in ("all", "incidents"):
-            chosen += [(self._order(s, "pages.incident"), partial(self.incident, s)) for s in incidents]
+            chosen += [(self._updated(s), "pages.incident", s) for s in incidents]
         if name in ("all", "maintenance"):
-            chosen += [(self._order(s, "pages.maintenance"), partial(self.maintenance, s)) for s in windows]
-        limited = [make() for _, make in heapq.nlargest(FEED_LIMIT, chosen, key=lambda choice: choice[0])]
+            chosen += [(self._updated(s), "pages.maintenance", s) for s in windows]
+        oldest = min(heapq.nlargest(FEED_LIMIT, [updated for updated, _, _ in chosen]), default=None)
+        keyed = [
+            ((updated, self.url_for(endpoint, slug=s.slug)), s)
+            for updated, endpoint, s in chosen
+            if oldest is not None and updated >= oldest  # ids only for those that may make it
+        ]
+        newest_items = heapq.nlargest(FEED_LIMIT, keyed, key=lambda pair: pair[0])
+        limited = [self.incident(s) if isinstance(s, IncidentState) else self.maintenance(s) for _, s in newest_items]
         if name == "all":  # what is new anywhere: the known-issues feed has every open ticket
             limited = newest(limited + self.known_issues(component, FEED_LIMIT), FEED_LIMIT)
         return limited
+
+
+def _item(state: IncidentState | MaintenanceState) -> Translatable:
+    return state.incident if isinstance(state, IncidentState) else state.maintenance
 
 
 def _updated(changed_at: datetime, publication: Publication | None, now: datetime) -> datetime:

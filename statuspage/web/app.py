@@ -50,12 +50,12 @@ def script_hash(script: str) -> str:
     return base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
 
 
-def create_app(state: SiteState, language: str | None = None) -> Flask:
+def create_app(state: SiteState, language: str | None = None, template_cache: Path | None = None) -> Flask:
     """A Flask app rendering ``state`` in ``language`` (default: the site language).
 
     The site language is published at the root and every other language under ``<lang>/``; each
     is its own app with the same derived state.  A site's own ``templates/`` override ours file
-    by file.
+    by file.  With ``template_cache``, compiled templates are kept in that folder for the next build.
     """
     config = state.site.config
     language = language or config.language
@@ -77,6 +77,9 @@ def create_app(state: SiteState, language: str | None = None) -> Flask:
     )
     overlay_static(app, state.site.root)  # and its own static/ files override ours the same way
     app.jinja_options = {**app.jinja_options, "extensions": ["jinja2.ext.i18n"]}
+    if template_cache is not None:  # compiling our templates costs more than a small rebuild renders
+        template_cache.mkdir(parents=True, exist_ok=True)
+        app.jinja_options["bytecode_cache"] = jinja2.FileSystemBytecodeCache(str(template_cache))
     app.jinja_env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     zone = config.timezone
 
