@@ -27,6 +27,8 @@ from .state import ComponentState, IncidentState, MaintenanceState, SiteState, T
 
 ITEM_TYPES = (Incident, Maintenance, Ticket)
 STATE_TYPES = (IncidentState, MaintenanceState, TicketState, ComponentState)
+_STATE_TYPES = frozenset(STATE_TYPES)
+_PLAIN = frozenset((str, int, bool, type(None), bytes))
 DIGEST_SIZE = 16
 
 
@@ -69,10 +71,15 @@ class Digests:
 
     def of(self, value: object) -> bytes:
         """The digest of any value the views pass to templates or outputs."""
-        if isinstance(value, STATE_TYPES):
+        kind = type(value)
+        if kind in _STATE_TYPES:
             known = self._objects.get(id(value))
             if known is not None:
                 return known[1]
+        elif kind in _PLAIN:  # the common small values of a page's inputs, without a pickler
+            return digest_bytes(kind.__name__, repr(value))
+        elif (kind is tuple or kind is list) and len(value) < 64:  # type: ignore[arg-type]
+            return digest_bytes(kind.__name__, *(self.of(element) for element in value))  # type: ignore[attr-defined]
         buffer = io.BytesIO()
         _Pickler(buffer, self, value).dump(value)
         digest = hashlib.blake2b(buffer.getvalue(), digest_size=DIGEST_SIZE).digest()

@@ -26,31 +26,26 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import StatuspageError
 from .fingerprint import cache_dir
-from .web.render import Renderer
+from .web.render import Renderer, together_key
 from .web.theme import template_errors
 from .workers import in_workers
 
 _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths in one step (Linux)
 _AT_FDCWD = -100
 TREES = "trees.pickle"
-FORMAT = 1  # of the record; another value means no record
+FORMAT = 2  # of the record; another value means no record
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One file of a tree: its key and what of ``state`` its template read when it was rendered."""
-
-    key: bytes
-    reads: tuple[str, ...]
-
-
+# One file of a tree: its key, and what of ``state`` its template read when it was rendered.  A
+# plain tuple: a big site's record holds tens of thousands, read at the start of every build.
+Entry = tuple[bytes, tuple[str, ...]]
 Manifest = dict[str, Entry]
+_READS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple object per distinct value: a smaller record
 
 
 def spare_dir(out: Path) -> Path:
@@ -79,7 +74,7 @@ def write_site(
         share = _Share(renderers, have, published, staging, out, site_root)
         manifest: Manifest = {}
         for part in in_workers(share.run, jobs):
-            manifest.update(part)
+            manifest.update((path, (key, _READS.setdefault(reads, reads))) for path, (key, reads) in part.items())
         _remove_extra(staging, have, manifest)
         previous_is_known = live is not None
         before_swap()
@@ -132,11 +127,15 @@ class _Share:
 
     def run(self, worker: int, workers: int) -> Manifest:
         manifest: Manifest = {}
-        index = 0
+        index, previous = 0, None
         for renderer in self.renderers:
             with renderer, template_errors(renderer.app, self.site_root):
                 for endpoint, values in renderer.urls():
-                    index += 1
+                    # Files made from the same data (a feed's RSS and Atom, the API files) go to one worker.
+                    together = together_key(endpoint, values)
+                    if together is None or together != previous:
+                        index += 1
+                    previous = together
                     if index % workers == worker:
                         path = renderer.path(endpoint, values)
                         manifest[path] = self._one(renderer, endpoint, values, path)
@@ -151,20 +150,20 @@ class _Share:
             return keys[reads]
 
         mine = self.have.get(path)
-        if mine is not None and mine.key == key(mine.reads):
+        if mine is not None and mine[0] == key(mine[1]):
             return mine
         target = self.staging / path
         self._make_parent(target)
         if mine is not None:
             target.unlink(missing_ok=True)  # never write into a file whose inode the published tree may share
         theirs = self.published.get(path)
-        if theirs is not None and theirs.key == key(theirs.reads):
+        if theirs is not None and theirs[0] == key(theirs[1]):
             os.link(self.out / path, target)
             return theirs
         body, reads = renderer.render(endpoint, values)
         with open(target, "wb") as handle:
             handle.write(body)
-        return Entry(key(reads), reads)
+        return key(reads), _READS.setdefault(reads, reads)
 
     def _make_parent(self, target: Path) -> None:
         parent = str(target.parent)

@@ -54,6 +54,7 @@ class FeedBuilder:
         self.labels = labels(language)
         self._ = translations(language).gettext
         self._made: dict[tuple[str, object], Entry] = {}  # each item's entry, made once for all feeds
+        self._feeds: dict[tuple[str, str | None], list[Entry]] = {}
 
     def _once(self, kind: str, key: object, make: Callable[[], Entry]) -> Entry:
         entry = self._made.get((kind, key))
@@ -207,7 +208,13 @@ class FeedBuilder:
         return newest([self.ticket(item) for item in chosen], None)
 
     def entries(self, name: str, component: str | None = None) -> list[Entry]:
-        """The entries of feed ``name`` (``all`` etc.), or of one component's feed."""
+        """The entries of feed ``name`` (``all`` etc.), or of one component's feed (made once for RSS and Atom)."""
+        made = self._feeds.get((name, component))
+        if made is None:
+            made = self._feeds[name, component] = self._entries(name, component)
+        return made
+
+    def _entries(self, name: str, component: str | None) -> list[Entry]:
         state = self.state
         incidents = [s for s in state.incidents if s.incident.start <= state.now or s.ongoing]
         if component is not None:

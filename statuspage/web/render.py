@@ -80,7 +80,8 @@ class Renderer:
             page = view(self.state, **values)
             inputs = self.digests.of(page.key_inputs())
             return digest_bytes(self.global_key, endpoint, inputs, *(self.digests.part(name) for name in reads))
-        return digest_bytes(self.global_key, endpoint, self.digests.of(values), *self._file_parts(endpoint, values))
+        inputs = self.digests.of(tuple(sorted(values.items())))
+        return digest_bytes(self.global_key, endpoint, inputs, *self._file_parts(endpoint, values))
 
     def render(self, endpoint: str, values: dict[str, Any]) -> tuple[bytes, tuple[str, ...]]:
         """The file's bytes, and what of ``state`` its templates read (only pages' templates read it)."""
@@ -111,10 +112,22 @@ class Renderer:
         parts = FILE_PARTS.get(endpoint, EVERYTHING)
         for name in parts(self.state, values) if callable(parts) else parts:
             yield self.digests.part(name)
-        if endpoint in ("files.component_feed", "files.component_calendar"):
+        if endpoint == "files.component_feed":
             yield self.digests.of(self.state.components_by_id[values["component_id"]])
+        if endpoint == "files.component_calendar":  # the component's name and its windows
+            component = self.state.components_by_id[values["component_id"]]
+            yield self.digests.of((component.component, component.maintenance))
         if endpoint == "files.sitemap":
             yield digest_bytes(*(self.path(e, v) for e, v in page_urls(self.state)), str(history_page_count(self.state)))
+
+
+def together_key(endpoint: str, values: dict[str, Any]) -> object:
+    """Files that share their data get the same value: one worker then makes the data once."""
+    if endpoint == "files.api":
+        return endpoint
+    if "kind" in values:  # a feed in both formats
+        return endpoint, values.get("name"), values.get("component_id")
+    return None
 
 
 def _feed_parts(state: SiteState, values: dict[str, Any]) -> tuple[str, ...]:
