@@ -28,7 +28,6 @@ from .state import ComponentState, IncidentState, MaintenanceState, SiteState, T
 ITEM_TYPES = (Incident, Maintenance, Ticket)
 STATE_TYPES = (IncidentState, MaintenanceState, TicketState, ComponentState)
 _STATE_TYPES = frozenset(STATE_TYPES)
-_PLAIN = frozenset((str, int, bool, type(None), bytes))
 DIGEST_SIZE = 16
 
 
@@ -71,21 +70,34 @@ class Digests:
 
     def of(self, value: object) -> bytes:
         """The digest of any value the views pass to templates or outputs."""
+        if type(value) in _STATE_TYPES:
+            return self._state(value)
+        return hashlib.blake2b(self._encode(value), digest_size=DIGEST_SIZE).digest()
+
+    def _encode(self, value: object) -> bytes:
+        """The value as bytes that no other value has: the small values of a page's inputs without a pickler."""
         kind = type(value)
+        if kind is str:
+            data = value.encode()  # type: ignore[attr-defined]
+            return b"s%d:" % len(data) + data
         if kind in _STATE_TYPES:
-            known = self._objects.get(id(value))
-            if known is not None:
-                return known[1]
-        elif kind in _PLAIN:  # the common small values of a page's inputs, without a pickler
-            return digest_bytes(kind.__name__, repr(value))
-        elif (kind is tuple or kind is list) and len(value) < 64:  # type: ignore[arg-type]
-            return digest_bytes(kind.__name__, *(self.of(element) for element in value))  # type: ignore[attr-defined]
+            return b"S" + self._state(value)
+        if kind is int or kind is bool or value is None:
+            return b"i%r;" % (value,)
+        if (kind is tuple or kind is list) and len(value) < 64:  # type: ignore[arg-type]
+            return b"t%d:" % len(value) + b"".join(self._encode(element) for element in value)  # type: ignore[attr-defined]
+        return b"p" + self._pickled(value)
+
+    def _state(self, value: object) -> bytes:
+        known = self._objects.get(id(value))
+        if known is None:
+            known = self._objects[id(value)] = (value, self._pickled(value))
+        return known[1]
+
+    def _pickled(self, value: object) -> bytes:
         buffer = io.BytesIO()
         _Pickler(buffer, self, value).dump(value)
-        digest = hashlib.blake2b(buffer.getvalue(), digest_size=DIGEST_SIZE).digest()
-        if isinstance(value, STATE_TYPES):
-            self._objects[id(value)] = (value, digest)
-        return digest
+        return hashlib.blake2b(buffer.getvalue(), digest_size=DIGEST_SIZE).digest()
 
     def part(self, name: str) -> bytes:
         """The digest of ``state.<name>`` as a template reads it (``state.now``, ``state.incidents``...)."""
@@ -97,6 +109,8 @@ class Digests:
     def _part(self, name: str) -> bytes:
         if name == "*":
             return self.everything()
+        if name == "statuses":  # what badges and status.txt show: each component's status, not its history
+            return digest_bytes(name, *(f"{c.component.id}={c.status.value}" for c in self.state.components))
         value = getattr(self.state, name, None)
         if callable(value) or name == "site":  # a method can read anything: count on everything
             return self.everything()

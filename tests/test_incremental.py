@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -74,8 +75,22 @@ def test_a_replaced_output_is_rebuilt(site_factory, tmp_path: Path) -> None:
 
 def _edit(rng: random.Random, site: Path, step: int) -> str:
     """One random change to the site's sources; returns what it did, for the failure message."""
-    incidents = sorted((site / "content" / "incidents").glob("*.md"))
-    choice = rng.choice(["edit", "add", "delete", "ticket", "template", "none"])
+    incidents = sorted(path for path in (site / "content" / "incidents").glob("*.md") if path.name.count(".") == 1)
+    choice = rng.choice(["edit", "add", "delete", "ticket", "template", "maintenance", "translation", "static", "none"])
+    if choice == "maintenance":
+        path = site / "content" / "maintenance" / "upgrade.md"
+        path.write_text(path.read_text(encoding="utf-8") + f"\nWork note {step}.\n", encoding="utf-8")
+        return "maintenance"
+    if choice == "translation" and incidents:
+        original = rng.choice([path for path in incidents if path.name.count(".") == 1] or incidents)
+        slug = original.name.split(".")[0]
+        english = original.with_name(f"{slug}.en.md")
+        english.write_text(f"---\ntitle: English {step}\n---\nIn English, edit {step}.\n", encoding="utf-8")
+        return f"translate {slug}"
+    if choice == "static":
+        (site / "static").mkdir(exist_ok=True)
+        (site / "static" / "theme.css").write_text(f"body {{ margin: {step}px }}\n", encoding="utf-8")
+        return "static"
     if choice == "edit" and incidents:
         path = rng.choice(incidents)
         path.write_text(path.read_text(encoding="utf-8") + f"\nMore detail {step}.\n", encoding="utf-8")
@@ -83,6 +98,7 @@ def _edit(rng: random.Random, site: Path, step: int) -> str:
     if choice == "delete" and len(incidents) > 1:
         path = rng.choice(incidents)
         path.unlink()
+        path.with_name(path.stem + ".en.md").unlink(missing_ok=True)
         return f"delete {path.name}"
     if choice == "ticket":
         connection = sqlite3.connect(site / "content" / "tickets.db")
@@ -126,7 +142,7 @@ def test_random_edit_sequences_rebuild_to_the_clean_output(tmp_path: Path) -> No
     out = tmp_path / "out"
     # The clock moves past the window's start and end too: what a visitor sees changes with it.
     clocks = [NOW, "2026-11-25T23:00:00+01:00", "2026-11-26T03:00:00+01:00"]
-    for step in range(8):
+    for step in range(14):
         done = _edit(rng, site, step)
         now = rng.choice(clocks)
         incremental = build_site(site, out, now, jobs=rng.choice([1, 2]))
@@ -180,3 +196,85 @@ def test_a_source_changed_during_the_build_is_not_recorded(site_factory, tmp_pat
     assert build_site(site, tmp_path / "out", NOW).written
     build_site(site, tmp_path / "clean", NOW)
     assert tree(tmp_path / "out") == tree(tmp_path / "clean")
+
+
+def _count_renders(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """The files rendered by builds in this process (``jobs=1``), by path of their URL."""
+    from statuspage.web.render import Renderer
+
+    rendered: list[str] = []
+    real = Renderer.render
+
+    def counting(self, endpoint, values):  # type: ignore[no-untyped-def]
+        rendered.append(self.path(endpoint, values))
+        return real(self, endpoint, values)
+
+    monkeypatch.setattr(Renderer, "render", counting)
+    return rendered
+
+
+def test_one_changed_incident_renders_only_what_shows_it(tmp_path: Path, monkeypatch) -> None:
+    incidents = [incident(f"old-{n}", date=f"2026-10-{n + 1:02d}T09:00:00+01:00", resolved=f"2026-10-{n + 1:02d}T10:00:00+01:00") for n in range(25)]
+    site = make_site(tmp_path / "site", incidents=incidents, tickets=[ticket(1), ticket(2)])
+    out = tmp_path / "out"
+    rendered = _count_renders(monkeypatch)
+    first = build_site(site, out, NOW, jobs=1)
+    assert len(rendered) == first.files
+    for step in range(3):  # the first rebuild starts from a linked copy, the next ones from the spare tree
+        rendered.clear()
+        path = site / "content" / "incidents" / "old-3.md"
+        path.write_text(path.read_text(encoding="utf-8") + f"\nMore detail {step}.\n", encoding="utf-8")
+        build_site(site, out, NOW, jobs=1)
+        pages = [name for name in rendered if name.endswith(".html")]
+        assert "incidents/old-3/index.html" in pages and "en/incidents/old-3/index.html" in pages
+        assert not any(name.startswith(("incidents/old-4/", "known-issues/1/", "support/")) for name in rendered)
+        assert len(rendered) < first.files / 3, "\n".join(rendered)
+    build_site(site, tmp_path / "clean", NOW, jobs=1)
+    assert tree(out) == tree(tmp_path / "clean")
+
+
+def test_a_new_clock_alone_does_not_render_item_pages_again(tmp_path: Path, monkeypatch) -> None:
+    site = make_site(tmp_path / "site", incidents=[incident("a", resolved="2026-11-20T12:00:00+01:00")])
+    out = tmp_path / "out"
+    build_site(site, out, NOW, jobs=1)
+    rendered = _count_renders(monkeypatch)
+    build_site(site, out, "2026-11-25T12:05:00+01:00", jobs=1)
+    assert "incidents/a/index.html" not in rendered and "index.html" in rendered  # "status as of" moved on
+    build_site(site, tmp_path / "clean", "2026-11-25T12:05:00+01:00", jobs=1)
+    assert tree(out) == tree(tmp_path / "clean")
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "<p>{{ state.incidents|length }} incidents</p>",  # a theme reading the state: recorded, so followed
+        "<p>{{ indicator_label }}</p>",  # a global made from the state
+        "<p>{{ state.maintenance_in(state.now.__class__) if false else state.now }}</p>",
+    ],
+)
+def test_a_theme_that_reads_the_state_is_followed(tmp_path: Path, footer: str) -> None:
+    site = make_site(tmp_path / "site", incidents=[incident("a", resolved="2026-11-20T12:00:00+01:00")])
+    (site / "templates").mkdir()
+    (site / "templates" / "footer.html").write_text(footer + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build_site(site, out, NOW, jobs=1)
+    slug, text = incident("b", date="2026-11-25T10:00:00+01:00", body="Down.\n")  # ongoing: the status changes too
+    (site / "content" / "incidents" / f"{slug}.md").write_text(text, encoding="utf-8")
+    build_site(site, out, "2026-11-25T12:01:00+01:00", jobs=2)
+    build_site(site, tmp_path / "clean", "2026-11-25T12:01:00+01:00", jobs=1)
+    assert tree(out) == tree(tmp_path / "clean")
+
+
+def test_a_damaged_spare_tree_is_built_again(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", incidents=[incident("a"), incident("b", date="2026-11-20T09:00:00+01:00")])
+    out = tmp_path / "out"
+    for now in (NOW, "2026-11-25T12:01:00+01:00", "2026-11-25T12:02:00+01:00"):
+        build_site(site, out, now)
+    spare = out.parent / f".{out.name}.spare"
+    assert spare.is_dir()  # the previous output, kept to be brought up to date next time
+    shutil.rmtree(spare / "incidents")
+    (spare / "stray.html").write_text("not ours", encoding="utf-8")
+    os.utime(spare)  # a folder changed by hand has another ctime: its record no longer holds
+    build_site(site, out, "2026-11-25T12:03:00+01:00")
+    build_site(site, tmp_path / "clean", "2026-11-25T12:03:00+01:00")
+    assert tree(out) == tree(tmp_path / "clean")

@@ -149,9 +149,9 @@ FILE_PARTS: dict[str, tuple[str, ...] | Callable[[SiteState, dict[str, Any]], tu
     "files.known_issues_json": ("now", "tickets"),
     "files.badge": ("indicator",),
     "files.badge_json": ("indicator",),
-    "files.component_badge": ("components",),
-    "files.component_badge_json": ("components",),
-    "files.status_txt": ("indicator", "components"),
+    "files.component_badge": ("statuses",),
+    "files.component_badge_json": ("statuses",),
+    "files.status_txt": ("indicator", "statuses"),
     "files.sitemap": (),  # and the list of pages
     "files.robots": (),
     "static": (),  # the files themselves are in every key
