@@ -4,10 +4,19 @@
     python -m bench --sizes 1000          # a quick run
     python -m bench --keep /tmp/bench     # keep the generated sites for profiling
 
-Columns: items, pages (files) written, wall time of a clean build, files/s, peak RSS of the build
-process, output size, the time of a second build after one incident file changed, and of a
-build with nothing changed.  The example site's front-page weight (gzip, with the stylesheet and
-any script it loads) is printed at the end.
+Each size is built in this order, each build a fresh ``statuspage build`` process:
+
+- clean: no output and no cache beside it (``.build-cache/``): every file parsed and rendered;
+- full: the output and its records removed, the parse cache kept (what a template or config
+  change costs: every page rendered again, no Markdown parsed again);
+- first change: one incident file edited; the build copies the published tree by hard links
+  into the spare tree it keeps from then on;
+- change: another edit of that incident file: the steady state of a site being updated;
+- nothing: the same sources again.
+
+Columns: items, files written, the wall time of each build, files/s of the clean build, the peak
+RSS of any one process (a forked worker included), and the output size.  The example site's
+front-page weight (gzip, with the stylesheet and any script it loads) is printed at the end.
 """
 
 from __future__ import annotations
@@ -85,6 +94,17 @@ def front_page_weight(out: Path) -> int:
     return total
 
 
+def forget_output(out: Path, *, keep_parse_cache: bool) -> None:
+    """Remove a build's output, its spare tree and its records; the parse cache too unless kept."""
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(out.parent / f".{out.name}.spare", ignore_errors=True)
+    cache = out.parent / f".{out.name}-cache"
+    if not keep_parse_cache:
+        shutil.rmtree(cache, ignore_errors=True)
+    for record in ("build.json", "trees.pickle"):
+        (cache / record).unlink(missing_ok=True)
+
+
 def touch_one_incident(site: Path) -> None:
     first = sorted((site / "content" / "incidents").glob("*.md"))[-1]
     first.write_text(first.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
@@ -99,26 +119,31 @@ def main() -> None:
     base = args.keep or Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}")
     print(
-        "| incidents | maintenance | tickets (public) | files | clean build s | files/s | peak RSS MB | output MB "
-        "| one incident changed s | nothing changed s |"
+        "| incidents | maintenance | tickets (public) | files | clean s | files/s | peak RSS MB | output MB "
+        "| full s | first change s | change s | nothing s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for count in (int(part) for part in args.sizes.split(",")):
         size = SIZES[count]
         site = base / f"site-{count}"
         if not site.exists():
             write_site(site, size)
         out = site / "build"
-        shutil.rmtree(out, ignore_errors=True)
+        forget_output(out, keep_parse_cache=False)
         clean = build(site, out, args.jobs)
+        forget_output(out, keep_parse_cache=True)
+        full = build(site, out, args.jobs)
+        touch_one_incident(site)
+        first = build(site, out, args.jobs)
         touch_one_incident(site)
         changed = build(site, out, args.jobs)
         unchanged = build(site, out, args.jobs)
         public = round(size.tickets * size.public_fraction)
+        peak = max(run.peak_rss_mb for run in (clean, full, first, changed, unchanged))
         print(
             f"| {size.incidents:,} | {size.maintenance:,} | {size.tickets:,} (~{public:,}) | {clean.files:,} "
-            f"| {clean.seconds:.1f} | {clean.files / clean.seconds:,.0f} | {clean.peak_rss_mb:.0f} "
-            f"| {tree_size(out) / 1e6:.1f} | {changed.seconds:.1f} | {unchanged.seconds:.1f} |"
+            f"| {clean.seconds:.1f} | {clean.files / clean.seconds:,.0f} | {peak:.0f} | {tree_size(out) / 1e6:.1f} "
+            f"| {full.seconds:.1f} | {first.seconds:.1f} | {changed.seconds:.2f} | {unchanged.seconds:.2f} |"
         )
     example = base / "example-build"
     shutil.rmtree(example, ignore_errors=True)
