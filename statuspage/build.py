@@ -11,12 +11,14 @@ from functools import cached_property, partial
 from pathlib import Path
 
 from .clock import resolve_now
+from .config import load_config
 from .digest import Digests, digest_bytes, files_digest
-from .errors import StatuspageError
+from .errors import Collector, StatuspageError
 from .fingerprint import PACKAGE, cache_dir, fingerprint, forget, recorded, remember, unchanged
 from .i18n import site_languages
 from .model import Site
 from .output import clean_leftovers, output_lock, write_site
+from .sources.digests import code_digest
 from .sources.site import load_site
 from .state import SiteState, derive
 from .web import create_app, site_urls, translated_site_urls
@@ -63,7 +65,10 @@ def build_site(
     """
     # Unchanged: when every input is what the current output was built from, write nothing.
     options: dict[str, object] = {"provenance": provenance, "site": str(site_dir), "out": str(out)}
-    taken = fingerprint(site_dir, now_option, options)
+    config = load_config(site_dir, Collector())
+    if config is not None:  # before anything is written beside the output
+        _refuse_dangerous_output(site_dir, config.tickets_db, out)
+    taken = fingerprint(site_dir, now_option, options, cache_dir(out))
     key = taken[0] if taken else None
     if taken is not None and recorded(out):
         with output_lock(out):
@@ -71,13 +76,13 @@ def build_site(
         if files is not None:
             if before_swap is not None:
                 before_swap()
-            derived = partial(_derive, site_dir, taken[1], provenance)
+            derived = partial(_derive, site_dir, taken[1], provenance, cache_dir(out))
             return BuildResult(out, files, taken[1], derived, written=False)
 
     # Load and validate: nothing is written unless the whole site is valid.
     site = load_site(site_dir, provenance=provenance, cache=cache_dir(out), jobs=jobs)
     check_templates(site_dir)
-    _refuse_dangerous_output(site, out)
+    _refuse_dangerous_output(site.root, site.config.tickets_db, out)
     now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
 
     # Derive: every time-dependent fact, computed once for all outputs.
@@ -90,7 +95,7 @@ def build_site(
         settled: list[str | None] = [None]
 
         def swap_when_ready() -> None:
-            again = fingerprint(site_dir, now.isoformat(), options) if key else None
+            again = fingerprint(site_dir, now.isoformat(), options, cache_dir(out)) if key else None
             settled[0] = key if again is not None and again[0] == key else None
             if before_swap is not None:
                 before_swap()
@@ -105,7 +110,8 @@ def _renderers(state: SiteState, template_cache: Path) -> list[Renderer]:
     """One per language: the site language at the root, each other language in its own folder."""
     config = state.site.config
     digests = Digests(state)
-    code = files_digest(PACKAGE)
+    # Our code and libraries, and the templates, stylesheet and catalogs shipped with them.
+    code = digest_bytes(code_digest(), files_digest(*(PACKAGE / folder for folder in ("templates", "static", "translations"))))
     theme = files_digest(state.site.root / "templates", state.site.root / THEME_STATIC)
     renderers: list[Renderer] = []
     for language in site_languages(config):
@@ -147,17 +153,17 @@ def _collector_paused() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _derive(site_dir: Path, now: datetime, provenance: bool) -> SiteState:
-    return derive(load_site(site_dir, provenance=provenance), now)
+def _derive(site_dir: Path, now: datetime, provenance: bool, cache: Path) -> SiteState:
+    return derive(load_site(site_dir, provenance=provenance, cache=cache), now)
 
 
-def _refuse_dangerous_output(site: Site, out: Path) -> None:
+def _refuse_dangerous_output(site_dir: Path, tickets_db: Path | None, out: Path) -> None:
     """The output is replaced wholesale, so it must never hold or sit inside the site's sources."""
     target = out.resolve()
-    root = site.root.resolve()
+    root = site_dir.resolve()
     sources = [root, root / "content", root / "templates", root / "static", root / "statuspage.toml"]
-    if site.config.tickets_db is not None:
-        sources.append(site.config.tickets_db.resolve())
+    if tickets_db is not None:
+        sources.append(tickets_db.resolve())
     for source in sources:
         holds_source = target == source or target in source.parents
         inside_source = source != root and source in target.parents

@@ -141,13 +141,14 @@ def _parse_heading(
     return time, words[1]
 
 
-def _read(path: Path, shown: str, problems: Collector) -> tuple[str, bytes] | None:
+def _read(shown: str, problems: Collector) -> tuple[str, bytes] | None:
     """The file's text, and the digest of its bytes for the item's source key."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if os.stat(shown).st_size > MAX_FILE_BYTES:
             problems.add(shown, None, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
             return None
-        data = path.read_bytes()
+        with open(shown, "rb") as handle:
+            data = handle.read()
         return data.decode("utf-8"), hashlib.blake2b(data).digest()
     except UnicodeDecodeError as exc:
         problems.add(shown, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}")
@@ -158,44 +159,44 @@ def _read(path: Path, shown: str, problems: Collector) -> tuple[str, bytes] | No
 
 @dataclass(frozen=True)
 class _Source:
-    slug: str
-    path: Path
-    shown: str
-    translations: dict[str, tuple[Path, str]]
+    """An item's files, each by its path as shown in messages (which opens it too)."""
 
-    def files(self) -> list[tuple[str, Path, str]]:
-        """(language, path, shown) of the original ("" for its language) and its translations, as read."""
-        translated = [(language, path, shown) for language, (path, shown) in sorted(self.translations.items())]
-        return [("", self.path, self.shown), *translated]
+    slug: str
+    shown: str
+    translations: dict[str, str]  # language → path
+
+    def files(self) -> list[tuple[str, str]]:
+        """(language, path) of the original ("" for its language) and of its translations, in reading order."""
+        return [("", self.shown), *sorted(self.translations.items())]
 
 
 def _discover(folder: Path, problems: Collector) -> list[_Source]:
     """Pair every ``<slug>.md`` with its ``<slug>.<lang>.md`` translations."""
     if not folder.is_dir():
         return []
-    originals: dict[str, tuple[Path, str]] = {}
-    translations: dict[str, dict[str, tuple[Path, str]]] = {}
-    # Names sorted as strings, in the order of sorted paths: comparing ten thousand Paths is slow.
+    originals: dict[str, str] = {}
+    translations: dict[str, dict[str, str]] = {}
+    # Names sorted and joined as strings, as sorted Paths would be: ten thousand Paths are slow.
+    base = str(folder)
     for name in sorted(os.listdir(folder), key=os.path.normcase):
         if not name.endswith(".md") or name.startswith("."):
             continue
-        path = folder / name
-        shown = str(path)
+        shown = os.path.join(base, name) if base != "." else name  # str(folder / name)
         slug, _, language = name.removesuffix(".md").partition(".")
         if not SLUG.match(slug):
             problems.add(shown, None, "file name must be a slug of lowercase letters, digits, '-' and '_'")
             continue
         if not language:
-            originals[slug] = (path, shown)
+            originals[slug] = shown
         elif language in LANGUAGES:
-            translations.setdefault(slug, {})[language] = (path, shown)
+            translations.setdefault(slug, {})[language] = shown
         else:
             problems.add(shown, None, f"unknown translation language {language!r} (expected {' | '.join(LANGUAGES)})")
     for slug, found in translations.items():
         if slug not in originals:
-            for _, shown in found.values():
+            for shown in found.values():
                 problems.add(shown, None, f"translation of {slug}.md, which does not exist")
-    return [_Source(slug, path, shown, translations.get(slug, {})) for slug, (path, shown) in originals.items()]
+    return [_Source(slug, shown, translations.get(slug, {})) for slug, shown in originals.items()]
 
 
 def load_incidents(
@@ -252,8 +253,8 @@ def source_key(kind: str, zone: tzinfo, files: Iterable[tuple[str, str, bytes]])
 def _cached_key(source: _Source, kind: _Kind, zone: tzinfo, cache: ParseCache) -> str | None:
     """The key of the item as its files are now, from their recorded digests; None if one cannot be read."""
     files = []
-    for language, path, shown in source.files():
-        digest = cache.file_digest(path)
+    for language, shown in source.files():
+        digest = cache.file_digest(shown)
         if digest is None:
             return None
         files.append((language, shown, digest))
@@ -267,7 +268,7 @@ def discover_slugs(folder: Path) -> frozenset[str]:
 
 def _load_item(source: _Source, kind: _Kind, zone: tzinfo, refs: References, problems: Collector) -> Any:
     """Read the original and its translations with ``kind.build`` (``_incident`` or ``_maintenance``)."""
-    read = _read(source.path, source.shown, problems)
+    read = _read(source.shown, problems)
     if read is None:
         return None
     text, digest = read
@@ -279,8 +280,8 @@ def _load_item(source: _Source, kind: _Kind, zone: tzinfo, refs: References, pro
     timeline = _split_timeline(doc, kind.statuses, zone, problems)
     item = kind.build(source.slug, doc, FieldReader(doc, zone, problems), timeline, refs, problems)
     translations = {}
-    for language, path, shown in source.files()[1:]:
-        read = _read(path, shown, problems)
+    for language, shown in source.files()[1:]:
+        read = _read(shown, problems)
         if read is not None:
             files.append((language, shown, read[1]))
         written = read[0] if read is not None else None

@@ -25,7 +25,6 @@ PACKAGE = Path(__file__).resolve().parent.parent
 # Libraries whose version can change what we parse or write: a new one is new output.
 LIBRARIES = (
     "flask",
-    "frozen-flask",
     "werkzeug",
     "jinja2",
     "babel",
@@ -43,6 +42,10 @@ SETTLE_NS = 2_000_000_000  # file systems with coarse timestamps tick every seco
 _FORMAT = 1
 
 Stat = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
+Known = dict[str, tuple[Stat, bytes]]
+# The records this process read or wrote, by path, with the stat they had: a build asks three
+# times (fingerprint, load, fingerprint), and need not parse the same JSON each time.
+_REMEMBERED: dict[Path, tuple[tuple[int, int, int], Known]] = {}
 
 
 class FileDigests:
@@ -53,7 +56,7 @@ class FileDigests:
 
     def __init__(self, record: Path | None = None) -> None:
         self.record = record
-        self._known = _load(record) if record is not None else {}
+        self._known: Known = _load(record) if record is not None else {}
         self._asked: set[str] = set()
         self._learned = False
 
@@ -103,21 +106,33 @@ class FileDigests:
             self.record.parent.mkdir(parents=True, exist_ok=True)
             partial.write_text(json.dumps(body, separators=(",", ":")), encoding="utf-8")
             os.replace(partial, self.record)
+            _REMEMBERED[self.record] = (_stamp(self.record), dict(self._known))
         except OSError:
             partial.unlink(missing_ok=True)
             return
         self._learned = False
 
 
-def _load(record: Path) -> dict[str, tuple[Stat, bytes]]:
+def _load(record: Path) -> Known:
     """The recorded digests; an unreadable or foreign record is no record."""
     try:
+        stamp = _stamp(record)
+        remembered = _REMEMBERED.get(record)
+        if remembered is not None and remembered[0] == stamp:  # os.replace gives each version its own inode
+            return dict(remembered[1])
         body = json.loads(record.read_text(encoding="utf-8"))
         if body.get("format") != _FORMAT:
             return {}
-        return {name: (tuple(entry[:5]), bytes.fromhex(entry[5])) for name, entry in body["files"].items()}
+        known: Known = {name: (tuple(entry[:5]), bytes.fromhex(entry[5])) for name, entry in body["files"].items()}
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return {}
+    _REMEMBERED[record] = (stamp, dict(known))
+    return known
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    info = os.stat(path)
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 def file_digest(path: str | os.PathLike[str]) -> bytes:

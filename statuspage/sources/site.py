@@ -10,7 +10,7 @@ from typing import TypeVar
 from ..config import load_config
 from ..errors import Collector
 from ..model import Config, Incident, Maintenance, Provenance, Site, Ticket
-from .cache import ParseCache
+from .cache import ParseCache, long_lived_objects
 from .content import References, load_incidents, load_maintenance
 from .provenance import read_provenance
 from .tickets import TicketRows, load_tickets, reference_problems
@@ -30,7 +30,8 @@ def load_site(root: Path, *, provenance: bool = False, cache: Path | None = None
     store = ParseCache.open(cache)
     problems = Collector()
     try:
-        site = _load(root, store, jobs, problems)
+        with long_lived_objects():
+            site = _load(root, store, jobs, problems)
     finally:
         store.close(prune=not problems.problems)
     problems.raise_if_any()

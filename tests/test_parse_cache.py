@@ -1,0 +1,325 @@
+"""The parse cache and the stat-based fingerprint: faster, and never different from reading everything again."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import DEFAULT_CONFIG, NOW, incident, maintenance, ticket
+
+from statuspage.errors import ValidationError
+from statuspage.fingerprint import fingerprint
+from statuspage.model import Site
+from statuspage.sources import cache as cache_module
+from statuspage.sources import content, digests, tickets
+from statuspage.sources.cache import CACHE_FILE, ParseCache
+from statuspage.sources.site import load_site
+
+SiteFactory = Callable[..., Path]
+TRANSLATION = "---\ntitle: Web outage\n---\nSomething broke.\n\n## 2026-11-20T09:30+01:00 identified\nFound.\n"
+OPTIONS: dict[str, object] = {"provenance": False}
+
+
+@pytest.fixture
+def site(site_factory: SiteFactory) -> Path:
+    """Incidents (one translated), maintenance, public and private tickets, and links between them."""
+    root = site_factory(
+        incidents=[
+            incident(extra="tickets: [1]"),
+            incident("older", date="2026-11-10T09:00:00+01:00", resolved="2026-11-10T12:00:00+01:00"),
+        ],
+        maintenance=[
+            maintenance(),
+            maintenance("later", start="2026-12-10T22:00:00+01:00", end="2026-12-11T01:00:00+01:00"),
+        ],
+        tickets=[ticket(1), ticket(2, maintenance="upgrade", description="**Bold** text."), ticket(3, public=0)],
+        files={"content/incidents/outage.en.md": TRANSLATION},
+    )
+    return root
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[ParseCache]:
+    """Every parse cache the loads open, to read its hit and miss counts afterwards."""
+    caches: list[ParseCache] = []
+    real_open = ParseCache.open.__func__  # type: ignore[attr-defined]
+
+    def open_and_remember(cls: type[ParseCache], folder: Path | None) -> ParseCache:
+        cache = real_open(cls, folder)
+        caches.append(cache)
+        return cache
+
+    monkeypatch.setattr(ParseCache, "open", classmethod(open_and_remember))
+    return caches
+
+
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The Markdown texts the loaders render: what was parsed again."""
+    texts: list[str] = []
+    for module in (content, tickets):
+        real = module.render_markdown
+
+        def counting(text: str, real: Callable[[str], object] = real) -> object:
+            texts.append(text)
+            return real(text)
+
+        monkeypatch.setattr(module, "render_markdown", counting)
+    return texts
+
+
+def items(site: Site) -> list[object]:
+    return [*site.incidents, *site.maintenance, *site.tickets]
+
+
+def assert_same_site(cached: Site, clean: Site) -> None:
+    """Equal, and item by item the same pickled bytes, so nothing compare=False hides a difference."""
+    assert cached == clean
+    assert [pickle.dumps(item) for item in items(cached)] == [pickle.dumps(item) for item in items(clean)]
+    assert [item.source_key for item in items(cached)] == [item.source_key for item in items(clean)]  # type: ignore[attr-defined]
+
+
+def problems_of(root: Path, **options: object) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        load_site(root, **options)  # type: ignore[arg-type]
+    return [str(problem) for problem in caught.value.problems]
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------ parse cache
+
+
+def test_a_warm_load_equals_a_cold_one(site: Path, tmp_path: Path, opened: list[ParseCache]) -> None:
+    clean = load_site(site)
+    assert all(item.source_key for item in items(clean))  # type: ignore[attr-defined]
+    filled = load_site(site, cache=tmp_path / "cache")
+    warm = load_site(site, cache=tmp_path / "cache")
+    assert opened[-1].misses == 0 and opened[-1].hits > 0
+    assert_same_site(filled, clean)
+    assert_same_site(warm, clean)
+    assert warm.incidents[0].translations == clean.incidents[0].translations != {}
+
+
+def test_editing_one_file_parses_only_that_file(
+    site: Path, tmp_path: Path, opened: list[ParseCache], rendered: list[str]
+) -> None:
+    load_site(site, cache=tmp_path / "cache")
+    path = site / "content" / "incidents" / "older.md"
+    write(path, path.read_text(encoding="utf-8").replace("Something broke.", "Something else broke."))
+    rendered.clear()
+    again = load_site(site, cache=tmp_path / "cache")
+    assert sorted(rendered) == ["Something else broke.\n", "We found it.\n"]  # its summary and its one update
+    assert opened[-1].misses == 1
+    assert_same_site(again, load_site(site))
+
+
+def test_a_changed_ticket_row_is_the_only_one_checked_again(site: Path, tmp_path: Path, rendered: list[str]) -> None:
+    load_site(site, cache=tmp_path / "cache")
+    with sqlite3.connect(site / "content" / "tickets.db") as connection:
+        connection.execute("UPDATE tickets SET description = 'Changed.' WHERE id = 2")
+    connection.close()
+    rendered.clear()
+    again = load_site(site, cache=tmp_path / "cache")
+    assert rendered == ["Changed."]
+    assert_same_site(again, load_site(site))
+    rendered.clear()
+    load_site(site, cache=tmp_path / "cache")  # the database is unchanged now: nothing is checked again
+    assert rendered == []
+
+
+def test_a_cached_item_linking_a_ticket_made_private_reports_what_a_clean_load_does(
+    site: Path, tmp_path: Path, opened: list[ParseCache]
+) -> None:
+    load_site(site, cache=tmp_path / "cache")
+    with sqlite3.connect(site / "content" / "tickets.db") as connection:
+        connection.execute("UPDATE tickets SET public = 0 WHERE id = 1")
+    connection.close()
+    expected = problems_of(site)
+    assert any("ticket 1 is not public" in line for line in expected)
+    assert problems_of(site, cache=tmp_path / "cache") == expected
+    with sqlite3.connect(site / "content" / "tickets.db") as connection:
+        connection.execute("UPDATE tickets SET public = 1 WHERE id = 1")
+    connection.close()
+    restored = load_site(site, cache=tmp_path / "cache")
+    assert opened[-1].misses == 0  # the failed load kept the cache as it was
+    assert_same_site(restored, load_site(site))
+
+
+def test_a_cached_item_of_a_component_no_longer_configured_reports_what_a_clean_load_does(
+    site: Path, tmp_path: Path
+) -> None:
+    load_site(site, cache=tmp_path / "cache")
+    config = site / "statuspage.toml"
+    write(config, DEFAULT_CONFIG.format(language="sk").replace('id = "web"', 'id = "www"'))
+    expected = problems_of(site)
+    assert any("unknown component 'web'" in line for line in expected)
+    assert problems_of(site, cache=tmp_path / "cache") == expected
+    assert problems_of(site, cache=tmp_path / "cache", jobs=2) == expected
+
+
+def test_a_failed_load_keeps_and_adds_to_the_cache(site: Path, tmp_path: Path, opened: list[ParseCache]) -> None:
+    load_site(site, cache=tmp_path / "cache")
+    broken = site / "content" / "incidents" / "broken.md"
+    write(broken, "---\ntitle: Broken\n---\n")
+    _, text = incident("new", title="A new one")
+    write(site / "content" / "incidents" / "new.md", text)
+    assert problems_of(site, cache=tmp_path / "cache") == problems_of(site)
+    broken.unlink()
+    fixed = load_site(site, cache=tmp_path / "cache")
+    assert opened[-1].misses == 0  # "new" was kept although the load failed
+    assert_same_site(fixed, load_site(site))
+
+
+def test_unused_rows_are_pruned(site: Path, tmp_path: Path) -> None:
+    def rows() -> int:
+        connection = sqlite3.connect(tmp_path / "cache" / CACHE_FILE)
+        count = connection.execute("SELECT count(*) FROM items").fetchone()[0]
+        connection.close()
+        return int(count)
+
+    load_site(site, cache=tmp_path / "cache")
+    before = rows()
+    (site / "content" / "incidents" / "older.md").unlink()
+    load_site(site, cache=tmp_path / "cache")
+    assert rows() == before - 1
+
+
+def test_a_corrupt_cache_is_ignored_and_made_again(site: Path, tmp_path: Path, opened: list[ParseCache]) -> None:
+    folder = tmp_path / "cache"
+    load_site(site, cache=folder)
+    write(folder / CACHE_FILE, "this is not a database " * 100)
+    write(folder / digests.RECORD, '{"format": 1, "files": {"x": [1]}')
+    assert_same_site(load_site(site, cache=folder), load_site(site))
+    again = load_site(site, cache=folder)
+    assert opened[-1].misses == 0
+    assert_same_site(again, load_site(site))
+
+
+def test_a_damaged_row_is_a_miss(site: Path, tmp_path: Path, opened: list[ParseCache]) -> None:
+    folder = tmp_path / "cache"
+    key = load_site(site, cache=folder).incidents[0].source_key
+    connection = sqlite3.connect(folder / CACHE_FILE)
+    with connection:
+        connection.execute("UPDATE items SET item = x'8004' WHERE key = ?", (key,))
+    connection.close()
+    loaded = load_site(site, cache=folder)
+    assert opened[-1].misses == 1
+    assert_same_site(loaded, load_site(site))
+    load_site(site, cache=folder)
+    assert opened[-1].misses == 0  # and the row was written again
+
+
+def test_other_code_empties_the_cache(
+    site: Path, tmp_path: Path, opened: list[ParseCache], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "cache"
+    load_site(site, cache=folder)
+    monkeypatch.setattr(cache_module, "code_digest", lambda: "another version")
+    loaded = load_site(site, cache=folder)
+    assert opened[-1].hits == 0
+    assert_same_site(loaded, load_site(site))
+    connection = sqlite3.connect(folder / CACHE_FILE)
+    assert connection.execute("SELECT value FROM meta WHERE name = 'code'").fetchone() == ("another version",)
+    connection.close()
+
+
+def test_parsing_in_two_processes_equals_one(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opened: list[ParseCache]
+) -> None:
+    monkeypatch.setattr(cache_module, "PARALLEL_MIN", 1)
+    parallel = load_site(site, cache=tmp_path / "cache", jobs=2)
+    assert_same_site(parallel, load_site(site))
+    assert_same_site(load_site(site, jobs=2), load_site(site))
+    warm = load_site(site, cache=tmp_path / "cache", jobs=2)
+    assert opened[-1].misses == 0  # what the workers parsed was cached
+    assert_same_site(warm, load_site(site))
+
+
+def test_problems_found_in_two_processes_are_those_of_one(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "PARALLEL_MIN", 1)
+    write(site / "content" / "incidents" / "bad.md", "---\ntitle: [unclosed\n---\n")
+    write(site / "content" / "maintenance" / "worse.md", "---\ntitle: Worse\nstart: soon\n---\n")
+    assert problems_of(site, jobs=2) == problems_of(site)
+
+
+# ------------------------------------------------------------------------------------ fingerprint
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file counts as settled at once, so the stat record is trusted as it would be seconds later."""
+    monkeypatch.setattr(digests, "SETTLE_NS", -(10**18))
+
+
+def test_the_fingerprint_with_a_record_is_the_fingerprint_without(site: Path, tmp_path: Path) -> None:
+    plain = fingerprint(site, NOW, OPTIONS)
+    assert fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache") == plain
+    assert fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache") == plain
+
+
+def test_a_settled_file_is_not_read_again(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    first = fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache")
+    reads: list[str] = []
+    real = digests.file_digest
+
+    def counting(path: str) -> bytes:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(digests, "file_digest", counting)
+    assert fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache") == first
+    assert reads == []
+
+
+def test_a_file_rewritten_with_its_size_and_mtime_changes_the_fingerprint(
+    site: Path, tmp_path: Path, settled: None
+) -> None:
+    path = site / "content" / "incidents" / "older.md"
+    first = fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache")
+    status = path.stat()
+    time.sleep(0.05)  # past the file system's clock tick, so the ctime moves
+    write(path, path.read_text(encoding="utf-8").replace("Web outage", "Web Outage"))
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (status.st_size, status.st_mtime_ns)
+    assert fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache") != first
+
+
+def test_a_file_changed_at_once_after_it_was_read_changes_the_fingerprint(site: Path, tmp_path: Path) -> None:
+    """Within the same clock tick even the ctime may stay: a file that changed so recently is read again."""
+    path = site / "content" / "incidents" / "older.md"
+    first = fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache")
+    status = path.stat()
+    write(path, path.read_text(encoding="utf-8").replace("Web outage", "Web Outage"))
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache") != first
+
+
+def test_a_changed_tickets_database_changes_the_fingerprint(site: Path, tmp_path: Path, settled: None) -> None:
+    database = site / "content" / "tickets.db"
+    first = fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache")
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE tickets SET title = 'Renamed' WHERE id = 3")  # a private row: no public change
+    connection.close()
+    second = fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache")
+    assert second != first
+    writer = sqlite3.connect(database)  # kept open, so the WAL is not folded back into the database
+    writer.execute("PRAGMA journal_mode = WAL")
+    with writer:
+        writer.execute("UPDATE tickets SET title = 'Renamed again' WHERE id = 3")
+    third = fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache")
+    before = database.stat()
+    with writer:
+        writer.execute("UPDATE tickets SET title = 'Renamed once more' WHERE id = 3")
+    assert (database.stat().st_size, database.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache") not in (first, second, third)
+    writer.close()
