@@ -16,11 +16,16 @@ that costs a render, never a wrong page.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import pickle
+from datetime import date, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
+
+from markupsafe import Markup
 
 from .model import Incident, Maintenance, Ticket
 from .state import ComponentState, IncidentState, MaintenanceState, SiteState, TicketState
@@ -28,6 +33,8 @@ from .state import ComponentState, IncidentState, MaintenanceState, SiteState, T
 ITEM_TYPES = (Incident, Maintenance, Ticket)
 STATE_TYPES = (IncidentState, MaintenanceState, TicketState, ComponentState)
 _STATE_TYPES = frozenset(STATE_TYPES)
+_ITEM_TYPES = frozenset(ITEM_TYPES)
+_FIELDS: dict[type, tuple[str, ...]] = {}
 DIGEST_SIZE = 16
 
 
@@ -75,23 +82,44 @@ class Digests:
         return hashlib.blake2b(self._encode(value), digest_size=DIGEST_SIZE).digest()
 
     def _encode(self, value: object) -> bytes:
-        """The value as bytes that no other value has: the small values of a page's inputs without a pickler."""
+        """The value as bytes that no other value has, type by type; a pickle for any other type."""
         kind = type(value)
-        if kind is str:
+        if kind is str or kind is Markup:
             data = value.encode()  # type: ignore[attr-defined]
-            return b"s%d:" % len(data) + data
+            return (b"s%d:" if kind is str else b"m%d:") % len(data) + data
         if kind in _STATE_TYPES:
             return b"S" + self._state(value)
-        if kind is int or kind is bool or value is None:
+        if kind is int or kind is bool or kind is float or value is None:
             return b"i%r;" % (value,)
-        if (kind is tuple or kind is list) and len(value) < 64:  # type: ignore[arg-type]
+        if kind is tuple or kind is list:
             return b"t%d:" % len(value) + b"".join(self._encode(element) for element in value)  # type: ignore[attr-defined]
+        if kind is datetime or kind is date:
+            return b"d" + value.isoformat().encode() + b";"  # type: ignore[attr-defined]
+        if kind in _ITEM_TYPES and value.source_key:  # type: ignore[attr-defined]
+            provenance = getattr(value, "provenance", None)
+            return b"I" + value.source_key.encode() + self._encode(provenance)  # type: ignore[attr-defined]
+        if isinstance(value, Enum):
+            return b"e" + f"{kind.__name__}.{value.name};".encode()
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self._dataclass(value)
+        if kind is dict:
+            return b"D%d:" % len(value) + b"".join(self._encode(pair) for pair in value.items())  # type: ignore[attr-defined]
         return b"p" + self._pickled(value)
+
+    def _dataclass(self, value: object) -> bytes:
+        """Every field, in order: a new field of the state is covered without a change here."""
+        kind = type(value)
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = tuple(field.name for field in dataclasses.fields(value))  # type: ignore[arg-type]
+        parts = [self._encode(getattr(value, name)) for name in names]
+        return b"c" + kind.__qualname__.encode() + b"%d:" % len(parts) + b"".join(parts)
 
     def _state(self, value: object) -> bytes:
         known = self._objects.get(id(value))
         if known is None:
-            known = self._objects[id(value)] = (value, self._pickled(value))
+            digest = hashlib.blake2b(self._dataclass(value), digest_size=DIGEST_SIZE).digest()
+            known = self._objects[id(value)] = (value, digest)
         return known[1]
 
     def _pickled(self, value: object) -> bytes:

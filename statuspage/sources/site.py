@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -46,7 +47,19 @@ def load_site(root: Path, *, provenance: bool = False, cache: Path | None = None
 
 def _with_history(items: tuple[Item, ...], history: Mapping[Path, Provenance]) -> tuple[Item, ...]:
     """Provenance is added to loaded items, never cached with them: a commit changes it, not the file."""
-    return tuple(replace(item, provenance=history.get(Path(item.origin.path).resolve())) for item in items)
+    if not history:  # outside git, or nothing committed yet
+        return items
+    folders: dict[str, Path] = {}  # each folder resolved once: resolving every file's path cost seconds
+
+    def resolved(path: str) -> Path:
+        if os.path.islink(path):
+            return Path(path).resolve()
+        folder, name = os.path.split(path)
+        if folder not in folders:
+            folders[folder] = Path(folder).resolve()
+        return folders[folder] / name
+
+    return tuple(replace(item, provenance=history.get(resolved(item.origin.path))) for item in items)
 
 
 def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site | None:

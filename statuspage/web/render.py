@@ -22,7 +22,7 @@ from flask import Flask
 from ..digest import Digests, digest_bytes
 from ..state import SiteState
 from .links import Links
-from .pages import PAGE_VIEWS, history_page_count, page_urls, render_page
+from .pages import PAGE_VIEWS, history_page_count, render_page
 from .theme import THEME_STATIC
 
 EVERYTHING = ("*",)
@@ -117,8 +117,18 @@ class Renderer:
         if endpoint == "files.component_calendar":  # the component's name and its windows
             component = self.state.components_by_id[values["component_id"]]
             yield self.digests.of((component.component, component.maintenance))
-        if endpoint == "files.sitemap":
-            yield digest_bytes(*(self.path(e, v) for e, v in page_urls(self.state)), str(history_page_count(self.state)))
+        if endpoint == "files.sitemap":  # the list of pages: every item's and component's name
+            state = self.state
+            yield digest_bytes(
+                *(s.slug for s in state.incidents),
+                "|",
+                *(s.slug for s in state.maintenance),
+                "|",
+                *(str(s.ticket.id) for s in state.tickets),
+                "|",
+                *(c.component.id for c in state.components),
+                str(history_page_count(state)),
+            )
 
 
 def together_key(endpoint: str, values: dict[str, Any]) -> object:
