@@ -189,3 +189,34 @@ def test_any_ticket_row(changes: dict[str, Any]) -> None:
         finally:
             connection.close()
         assert_site_or_problems(root)
+
+
+# Prose with the characters status updates are made of, and every character that could start
+# Markdown, spaces of every kind and line breaks, so both sides of the shortcut are explored.
+PROSE = st.lists(
+    st.sampled_from(
+        list("abcxyzáäčľňôšťúýž ABC019.,;:!?'\"()/%@$€-+=#>*_`[]<>&|~^{}\\")
+        + [" ", "  ", "\n", "\n\n", "\n \n", "\t", "\xa0", "\u2028", "\u3000", "1. ", "- ", "## ", "word "]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@given(PROSE)
+@settings(max_examples=1500, deadline=None)
+def test_plain_prose_shortcut_is_what_python_markdown_makes(text: str) -> None:
+    from statuspage.markup import _converter, plain_paragraphs, render_markdown
+
+    made = plain_paragraphs(text)
+    if made is not None and text.strip():
+        assert made == _converter().reset().convert(text)
+        assert render_markdown(text) == render_markdown("\n" + text + "\n")  # a chunk cut from a timeline
+
+
+def test_plain_prose_takes_the_shortcut() -> None:
+    from statuspage.markup import plain_paragraphs
+
+    assert plain_paragraphs("We found the cause.\nA fix is being deployed.\n\nNext update in 30 min.") == (
+        "<p>We found the cause.\nA fix is being deployed.</p>\n<p>Next update in 30 min.</p>"
+    )
+    assert plain_paragraphs("- a list") is None and plain_paragraphs("**bold**") is None
