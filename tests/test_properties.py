@@ -205,11 +205,12 @@ PROSE = st.lists(
 @given(PROSE)
 @settings(max_examples=1500, deadline=None)
 def test_plain_prose_shortcut_is_what_python_markdown_makes(text: str) -> None:
-    from statuspage.markup import _converter, plain_paragraphs, render_markdown
+    from statuspage.markup import _converter, plain_paragraphs, render_markdown, sanitise
 
     made = plain_paragraphs(text)
     if made is not None and text.strip():
         assert made == _converter().reset().convert(text)
+        assert sanitise(made) == made
         assert render_markdown(text) == render_markdown("\n" + text + "\n")  # a chunk cut from a timeline
 
 
