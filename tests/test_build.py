@@ -264,3 +264,22 @@ def test_example_tickets_db_matches_its_sql_source() -> None:
     assert actual.execute(query).fetchall() == expected.execute(query).fetchall()
     schema = "SELECT sql FROM sqlite_master WHERE type = 'table' ORDER BY name"
     assert actual.execute(schema).fetchall() == expected.execute(schema).fetchall()
+
+
+def test_a_component_page_lists_its_newest_items_and_links_to_the_rest(site_factory, tmp_path: Path) -> None:
+    incidents = [
+        incident(f"i-{n:02d}", title=f"Incident {n}", date=f"2026-10-{n + 1:02d}T09:00:00+02:00", body="Down.\n")
+        for n in range(25)
+    ]
+    tickets = [ticket(n, components='["web"]') for n in range(1, 24)]
+    site = site_factory(incidents=incidents, tickets=tickets)
+    out = tmp_path / "out"
+    assert run("build", "--site", str(site), "--out", str(out), "--now", NOW).exit_code == 0
+    page = BeautifulSoup((out / "components" / "web" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    incident_links = [a["href"] for a in page.select("#incidents-h ~ ul a")]
+    assert len(incident_links) == 20 and "../../incidents/i-24/index.html" in incident_links  # the newest
+    assert "../../incidents/i-00/index.html" not in incident_links
+    assert page.select_one('a[href="../../history/index.html"]') is not None
+    assert len(page.select("#tickets-h ~ ul li.ticket")) == 20
+    more = page.select_one('a[href="../../known-issues/components/web/index.html"]')
+    assert more is not None and "23" in more.get_text()

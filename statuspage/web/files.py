@@ -112,12 +112,19 @@ def component_calendar(component_id: str) -> Response:
     return Response(body, mimetype="text/calendar")
 
 
+def _api() -> Api:
+    """One Api per app: the files share their component and incident objects."""
+    api = current_app.extensions.get("statuspage_api")
+    if api is None:
+        api = current_app.extensions["statuspage_api"] = Api(_state(), absolute, current_app.config["LANGUAGE"])
+    return api
+
+
 def _api_files() -> dict[str, Any]:
     """All Statuspage files at once, computed on the first request and kept for the others."""
-    cache = current_app.extensions.setdefault("statuspage_api", {})
+    cache = current_app.extensions.setdefault("statuspage_api_files", {})
     if "files" not in cache:
-        api = Api(_state(), absolute, current_app.config["LANGUAGE"])
-        cache["files"] = {**api.files(), "known-issues.json": api.known_issues()}
+        cache["files"] = _api().files()
     return cache["files"]
 
 
@@ -130,7 +137,7 @@ def api(name: str) -> Response:
 
 @files.route("/api/known-issues.json")
 def known_issues_json() -> Response:
-    return _json(_api_files()["known-issues.json"])
+    return _json(_api().known_issues())
 
 
 @files.route("/badge.svg")

@@ -68,6 +68,7 @@ def page_route(rule: str, **options: Any) -> Callable[[PageView], PageView]:
 
 HISTORY_PAGE_SIZE = 20
 FRONT_PAGE_TICKETS = 5  # most severe open known issues listed on the front page
+COMPONENT_PAGE_ITEMS = 20  # newest incidents, maintenance windows and open known issues on a component's page
 _SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
 
 
@@ -220,7 +221,14 @@ def ticket(state: SiteState, ticket_id: int) -> Page:
 @page_route("/components/<component_id>/")
 def component(state: SiteState, component_id: str) -> Page:
     found = state.components_by_id.get(component_id) or abort(404)
-    return Page("component.html", {"item": found})
+    # The newest of each: years of history stay on the history pages, the known issues on their own.
+    variables = {
+        "item": found,
+        "incidents": found.incidents[:COMPONENT_PAGE_ITEMS],
+        "maintenance": found.maintenance[:COMPONENT_PAGE_ITEMS],
+        "open_tickets": found.open_tickets[:COMPONENT_PAGE_ITEMS],
+    }
+    return Page("component.html", variables)
 
 
 @page_route("/history/", defaults={"page": 1})
