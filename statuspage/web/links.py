@@ -10,9 +10,14 @@ target's path is built once per app (by werkzeug's URL map) and only made relati
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
+
+
+_PLACEHOLDER = "\x00"
+_PLAIN = re.compile(r"[A-Za-z0-9_-]+\Z")  # werkzeug leaves these as they are in a path
 
 
 class Links:
@@ -23,14 +28,37 @@ class Links:
         self.base = base_url + prefix
         self.page: str | None = None
         self._paths: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = {}
+        self._patterns: dict[tuple[str, str], str | None] = {}
 
     def path(self, endpoint: str, values: dict[str, Any]) -> str:
         """The target's path from the language root, like ``/incidents/<slug>/``."""
+        if len(values) == 1:  # an item's page: tens of thousands, each built once
+            (name, value), = values.items()
+            pattern = self._patterns.get((endpoint, name))
+            if pattern is not None and ((type(value) is int and value >= 0) or (type(value) is str and _PLAIN.match(value))):
+                return pattern.replace(_PLACEHOLDER, str(value))
         key = (endpoint, tuple(values.items()) if len(values) < 2 else tuple(sorted(values.items())))
         found = self._paths.get(key)
         if found is None:
             found = self._paths[key] = self.adapter.build(endpoint, values)
+            if len(values) == 1 and (endpoint, *values) not in self._patterns:
+                self._patterns[(endpoint, *values)] = self._pattern(endpoint, *values)  # type: ignore[assignment]
         return found
+
+    def _pattern(self, endpoint: str, name: str) -> str | None:
+        """The endpoint's path with a placeholder for its one argument, when building it is just that.
+
+        Only for a single rule without defaults (werkzeug picks among several by their values), and
+        only for names and numbers that werkzeug would put in the path unquoted.
+        """
+        rules = self.adapter.map._rules_by_endpoint.get(endpoint, [])  # noqa: SLF001 - read-only
+        if len(rules) != 1 or rules[0].defaults or set(rules[0].arguments) != {name}:
+            return None
+        try:
+            built = self.adapter.build(endpoint, {name: 987654321})
+        except Exception:  # noqa: BLE001 - a converter that refuses numbers: no shortcut
+            return None
+        return built.replace("987654321", _PLACEHOLDER) if built.count("987654321") == 1 else None
 
     def absolute(self, endpoint: str, values: dict[str, Any]) -> str:
         return self.base + self.path(endpoint, values)[1:]
