@@ -111,7 +111,9 @@ def _renderers(state: SiteState, template_cache: Path) -> list[Renderer]:
     config = state.site.config
     digests = Digests(state)
     # Our code and libraries, and the templates, stylesheet and catalogs shipped with them.
-    code = digest_bytes(code_digest(), files_digest(*(PACKAGE / folder for folder in ("templates", "static", "translations"))))
+    code = digest_bytes(
+        code_digest(), files_digest(*(PACKAGE / folder for folder in ("templates", "static", "translations")))
+    )
     theme = files_digest(state.site.root / "templates", state.site.root / THEME_STATIC)
     renderers: list[Renderer] = []
     for language in site_languages(config):

@@ -81,29 +81,29 @@ class Digests:
             return self._state(value)
         return hashlib.blake2b(self._encode(value), digest_size=DIGEST_SIZE).digest()
 
-    def _encode(self, value: object) -> bytes:
+    def _encode(self, value: Any) -> bytes:
         """The value as bytes that no other value has, type by type; a pickle for any other type."""
         kind = type(value)
         if kind is str or kind is Markup:
-            data = value.encode()  # type: ignore[attr-defined]
+            data = value.encode()
             return (b"s%d:" if kind is str else b"m%d:") % len(data) + data
         if kind in _STATE_TYPES:
             return b"S" + self._state(value)
         if kind is int or kind is bool or kind is float or value is None:
             return b"i%r;" % (value,)
         if kind is tuple or kind is list:
-            return b"t%d:" % len(value) + b"".join(self._encode(element) for element in value)  # type: ignore[attr-defined]
+            return b"t%d:" % len(value) + b"".join(self._encode(element) for element in value)
         if kind is datetime or kind is date:
-            return b"d" + value.isoformat().encode() + b";"  # type: ignore[attr-defined]
-        if kind in _ITEM_TYPES and value.source_key:  # type: ignore[attr-defined]
+            return b"d" + value.isoformat().encode() + b";"
+        if kind in _ITEM_TYPES and value.source_key:
             provenance = getattr(value, "provenance", None)
-            return b"I" + value.source_key.encode() + self._encode(provenance)  # type: ignore[attr-defined]
+            return b"I" + value.source_key.encode() + self._encode(provenance)
         if isinstance(value, Enum):
             return b"e" + f"{kind.__name__}.{value.name};".encode()
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return self._dataclass(value)
         if kind is dict:
-            return b"D%d:" % len(value) + b"".join(self._encode(pair) for pair in value.items())  # type: ignore[attr-defined]
+            return b"D%d:" % len(value) + b"".join(self._encode(pair) for pair in value.items())
         return b"p" + self._pickled(value)
 
     def _dataclass(self, value: object) -> bytes:
@@ -159,5 +159,9 @@ def files_digest(*roots: Path) -> bytes:
     digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
     for root in roots:
         found = sorted(path for path in root.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
-        digest.update(digest_bytes(str(root), *(part for path in found for part in (path.relative_to(root).as_posix(), path.read_bytes()))))
+        digest.update(
+            digest_bytes(
+                str(root), *(part for path in found for part in (path.relative_to(root).as_posix(), path.read_bytes()))
+            )
+        )
     return digest.digest()

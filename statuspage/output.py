@@ -265,7 +265,10 @@ def clean_leftovers(out: Path) -> None:
 
 
 def swap_into_place(built: Path, out: Path) -> None:
-    """Make ``built`` the new ``out`` in one step where the OS allows it; ``built`` then holds the old output, if any."""
+    """Make ``built`` the new ``out`` in one step where the OS allows it.
+
+    ``built`` then holds the old output, if there was one.
+    """
     if out.exists() and not out.is_dir():
         raise StatuspageError(f"{out}: exists and is not a directory")
     if not out.exists():

@@ -53,6 +53,8 @@ def test_kill_at_any_point_leaves_a_complete_output(tmp_path: Path) -> None:
     assert run("build", "--site", str(site), "--out", str(out), "--now", later).exit_code == 0
     assert tree(out) == new
     litter = [
-        path.name for path in tmp_path.iterdir() if path.name.startswith(".public.") and path.name not in (".public.lock", ".public.spare")
+        path.name
+        for path in tmp_path.iterdir()
+        if path.name.startswith(".public.") and path.name not in (".public.lock", ".public.spare")
     ]
     assert litter == [], "temporary directories of killed builds must be cleaned by the next build"

@@ -214,7 +214,10 @@ def _count_renders(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_one_changed_incident_renders_only_what_shows_it(tmp_path: Path, monkeypatch) -> None:
-    incidents = [incident(f"old-{n}", date=f"2026-10-{n + 1:02d}T09:00:00+01:00", resolved=f"2026-10-{n + 1:02d}T10:00:00+01:00") for n in range(25)]
+    incidents = [
+        incident(f"old-{n}", date=f"2026-10-{n + 1:02d}T09:00:00+01:00", resolved=f"2026-10-{n + 1:02d}T10:00:00+01:00")
+        for n in range(25)
+    ]
     site = make_site(tmp_path / "site", incidents=incidents, tickets=[ticket(1), ticket(2)])
     out = tmp_path / "out"
     rendered = _count_renders(monkeypatch)

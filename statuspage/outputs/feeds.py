@@ -7,8 +7,8 @@ changed as a visitor sees it, so it moves when an update is posted or the state 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 import heapq
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -153,7 +153,7 @@ class FeedBuilder:
         # Only items with one of the newest updates can have an entry in the feed: find those by
         # time first (a translation keeps its original's update times), then make their entries.
         now = self.state.now
-        items = [*self.state.incidents, *self.state.maintenance]
+        items: list[IncidentState | MaintenanceState] = [*self.state.incidents, *self.state.maintenance]
         times = [update.time for item in items for update in _item(item).updates if update.time <= now]
         oldest = min(heapq.nlargest(UPDATES_LIMIT, times), default=now)
         chosen = [item for item in items if any(oldest <= update.time <= now for update in _item(item).updates)]
@@ -186,7 +186,7 @@ class FeedBuilder:
         return newest(entries, UPDATES_LIMIT)
 
     def known_issues(self, component: str | None = None, limit: int | None = None) -> list[Entry]:
-        """Open public tickets, and resolved ones for RESOLVED_TICKET_DAYS after they were resolved; the newest ``limit``."""
+        """Open public tickets, and those resolved in the last RESOLVED_TICKET_DAYS; the newest ``limit`` of them."""
         since = self.state.now - timedelta(days=RESOLVED_TICKET_DAYS)
         chosen = [
             item

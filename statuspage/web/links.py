@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
 
-
 _PLACEHOLDER = "\x00"
 _PLAIN = re.compile(r"[A-Za-z0-9_-]+\Z")  # werkzeug leaves these as they are in a path
 
@@ -33,16 +32,20 @@ class Links:
     def path(self, endpoint: str, values: dict[str, Any]) -> str:
         """The target's path from the language root, like ``/incidents/<slug>/``."""
         if len(values) == 1:  # an item's page: tens of thousands, each built once
-            (name, value), = values.items()
+            ((name, value),) = values.items()
             pattern = self._patterns.get((endpoint, name))
-            if pattern is not None and ((type(value) is int and value >= 0) or (type(value) is str and _PLAIN.match(value))):
+            if pattern is not None and (
+                (type(value) is int and value >= 0) or (type(value) is str and _PLAIN.match(value))
+            ):
                 return pattern.replace(_PLACEHOLDER, str(value))
         key = (endpoint, tuple(values.items()) if len(values) < 2 else tuple(sorted(values.items())))
         found = self._paths.get(key)
         if found is None:
             found = self._paths[key] = self.adapter.build(endpoint, values)
-            if len(values) == 1 and (endpoint, *values) not in self._patterns:
-                self._patterns[(endpoint, *values)] = self._pattern(endpoint, *values)  # type: ignore[assignment]
+            if len(values) == 1:
+                (name,) = values
+                if (endpoint, name) not in self._patterns:
+                    self._patterns[endpoint, name] = self._pattern(endpoint, name)
         return found
 
     def _pattern(self, endpoint: str, name: str) -> str | None:

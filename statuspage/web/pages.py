@@ -66,6 +66,7 @@ def page_route(rule: str, **options: Any) -> Callable[[PageView], PageView]:
 
     return register
 
+
 HISTORY_PAGE_SIZE = 20
 FRONT_PAGE_TICKETS = 5  # most severe open known issues listed on the front page
 COMPONENT_PAGE_ITEMS = 20  # newest incidents, maintenance windows and open known issues on a component's page
@@ -148,7 +149,11 @@ def incident(state: SiteState, slug: str) -> Page:
     tickets = [state.tickets_by_id[t] for t in found.incident.tickets if t in state.tickets_by_id]
     updates = _posted(state, found.incident)
     # The updates posted are the item's oldest ones: their number says which.
-    return Page("incident.html", {"item": found, "updates": updates, "tickets": tickets}, made_from=(found, len(updates), tickets))
+    return Page(
+        "incident.html",
+        {"item": found, "updates": updates, "tickets": tickets},
+        made_from=(found, len(updates), tickets),
+    )
 
 
 @page_route("/maintenance/<slug>/")
@@ -171,12 +176,15 @@ def _posted(state: SiteState, item: Translatable) -> list[Update]:
 
 def _tickets_by_window(state: SiteState) -> dict[str, list[TicketState]]:
     """Public tickets under each maintenance window they wait for, indexed once per app, in ticket order."""
-    index = current_app.extensions.get("statuspage_tickets_by_window")
+    index: tuple[SiteState, dict[str, list[TicketState]]] | None = current_app.extensions.get(
+        "statuspage_tickets_by_window"
+    )
     if index is None or index[0] is not state:
-        index = current_app.extensions["statuspage_tickets_by_window"] = (state, {})
+        by_window: dict[str, list[TicketState]] = {}
         for ticket_state in state.tickets:
             for slug in dict.fromkeys(window.slug for window in ticket_state.maintenance):
-                index[1].setdefault(slug, []).append(ticket_state)
+                by_window.setdefault(slug, []).append(ticket_state)
+        index = current_app.extensions["statuspage_tickets_by_window"] = (state, by_window)
     return index[1]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from flask import Flask
+from flask import Flask, Response
 
 from ..digest import Digests, digest_bytes
 from ..state import SiteState
@@ -42,7 +42,10 @@ class RecordingState:
 
 
 def file_path(url: str) -> str:
-    """The file a URL path is written to, relative to the language folder: ``/incidents/x/`` → ``incidents/x/index.html``."""
+    """The file a URL path is written to, relative to its language folder.
+
+    ``/incidents/x/`` → ``incidents/x/index.html``.
+    """
     path = (unquote(url) if "%" in url else url).lstrip("/")
     return path + "index.html" if path == "" or path.endswith("/") else path
 
@@ -95,6 +98,7 @@ class Renderer:
             return self._static(values["filename"]), ()
         self.recording.read = set()
         response = self.app.view_functions[endpoint](**values)
+        assert isinstance(response, Response)  # every file view returns one
         if self.recording.read:  # a theme's sitemap template read the state: count on everything
             return response.get_data(), EVERYTHING
         return response.get_data(), ()
