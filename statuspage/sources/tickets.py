@@ -95,17 +95,22 @@ def load_tickets(
         rows = connection.execute(
             f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM tickets WHERE public = 1 ORDER BY id"  # noqa: S608
         ).fetchall()
-        flags = connection.execute("SELECT id, public FROM tickets ORDER BY id").fetchall()
+        # Every row's id and flag, streamed: a desk keeps years of mostly private tickets.
+        flag_problems: list[str] = []
+        private: set[object] = set()
+        for ticket_id, public in connection.execute("SELECT id, public FROM tickets ORDER BY id"):
+            if message := public_problem(public):
+                flag_problems.append(f"ticket {ticket_id}: {message}")
+            if public != 1:
+                private.add(ticket_id)
         connection.execute("COMMIT")
     except sqlite3.Error as exc:
         problems.add(shown, None, f"cannot read the tickets database: {exc}")
         return TicketRows([], set(), set())
     finally:
         connection.close()
-    for ticket_id, public in flags:
-        if message := public_problem(public):
-            problems.add(shown, None, f"ticket {ticket_id}: {message}")
-    private = {ticket_id for ticket_id, public in flags if public != 1}
+    for message in flag_problems:
+        problems.add(shown, None, message)
     keys = [row_key(shown, zone, row) for row in rows]
 
     def parse(index: int, collected: Collector) -> Ticket | None:
