@@ -56,13 +56,16 @@ def build_site(
     before_swap: Callable[[], None] | None = None,
     jobs: int = 1,
 ) -> BuildResult:
-    """Load → validate → derive → render and freeze → swap.  The old output survives any failure.
+    """Load → validate → derive → render what changed → swap.  The old output survives any failure.
 
     ``provenance`` adds git's first-published and last-edited times (see sources/provenance.py).
-    ``before_swap`` runs between freezing and swapping: ``watch`` renders a state change ahead of
+    ``before_swap`` runs between rendering and swapping: ``watch`` renders a state change ahead of
     time and waits there, so the new output appears at the very instant the state changes.
     ``jobs`` processes render the pages; the output is the same for any number.
     """
+    # A symlinked output is built where it points: swapping the link itself would leave the spare
+    # tree inside the deployed folder.
+    out = out.resolve() if out.is_symlink() else out
     # Unchanged: when every input is what the current output was built from, write nothing.
     options: dict[str, object] = {"provenance": provenance, "site": str(site_dir), "out": str(out)}
     config = load_config(site_dir, Collector())

@@ -1,9 +1,10 @@
 """Stable digests of the derived state: equal digests mean a page would come out byte for byte the same.
 
 A rebuild renders only the files whose inputs changed; each file's key is a digest of exactly
-what its view hands the template (see ``render.py``).  Digesting is pickling: deterministic for
-the frozen dataclasses, tuples, strings, datetimes and enums the state is made of.  Two
-shortcuts keep it cheap on a site of ten thousand incidents:
+what its view hands the template (see ``web/render.py``).  Values are encoded type by type:
+the frozen dataclasses of the state field by field, strings, numbers, datetimes, enums, tuples
+and dicts as themselves; anything else is pickled.  Two shortcuts keep it cheap on a site of
+ten thousand incidents:
 
 - an item read from a file or a ticket row stands for itself by its ``source_key`` (a digest of
   what it was read from) and its git provenance, so its text is never pickled again;
@@ -27,6 +28,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .fingerprint import tree_files
 from .model import Incident, Maintenance, Ticket
 from .state import ComponentState, IncidentState, MaintenanceState, SiteState, TicketState
 
@@ -155,13 +157,14 @@ class Digests:
 
 
 def files_digest(*roots: Path) -> bytes:
-    """The names and bytes of every file under ``roots`` (code, templates, static files), as one digest."""
-    digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
+    """The names and bytes of every file under ``roots`` (templates, static files), as one digest.
+
+    Symlinked folders are followed, as Jinja's loader follows them.
+    """
+    parts: list[bytes | str] = []
     for root in roots:
-        found = sorted(path for path in root.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
-        digest.update(
-            digest_bytes(
-                str(root), *(part for path in found for part in (path.relative_to(root).as_posix(), path.read_bytes()))
-            )
-        )
-    return digest.digest()
+        parts.append(str(root))
+        if root.is_dir():
+            for name, path in tree_files(root):
+                parts += [name, Path(path).read_bytes()]
+    return digest_bytes(*parts)

@@ -64,7 +64,7 @@ def fingerprint(
         if not root.is_dir():
             add(label, b"(none)")
             return
-        for name, path in _tree(root):
+        for name, path in tree_files(root):
             add_file(f"{label}/{name}", path)
 
     add("now", now.isoformat().encode())
@@ -126,10 +126,10 @@ def _identity(out: Path) -> list[int]:
     return [status.st_ino, status.st_ctime_ns]
 
 
-def _tree(root: Path) -> list[tuple[str, str]]:
+def tree_files(root: Path) -> list[tuple[str, str]]:
     """(name relative to ``root``, path) of every file below it, by name."""
     found: list[tuple[str, str]] = []
-    for folder, folders, names in os.walk(root, followlinks=True):  # as the freezer and the loaders follow them
+    for folder, folders, names in os.walk(root, followlinks=True):  # as Jinja's loader and ours follow them
         folders[:] = [name for name in folders if name != "__pycache__"]
         relative = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in names:

@@ -154,12 +154,15 @@ class _Share:
             return mine
         target = self.staging / path
         self._make_parent(target)
-        if mine is not None:
-            target.unlink(missing_ok=True)  # never write into a file whose inode the published tree may share
+        if mine is not None or self.have:  # a tree made by linking: never write into a shared inode
+            target.unlink(missing_ok=True)
         theirs = self.published.get(path)
         if theirs is not None and theirs[0] == key(theirs[1]):
-            os.link(self.out / path, target)
-            return theirs
+            try:
+                os.link(self.out / path, target)
+                return theirs
+            except FileNotFoundError:  # removed from the published tree by hand: render it
+                pass
         body, reads = renderer.render(endpoint, values)
         with open(target, "wb") as handle:
             handle.write(body)
@@ -196,7 +199,10 @@ def _link_tree(source: Path, target: Path) -> None:
 
 
 def _identity(folder: Path) -> tuple[int, int]:
-    """A tree as this build left it: a folder put or changed in its place has another inode or ctime."""
+    """A tree as a build left it: a folder put in its place, or with entries added or removed at its top,
+    has another inode or ctime.  Deeper changes are not seen: the output is not to be edited by hand
+    (a file removed from it is rendered again, one added is replaced, but one changed stays so).
+    """
     status = folder.stat()
     return status.st_ino, status.st_ctime_ns
 
@@ -223,17 +229,6 @@ def _save(out: Path, record: dict[str, Any]) -> None:
     with open(partial, "wb") as handle:
         pickle.dump({"format": FORMAT, **record}, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(partial, folder / TREES)
-
-
-def forget_trees(out: Path) -> None:
-    """Drop the record (``--out`` folder replaced by hand, or a full rebuild wanted)."""
-    (cache_dir(out) / TREES).unlink(missing_ok=True)
-
-
-def tree_files(out: Path) -> Iterator[str]:
-    """The files the record says ``out`` holds (for tests and the build's summary)."""
-    live = _load(out).get("live")
-    yield from (live["files"] if live else {})
 
 
 def temporary_sibling(out: Path) -> Path:

@@ -281,3 +281,86 @@ def test_a_damaged_spare_tree_is_built_again(tmp_path: Path) -> None:
     build_site(site, out, "2026-11-25T12:03:00+01:00")
     build_site(site, tmp_path / "clean", "2026-11-25T12:03:00+01:00")
     assert tree(out) == tree(tmp_path / "clean")
+
+
+def _rebuilds_like_clean(site: Path, tmp_path: Path, change, nows=(NOW, "2026-11-25T12:01:00+01:00")) -> None:  # type: ignore[no-untyped-def]
+    """Build, build again (the spare tree exists from then on), change something, rebuild: the clean bytes."""
+    out = tmp_path / "out"
+    build_site(site, out, nows[0], jobs=1)
+    build_site(site, out, nows[0], jobs=2)
+    change()
+    build_site(site, out, nows[1], jobs=1)
+    build_site(site, tmp_path / "clean", nows[1], jobs=1)
+    assert tree(out) == tree(tmp_path / "clean")
+
+
+def test_a_themed_sitemap_that_reads_the_state_follows_it(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", incidents=[incident("a", resolved="2026-11-20T12:00:00+01:00")])
+    (site / "templates").mkdir()
+    sitemap = (
+        '<?xml version="1.0"?><!-- {{ state.now }} -->'
+        "<urlset>{% for l in locations %}<url>{{ l }}</url>{% endfor %}</urlset>\n"
+    )
+    (site / "templates" / "sitemap.xml").write_text(sitemap, encoding="utf-8")
+    _rebuilds_like_clean(site, tmp_path, lambda: None)
+
+
+def test_a_themed_macro_file_that_reads_the_state_at_its_top_is_followed(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", incidents=[incident("a", resolved="2026-11-20T12:00:00+01:00")])
+    (site / "templates").mkdir()
+    (site / "templates" / "counts.html").write_text(
+        "{% set count = state.incidents|length %}{% macro incidents() %}{{ count }} incidents{% endmacro %}\n",
+        encoding="utf-8",
+    )
+    (site / "templates" / "footer.html").write_text(
+        '{% from "counts.html" import incidents %}<p>{{ incidents() }}</p>\n', encoding="utf-8"
+    )
+
+    def add() -> None:
+        slug, text = incident("b", date="2026-11-24T10:00:00+01:00", resolved="2026-11-24T11:00:00+01:00", body="x\n")
+        (site / "content" / "incidents" / f"{slug}.md").write_text(text, encoding="utf-8")
+
+    _rebuilds_like_clean(site, tmp_path, add, nows=(NOW, NOW))
+
+
+def test_templates_and_static_files_behind_symlinks_are_followed(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", incidents=[incident("a", resolved="2026-11-20T12:00:00+01:00")])
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "note.html").write_text("<p>first</p>\n", encoding="utf-8")
+    (shared / "theme.css").write_text("body { color: red }\n", encoding="utf-8")
+    (site / "templates").mkdir()
+    (site / "templates" / "partials").symlink_to(shared, target_is_directory=True)
+    (site / "templates" / "footer.html").write_text('{% include "partials/note.html" %}\n', encoding="utf-8")
+    (site / "static").mkdir()
+    (site / "static" / "theme.css").symlink_to(shared / "theme.css")
+    _rebuilds_like_clean(
+        site, tmp_path, lambda: (shared / "note.html").write_text("<p>second</p>\n", encoding="utf-8"), nows=(NOW, NOW)
+    )
+    out = tmp_path / "out"
+    assert "second" in (out / "incidents" / "a" / "index.html").read_text(encoding="utf-8")
+    assert (out / "static" / "theme.css").read_text(encoding="utf-8") == "body { color: red }\n"
+
+
+def test_a_file_removed_from_the_output_by_hand_comes_back(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", incidents=[incident("a"), incident("b", date="2026-11-19T09:00:00+01:00")])
+    out = tmp_path / "out"
+    build_site(site, out, NOW)
+    (out / "incidents" / "b" / "index.html").unlink()
+    (out / "extra.html").write_text("by hand", encoding="utf-8")
+    build_site(site, out, "2026-11-25T12:01:00+01:00")
+    build_site(site, out, "2026-11-25T12:02:00+01:00")
+    build_site(site, tmp_path / "clean", "2026-11-25T12:02:00+01:00")
+    assert tree(out) == tree(tmp_path / "clean")
+
+
+def test_a_symlinked_output_is_built_where_it_points(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", incidents=[incident("a")])
+    (tmp_path / "real").mkdir()
+    link = tmp_path / "public"
+    link.symlink_to(tmp_path / "real", target_is_directory=True)
+    for now in (NOW, "2026-11-25T12:01:00+01:00", "2026-11-25T12:02:00+01:00"):
+        build_site(site, link, now)
+    assert link.is_symlink() and (link / "index.html").is_file()
+    build_site(site, tmp_path / "clean", "2026-11-25T12:02:00+01:00")
+    assert tree(link) == tree(tmp_path / "clean")

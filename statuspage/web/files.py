@@ -1,4 +1,4 @@
-"""Routes for the non-HTML outputs; each has a real file extension so the freezer writes it as-is."""
+"""Routes for the non-HTML outputs; each has a real file extension, so the build writes it as-is."""
 
 from __future__ import annotations
 
@@ -207,7 +207,7 @@ def robots() -> Response:
 
 
 def file_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every non-HTML file of the site, for the freezer."""
+    """Every non-HTML file of the site, for the build."""
     for name in FEED_NAMES:
         for kind in FORMATS:
             yield "files.feed", {"name": name, "kind": kind}

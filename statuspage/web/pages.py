@@ -25,7 +25,7 @@ class Page:
     template: str
     variables: dict[str, Any] = field(default_factory=dict)
     absolute_links: bool = False  # the 404 page is served at any path, so its links must be absolute
-    # What the variables are made from, when that is cheaper to digest than the variables themselves.
+    # Everything the template can reach, when that is cheaper to digest than the variables themselves.
     made_from: tuple[Any, ...] | None = None
 
     def key_inputs(self) -> tuple[Any, ...]:
@@ -208,7 +208,7 @@ def _known_issues(state: SiteState, open_tickets: tuple[TicketState, ...], compo
         "counts": counts,
         "open_ticket_count": len(state.open_tickets),
     }
-    made_from = (variables["groups"], component and component.component, counts, variables["open_ticket_count"])
+    made_from = (variables["groups"], component, counts, variables["open_ticket_count"])
     return Page("known_issues.html", variables, made_from=made_from)
 
 
@@ -275,7 +275,7 @@ def not_found(state: SiteState) -> Page:
 
 
 def page_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every page of the site, for the freezer: it must not depend on links being followed."""
+    """Every page of the site, for the build: it must not depend on links being followed."""
     yield "pages.index", {}
     yield "pages.known_issues", {}
     yield "pages.support", {}

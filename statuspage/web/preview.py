@@ -1,6 +1,6 @@
 """``statuspage serve``: the site's pages rendered live from the sources, for a preview before committing.
 
-Every page and file is the same view the build freezes.  The sources are reloaded when they
+Every page and file is the same view the build renders.  The sources are reloaded when they
 change (the same change detector ``watch`` uses), and the state is derived again when it changes
 by itself (a window starting...) or after ``REDERIVE_AFTER``, so the preview follows the clock.
 Invalid sources give a page listing every problem, never a traceback.

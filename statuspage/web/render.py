@@ -12,12 +12,15 @@ view reads.  A file whose key is unchanged need not be rendered again.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import jinja2
 from flask import Flask, Response
+from werkzeug.security import safe_join
 
 from ..digest import Digests, digest_bytes
 from ..state import SiteState
@@ -25,20 +28,43 @@ from .links import Links
 from .pages import PAGE_VIEWS, history_page_count, render_page
 from .theme import THEME_STATIC
 
-EVERYTHING = ("*",)
+EVERYTHING = ("*",)  # a file that may read anything of the state
 Url = tuple[str, dict[str, Any]]
+
+
+class FreshImports(jinja2.Template):
+    """A template whose top level runs again at every import, so its reads of ``state`` are recorded per page.
+
+    Jinja runs an imported template (``{% from "_macros.html" import x %}``) once per process and
+    keeps the module; a theme's macro file that reads ``state`` at its top level would then be
+    seen reading it by the first page only.  Used for sites with templates of their own (ours
+    read nothing there).
+    """
+
+    def _get_default_module(self, ctx: Any = None) -> Any:
+        module = super()._get_default_module(ctx)
+        self._module = None
+        return module
 
 
 class RecordingState:
     """The ``state`` templates see: the real one, noting which of its attributes a page reads."""
 
+    __slots__ = ("_recording_state", "_recorded")
+
     def __init__(self, state: SiteState) -> None:
-        self._state = state
-        self.read: set[str] = set()
+        self._recording_state = state
+        self._recorded: set[str] = set()
 
     def __getattr__(self, name: str) -> Any:
-        self.read.add(name)
-        return getattr(self._state, name)
+        self._recorded.add(name)
+        return getattr(self._recording_state, name)
+
+    def start(self) -> None:
+        self._recorded = set()
+
+    def reads(self) -> tuple[str, ...]:
+        return tuple(sorted(self._recorded))
 
 
 def file_path(url: str) -> str:
@@ -63,6 +89,9 @@ class Renderer:
         self.links: Links = app.extensions["statuspage_links"]
         self.recording = RecordingState(self.state)
         app.jinja_env.globals["state"] = self.recording
+        themed = self.state.site.root / "templates"
+        if themed.is_dir() and any(path.is_file() for path in themed.rglob("*")):
+            app.jinja_env.template_class = FreshImports
         self._context = app.app_context()
 
     def __enter__(self) -> Renderer:
@@ -77,38 +106,35 @@ class Renderer:
         return self.prefix + file_path(self.links.path(endpoint, values))
 
     def key(self, endpoint: str, values: dict[str, Any], reads: tuple[str, ...]) -> bytes:
-        """The file's key, given what of ``state`` its templates read (for pages; recorded at its last render)."""
+        """The file's key, given what of ``state`` its templates read (recorded when it was last rendered)."""
+        read = [self.digests.part(name) for name in reads]
         view = PAGE_VIEWS.get(endpoint)
         if view is not None:
             page = view(self.state, **values)
-            inputs = self.digests.of(page.key_inputs())
-            return digest_bytes(self.global_key, endpoint, inputs, *(self.digests.part(name) for name in reads))
+            return digest_bytes(self.global_key, endpoint, self.digests.of(page.key_inputs()), *read)
         inputs = self.digests.of(tuple(sorted(values.items())))
-        return digest_bytes(self.global_key, endpoint, inputs, *self._file_parts(endpoint, values))
+        return digest_bytes(self.global_key, endpoint, inputs, *self._file_parts(endpoint, values), b"|", *read)
 
     def render(self, endpoint: str, values: dict[str, Any]) -> tuple[bytes, tuple[str, ...]]:
-        """The file's bytes, and what of ``state`` its templates read (only pages' templates read it)."""
+        """The file's bytes, and what of ``state`` its templates read (a page's, or a themed sitemap's)."""
         view = PAGE_VIEWS.get(endpoint)
         self.links.page = self.links.path(endpoint, values)
         if view is not None:
-            self.recording.read = set()
+            self.recording.start()
             body = render_page(view(self.state, **values))
-            return body.encode("utf-8"), tuple(sorted(self.recording.read))
+            return body.encode("utf-8"), self.recording.reads()
         if endpoint == "static":
             return self._static(values["filename"]), ()
-        self.recording.read = set()
+        self.recording.start()
         response = self.app.view_functions[endpoint](**values)
         assert isinstance(response, Response)  # every file view returns one
-        if self.recording.read:  # a theme's sitemap template read the state: count on everything
-            return response.get_data(), EVERYTHING
-        return response.get_data(), ()
+        return response.get_data(), self.recording.reads()  # a themed sitemap.xml may read the state
 
     def _static(self, filename: str) -> bytes:
-        """A theme's file where it has one, else ours (as ``overlay_static`` serves them)."""
-        own = (self.state.site.root / THEME_STATIC).resolve()
-        candidate = (own / filename).resolve()
-        if own in candidate.parents and candidate.is_file():
-            return candidate.read_bytes()
+        """A theme's file where it has one, else ours (as ``overlay_static`` serves them, symlinks too)."""
+        theirs = safe_join(str(self.state.site.root / THEME_STATIC), filename)
+        if theirs is not None and os.path.isfile(theirs):
+            return Path(theirs).read_bytes()
         return (Path(self.app.static_folder or "") / filename).read_bytes()
 
     def _file_parts(self, endpoint: str, values: dict[str, Any]) -> Iterator[bytes]:

@@ -1,4 +1,4 @@
-"""A site's theme: its own ``static/`` files are served and frozen before ours, file by file.
+"""A site's theme: its own ``static/`` files are served and built before ours, file by file.
 
 Templates are overridden by the Jinja loader chain in ``create_app``; static files need the
 same, because the pages' Content-Security-Policy allows only same-site stylesheets and images
@@ -78,7 +78,7 @@ def check_templates(site_root: Path) -> None:
 
 @contextmanager
 def template_errors(app: Flask, site_root: Path) -> Iterator[None]:
-    """While freezing, a template that fails to render stops the build as one clean ``path:line`` line.
+    """While building, a template that fails to render stops the build as one clean ``path:line`` line.
 
     Any Jinja error counts, and so does any other exception raised from the site's own
     templates (``{{ "x" + 1 }}``); an exception from our own code stays a traceback: it is a bug.
