@@ -5,10 +5,13 @@ from __future__ import annotations
 import html
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
-import markdown
 import nh3
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown import Markdown
 
 # Only structure and emphasis survive; no attribute can carry script or style, and links may
 # only point at web, mail or phone addresses.  Images are left out on purpose: a ticket's image
@@ -58,9 +61,11 @@ _EXTENSIONS = ["extra", "sane_lists"]
 
 
 @cache
-def _converter() -> markdown.Markdown:
+def _converter() -> Markdown:
     """One converter per process, reset between documents: building one costs more than converting."""
-    return markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+    from markdown import Markdown  # imported when first needed: a rebuild from the parse cache never is
+
+    return Markdown(extensions=_EXTENSIONS, output_format="html")
 
 
 # Characters XML 1.0 forbids (feeds, sitemaps): C0 controls except tab, line feed and carriage

@@ -11,8 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, date
 from urllib.parse import urlsplit
 
-import icalendar
-
 from ..explain import impact_label, labels
 from ..i18n import translations
 from ..markup import plain_text
@@ -25,6 +23,8 @@ def render_calendar(
     state: SiteState, windows: list[MaintenanceState], name: str, url_for: Callable[..., str], language: str
 ) -> bytes:
     """One VEVENT per maintenance window (with RRULE for recurring ones), times in the site zone."""
+    import icalendar  # imported when a calendar is made: most rebuilds make none
+
     config = state.site.config
     zone = config.timezone
     host = urlsplit(config.base_url).hostname or "statuspage"

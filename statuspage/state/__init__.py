@@ -83,11 +83,11 @@ class SiteState:
     tickets_by_id: dict[int, TicketState] = field(repr=False, compare=False)
     components_by_id: dict[str, ComponentState] = field(repr=False, compare=False)
 
-    @property
+    @cached_property
     def open_tickets(self) -> tuple[TicketState, ...]:
         return tuple(state for state in self.tickets if state.open)
 
-    @property
+    @cached_property
     def ongoing_incidents(self) -> tuple[IncidentState, ...]:
         return tuple(state for state in self.incidents if state.ongoing)
 
