@@ -14,7 +14,7 @@ from .clock import resolve_now
 from .config import load_config
 from .digest import Digests, digest_bytes, files_digest
 from .errors import Collector, StatuspageError
-from .fingerprint import PACKAGE, cache_dir, fingerprint, forget, recorded, remember, unchanged
+from .fingerprint import PACKAGE, cache_dir, fingerprint, forget, recorded, remember, tree_files, unchanged
 from .i18n import site_languages
 from .model import Site
 from .output import clean_leftovers, output_lock, write_site
@@ -135,9 +135,8 @@ def _global_state(state: SiteState, digests: Digests) -> list[bytes]:
     """
     themed = state.site.root / "templates"
     if themed.is_dir() and any(
-        "indicator_label" in path.read_text(encoding="utf-8", errors="replace")
-        for path in themed.rglob("*")
-        if path.is_file()
+        "indicator_label" in Path(path).read_text(encoding="utf-8", errors="replace")
+        for _, path in tree_files(themed)  # symlinked folders too, as Jinja's loader follows them
     ):
         return [digests.part("indicator")]
     return []
