@@ -23,6 +23,7 @@ from flask import Flask, Response
 from werkzeug.security import safe_join
 
 from ..digest import Digests, digest_bytes
+from ..fingerprint import tree_files
 from ..state import SiteState
 from .links import Links
 from .pages import PAGE_VIEWS, history_page_count, render_page
@@ -90,7 +91,7 @@ class Renderer:
         self.recording = RecordingState(self.state)
         app.jinja_env.globals["state"] = self.recording
         themed = self.state.site.root / "templates"
-        if themed.is_dir() and any(path.is_file() for path in themed.rglob("*")):
+        if themed.is_dir() and tree_files(themed):  # symlinked folders too, as Jinja's loader follows them
             app.jinja_env.template_class = FreshImports
         self._context = app.app_context()
 
