@@ -85,7 +85,6 @@ def build_site(
     # Load and validate: nothing is written unless the whole site is valid.
     site = load_site(site_dir, provenance=provenance, cache=cache_dir(out), jobs=jobs)
     check_templates(site_dir)
-    _refuse_dangerous_output(site.root, site.config.tickets_db, out)
     now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
 
     # Derive: every time-dependent fact, computed once for all outputs.

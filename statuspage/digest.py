@@ -144,10 +144,6 @@ class Digests:
         value = getattr(self.state, name, None)
         if callable(value) or name == "site":  # a method can read anything: count on everything
             return self.everything()
-        if isinstance(value, (tuple, list)):
-            return digest_bytes(name, *(self.of(element) for element in value))
-        if isinstance(value, dict):
-            return digest_bytes(name, *(self.of((key, self.of(element))) for key, element in value.items()))
         return digest_bytes(name, self.of(value))
 
     def everything(self) -> bytes:

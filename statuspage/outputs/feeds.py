@@ -11,6 +11,7 @@ import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
@@ -27,6 +28,7 @@ FEED_NAMES = ("all", "incidents", "maintenance", "known-issues", "updates")
 FORMATS = ("rss", "atom")
 
 UrlFor = Callable[..., str]
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,11 @@ class FeedBuilder:
         """An item's entry's ``updated``, without making the entry (feeds keep the newest entries)."""
         return _updated(item.changed_at, item.publication, self.state.now)
 
+    def _id(self, item: IncidentState | MaintenanceState) -> str:
+        """An item's entry's id, without making the entry."""
+        endpoint = "pages.incident" if isinstance(item, IncidentState) else "pages.maintenance"
+        return self.url_for(endpoint, slug=item.slug)
+
     def ticket(self, item: TicketState) -> Entry:
         return self._once("ticket", item.ticket.id, lambda: self._ticket(item))
 
@@ -197,14 +204,13 @@ class FeedBuilder:
                 or (item.ticket.resolved_at is not None and since <= item.ticket.resolved_at <= self.state.now)
             )
         ]
-        if limit is not None:  # order as ``newest`` orders the entries, and make only the newest
-            oldest = min(heapq.nlargest(limit, [item.changed_at for item in chosen]), default=None)
-            keyed = [
-                ((item.changed_at, self.url_for("pages.ticket", ticket_id=item.ticket.id)), item)
-                for item in chosen
-                if oldest is not None and item.changed_at >= oldest
-            ]
-            chosen = [item for _, item in heapq.nlargest(limit, keyed, key=lambda pair: pair[0])]
+        if limit is not None:  # make entries only for the newest
+            chosen = _newest_items(
+                chosen,
+                limit,
+                lambda item: item.changed_at,
+                lambda item: self.url_for("pages.ticket", ticket_id=item.ticket.id),
+            )
         return newest([self.ticket(item) for item in chosen], None)
 
     def entries(self, name: str, component: str | None = None) -> list[Entry]:
@@ -224,23 +230,33 @@ class FeedBuilder:
             return self.updates()
         if name == "known-issues":
             return self.known_issues(component)
-        # Only the newest items become entries: ordered as ``newest`` orders entries, by (updated, id).
-        chosen: list[tuple[datetime, str, IncidentState | MaintenanceState]] = []
+        chosen: list[IncidentState | MaintenanceState] = []
         if name in ("all", "incidents"):
-            chosen += [(self._updated(s), "pages.incident", s) for s in incidents]
+            chosen += incidents
         if name in ("all", "maintenance"):
-            chosen += [(self._updated(s), "pages.maintenance", s) for s in windows]
-        oldest = min(heapq.nlargest(FEED_LIMIT, [updated for updated, _, _ in chosen]), default=None)
-        keyed = [
-            ((updated, self.url_for(endpoint, slug=s.slug)), s)
-            for updated, endpoint, s in chosen
-            if oldest is not None and updated >= oldest  # ids only for those that may make it
+            chosen += windows
+        limited = [
+            self.incident(s) if isinstance(s, IncidentState) else self.maintenance(s)
+            for s in _newest_items(chosen, FEED_LIMIT, self._updated, self._id)
         ]
-        newest_items = heapq.nlargest(FEED_LIMIT, keyed, key=lambda pair: pair[0])
-        limited = [self.incident(s) if isinstance(s, IncidentState) else self.maintenance(s) for _, s in newest_items]
         if name == "all":  # what is new anywhere: the known-issues feed has every open ticket
             limited = newest(limited + self.known_issues(component, FEED_LIMIT), FEED_LIMIT)
         return limited
+
+
+def _newest_items(
+    items: list[Item], limit: int, updated: Callable[[Item], datetime], entry_id: Callable[[Item], str]
+) -> list[Item]:
+    """The ``limit`` items whose entries ``newest`` keeps (by updated, then id), found before any entry is made.
+
+    Ids are absolute URLs; they are built only for items whose ``updated`` can still make the cut.
+    """
+    times = [updated(item) for item in items]
+    if not times:
+        return []
+    oldest = min(heapq.nlargest(limit, times))
+    keyed = [((time, entry_id(item)), item) for time, item in zip(times, items, strict=True) if time >= oldest]
+    return [item for _, item in heapq.nlargest(limit, keyed, key=lambda pair: pair[0])]
 
 
 def _item(state: IncidentState | MaintenanceState) -> Translatable:

@@ -83,11 +83,6 @@ def links() -> Links:
     return current_app.extensions["statuspage_links"]
 
 
-def site_path(endpoint: str, **values: Any) -> str:
-    """The target's path from the language root, like ``/incidents/<slug>/`` (built once per app)."""
-    return links().path(endpoint, values)
-
-
 def absolute_url(endpoint: str, **values: Any) -> str:
     """An absolute URL under base_url, in this app's language folder.
 

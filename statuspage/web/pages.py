@@ -176,16 +176,13 @@ def _posted(state: SiteState, item: Translatable) -> list[Update]:
 
 def _tickets_by_window(state: SiteState) -> dict[str, list[TicketState]]:
     """Public tickets under each maintenance window they wait for, indexed once per app, in ticket order."""
-    index: tuple[SiteState, dict[str, list[TicketState]]] | None = current_app.extensions.get(
-        "statuspage_tickets_by_window"
-    )
-    if index is None or index[0] is not state:
-        by_window: dict[str, list[TicketState]] = {}
+    index: dict[str, list[TicketState]] | None = current_app.extensions.get("statuspage_tickets_by_window")
+    if index is None:
+        index = current_app.extensions["statuspage_tickets_by_window"] = {}
         for ticket_state in state.tickets:
             for slug in dict.fromkeys(window.slug for window in ticket_state.maintenance):
-                by_window.setdefault(slug, []).append(ticket_state)
-        index = current_app.extensions["statuspage_tickets_by_window"] = (state, by_window)
-    return index[1]
+                index.setdefault(slug, []).append(ticket_state)
+    return index
 
 
 def _reason_groups(open_tickets: tuple[TicketState, ...]) -> list[tuple[Reason, list[TicketState]]]:
