@@ -2,7 +2,7 @@
 
 import sys
 
-from statuspage.cli import main
+from statuspage.cli import run
 
 if __name__ == "__main__":
-    main(["build", *sys.argv[1:]])
+    run(["build", *sys.argv[1:]])

@@ -1,5 +1,5 @@
 """``python -m statuspage`` is the ``statuspage`` command."""
 
-from .cli import main
+from .cli import run
 
-main()
+run()

@@ -18,7 +18,7 @@ from .fingerprint import PACKAGE, cache_dir, fingerprint, forget, recorded, reme
 from .i18n import site_languages
 from .model import Site
 from .output import clean_leftovers, output_lock, write_site
-from .sources.digests import code_digest
+from .sources.digests import FileDigests, code_digest
 from .sources.site import load_site
 from .state import SiteState, derive
 from .web import create_app, site_urls, translated_site_urls
@@ -71,7 +71,8 @@ def build_site(
     config = load_config(site_dir, Collector())
     if config is not None:  # before anything is written beside the output
         _refuse_dangerous_output(site_dir, config.tickets_db, out)
-    taken = fingerprint(site_dir, now_option, options, cache_dir(out))
+    seen = FileDigests.in_folder(cache_dir(out))  # the files as first seen, by fingerprint and loaders alike
+    taken = fingerprint(site_dir, now_option, options, files=seen)
     key = taken[0] if taken else None
     if taken is not None and recorded(out):
         with output_lock(out):
@@ -83,7 +84,7 @@ def build_site(
             return BuildResult(out, files, taken[1], derived, written=False)
 
     # Load and validate: nothing is written unless the whole site is valid.
-    site = load_site(site_dir, provenance=provenance, cache=cache_dir(out), jobs=jobs)
+    site = load_site(site_dir, provenance=provenance, cache=cache_dir(out), jobs=jobs, files=seen)
     check_templates(site_dir)
     now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
 

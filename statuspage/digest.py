@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import io
 import pickle
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -36,8 +37,50 @@ ITEM_TYPES = (Incident, Maintenance, Ticket)
 STATE_TYPES = (IncidentState, MaintenanceState, TicketState, ComponentState)
 _STATE_TYPES = frozenset(STATE_TYPES)
 _ITEM_TYPES = frozenset(ITEM_TYPES)
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[str, ...] | None] = {}  # a dataclass's field names; None: not a dataclass
 DIGEST_SIZE = 16
+
+
+def _encode_text(value: str) -> bytes:
+    data = value.encode()
+    return b"s%d:" % len(data) + data
+
+
+def _encode_markup(value: Markup) -> bytes:
+    data = value.encode()
+    return b"m%d:" % len(data) + data
+
+
+def _encode_number(value: object) -> bytes:
+    return b"i%r;" % (value,)
+
+
+def _encode_time(value: date) -> bytes:
+    return b"d" + value.isoformat().encode() + b";"
+
+
+# Types encoded without looking further, by exact type (the most frequent first, for the reader).
+_PLAIN: dict[type, Callable[[Any], bytes]] = {
+    str: _encode_text,
+    Markup: _encode_markup,
+    int: _encode_number,
+    bool: _encode_number,
+    float: _encode_number,
+    type(None): _encode_number,
+    datetime: _encode_time,
+    date: _encode_time,
+}
+
+
+def _fields(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names, in order (looked up once per type); None for any other type."""
+    try:
+        return _FIELDS[kind]
+    except KeyError:
+        names = _FIELDS[kind] = (
+            tuple(field.name for field in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+        )
+        return names
 
 
 def _ref(*parts: object) -> None:
@@ -86,41 +129,38 @@ class Digests:
     def _encode(self, value: Any) -> bytes:
         """The value as bytes that no other value has, type by type; a pickle for any other type."""
         kind = type(value)
-        if kind is str or kind is Markup:
-            data = value.encode()
-            return (b"s%d:" if kind is str else b"m%d:") % len(data) + data
+        plain = _PLAIN.get(kind)
+        if plain is not None:
+            return plain(value)
+        if kind is tuple or kind is list:
+            encode = self._encode
+            return b"t%d:" % len(value) + b"".join([encode(element) for element in value])
         if kind in _STATE_TYPES:
             return b"S" + self._state(value)
-        if kind is int or kind is bool or kind is float or value is None:
-            return b"i%r;" % (value,)
-        if kind is tuple or kind is list:
-            return b"t%d:" % len(value) + b"".join(self._encode(element) for element in value)
-        if kind is datetime or kind is date:
-            return b"d" + value.isoformat().encode() + b";"
         if kind in _ITEM_TYPES and value.source_key:
             provenance = getattr(value, "provenance", None)
             return b"I" + value.source_key.encode() + self._encode(provenance)
+        names = _fields(kind)
+        if names is not None:
+            return self._dataclass(value, names)
         if isinstance(value, Enum):
             return b"e" + f"{kind.__name__}.{value.name};".encode()
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return self._dataclass(value)
         if kind is dict:
             return b"D%d:" % len(value) + b"".join(self._encode(pair) for pair in value.items())
         return b"p" + self._pickled(value)
 
-    def _dataclass(self, value: object) -> bytes:
+    def _dataclass(self, value: object, names: tuple[str, ...]) -> bytes:
         """Every field, in order: a new field of the state is covered without a change here."""
-        kind = type(value)
-        names = _FIELDS.get(kind)
-        if names is None:
-            names = _FIELDS[kind] = tuple(field.name for field in dataclasses.fields(value))  # type: ignore[arg-type]
-        parts = [self._encode(getattr(value, name)) for name in names]
-        return b"c" + kind.__qualname__.encode() + b"%d:" % len(parts) + b"".join(parts)
+        encode = self._encode
+        parts = [encode(getattr(value, name)) for name in names]
+        return b"c" + type(value).__qualname__.encode() + b"%d:" % len(parts) + b"".join(parts)
 
     def _state(self, value: object) -> bytes:
         known = self._objects.get(id(value))
         if known is None:
-            digest = hashlib.blake2b(self._dataclass(value), digest_size=DIGEST_SIZE).digest()
+            names = _fields(type(value))
+            assert names is not None  # the state's types are dataclasses
+            digest = hashlib.blake2b(self._dataclass(value, names), digest_size=DIGEST_SIZE).digest()
             known = self._objects[id(value)] = (value, digest)
         return known[1]
 

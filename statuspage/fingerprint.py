@@ -35,12 +35,17 @@ def cache_dir(out: Path) -> Path:
 
 
 def fingerprint(
-    site_dir: Path, now_option: str | None, options: dict[str, object], cache: Path | None = None
+    site_dir: Path,
+    now_option: str | None,
+    options: dict[str, object],
+    cache: Path | None = None,
+    files: FileDigests | None = None,
 ) -> tuple[str, datetime] | None:
     """One hash of everything the output depends on, and the ``now`` it was taken at.
 
     None when the config or ``--now`` cannot even be read: the build then reports the problems.
     With ``cache`` (the output's ``cache_dir``), the files' digests are kept there between calls.
+    ``files`` takes the digests instead, to be shared with the loaders that follow.
     """
     config = load_config(site_dir, Collector())
     if config is None:
@@ -55,7 +60,7 @@ def fingerprint(
         digest.update(f"{label}\0{len(value)}\0".encode())
         digest.update(value)
 
-    files = FileDigests.in_folder(cache)
+    files = files if files is not None else FileDigests.in_folder(cache)
 
     def add_file(label: str, path: str | Path) -> None:
         add(label, files.digest(path) or b"(none)")
@@ -72,6 +77,7 @@ def fingerprint(
     for version in library_versions():
         add("library", version.encode())
     add_tree("package", PACKAGE)
+    site_dir = Path(os.path.abspath(site_dir))  # absolute paths: nothing to resolve per file
     add_file("config", site_dir / "statuspage.toml")
     for folder in SITE_FOLDERS:
         add_tree(folder, site_dir / folder)

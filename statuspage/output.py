@@ -9,10 +9,11 @@ file, then swaps the two with one ``renameat2`` exchange; the old output becomes
 What each tree holds is recorded in ``.<out>-cache/trees.pickle``: for every file its key (see
 ``web/render.py``) and what of the state its template read.  A file whose key is unchanged is
 kept; one the published tree already has is hard-linked from there; only the rest is rendered.
-Worker processes take every n-th file each, keys included: on a big site computing the keys
-of every file is a good part of a rebuild.  A file is never changed in place, since its inode may be
-shared with the published tree: it is removed and written anew.  The record is dropped before
-a tree is touched, so after a crash an unknown tree is simply built again.
+Worker processes share the files, keys included (on a big site computing the keys of every
+file is a good part of a rebuild): each takes the next share of files as it finishes one.  A
+file is never changed in place, since its inode may be shared with the published tree: it is
+removed and written anew.  The record is dropped before a tree is touched, so after a crash an
+unknown tree is simply built again.
 """
 
 from __future__ import annotations
@@ -24,16 +25,16 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from .errors import StatuspageError
 from .fingerprint import cache_dir
-from .web.render import Renderer, together_key
+from .web.render import ITEM_PAGES, Renderer, unit_key
 from .web.theme import template_errors
-from .workers import in_workers
+from .workers import Tickets, in_workers
 
 _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths in one step (Linux)
 _AT_FDCWD = -100
@@ -46,6 +47,9 @@ FORMAT = 2  # of the record; another value means no record
 Entry = tuple[bytes, tuple[str, ...]]
 Manifest = dict[str, Entry]
 _READS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple object per distinct value: a smaller record
+SHARE = 64  # files a worker takes at a time (more on a site too big for that many shares)
+# A file to make: its renderer's index, its endpoint and its URL's values.
+File = tuple[int, str, dict[str, Any]]
 
 
 def spare_dir(out: Path) -> Path:
@@ -71,10 +75,15 @@ def write_site(
     _save(out, {"live": live, "spare": None})  # the staging tree is about to change
     try:
         published: Manifest = live["files"] if live is not None else {}
-        share = _Share(renderers, have, published, staging, out, site_root)
-        manifest: Manifest = {}
-        for part in in_workers(share.run, jobs):
-            manifest.update((path, (key, _READS.setdefault(reads, reads))) for path, (key, reads) in part.items())
+        shares = _shares(renderers)
+        tickets = Tickets(len(shares))
+        try:
+            work = _Work(renderers, shares, tickets, have, published, staging, out, site_root)
+            manifest: Manifest = {}
+            for part in in_workers(work.run, jobs):
+                manifest.update((path, (key, _READS.setdefault(reads, reads))) for path, (key, reads) in part.items())
+        finally:
+            tickets.close()
         _remove_extra(staging, have, manifest)
         previous_is_known = live is not None
         before_swap()
@@ -115,28 +124,56 @@ def _staging(out: Path, spare: Path, live: dict[str, Any] | None, old: dict[str,
     return staging, dict(live["files"])
 
 
-class _Share:
-    """One worker's share of the files (every n-th), each kept, linked from the published tree or rendered."""
+def _shares(renderers: list[Renderer]) -> list[list[File]]:
+    """Every file of the site, in shares of about ``SHARE`` files for the workers to take one by one.
+
+    A share never splits files made from the same data (``unit_key``).  The files that are not
+    item pages come first: few, but the costliest to render, they are best started early.
+    """
+    units: dict[Hashable, list[File]] = {}
+    for number, renderer in enumerate(renderers):
+        for endpoint, values in renderer.urls():
+            units.setdefault(unit_key(endpoint, values), []).append((number, endpoint, values))
+    ordered = sorted(units.values(), key=lambda unit: unit[0][1] in ITEM_PAGES)  # stable: site order otherwise
+    size = max(SHARE, -(-sum(map(len, ordered)) // Tickets.LIMIT))
+    shares: list[list[File]] = [[]]
+    for unit in ordered:
+        if len(shares[-1]) >= size:
+            shares.append([])
+        shares[-1] += unit
+    return shares
+
+
+class _Work:
+    """The files of a build, taken share by share by each worker: kept, linked from the published tree or rendered."""
 
     def __init__(
-        self, renderers: list[Renderer], have: Manifest, published: Manifest, staging: Path, out: Path, site_root: Path
+        self,
+        renderers: list[Renderer],
+        shares: list[list[File]],
+        tickets: Tickets,
+        have: Manifest,
+        published: Manifest,
+        staging: Path,
+        out: Path,
+        site_root: Path,
     ) -> None:
-        self.renderers, self.have, self.published = renderers, have, published
+        self.renderers, self.shares, self.tickets = renderers, shares, tickets
+        self.have, self.published = have, published
         self.staging, self.out, self.site_root = staging, out, site_root
         self.made: set[str] = set()
 
     def run(self, worker: int, workers: int) -> Manifest:
+        """A worker's part: the shares it took, whichever they were (the result is the same)."""
         manifest: Manifest = {}
-        index, previous = 0, None
-        for renderer in self.renderers:
-            with renderer, template_errors(renderer.app, self.site_root):
-                for endpoint, values in renderer.urls():
-                    # Files made from the same data (a feed's RSS and Atom, the API files) go to one worker.
-                    together = together_key(endpoint, values)
-                    if together is None or together != previous:
-                        index += 1
-                    previous = together
-                    if index % workers == worker:
+        for number in self.tickets:
+            share = self.shares[number]
+            for index, renderer in enumerate(self.renderers):
+                files = [(endpoint, values) for owner, endpoint, values in share if owner == index]
+                if not files:
+                    continue
+                with renderer, template_errors(renderer.app, self.site_root):
+                    for endpoint, values in files:
                         path = renderer.path(endpoint, values)
                         manifest[path] = self._one(renderer, endpoint, values, path)
         return manifest

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import pickle
+import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from .errors import StatuspageError
@@ -65,3 +66,32 @@ def _report(pipe: int, task: Callable[[int, int], object], worker: int, jobs: in
             handle.write(payload)
     finally:
         os._exit(code)  # never return into the parent's code (no atexit, no buffered output twice)
+
+
+class Tickets:
+    """The numbers 0..count-1, each handed to whichever worker asks first: work shared as it is done.
+
+    A pipe filled before the workers are forked: every process inherits its read end, and a read
+    of one number from a pipe is atomic, so each number goes to exactly one of them.  Workers that
+    finish a cheap share early take more, so no worker waits for another with the costly files.
+    """
+
+    LIMIT = 4096  # numbers fit in the pipe at once (16 KiB; Linux pipes hold 64 KiB)
+    _NUMBER = struct.Struct("<I")
+
+    def __init__(self, count: int) -> None:
+        if count > self.LIMIT:
+            raise ValueError(f"at most {self.LIMIT} tickets")
+        self._read, write = os.pipe()
+        try:
+            os.write(write, b"".join(self._NUMBER.pack(number) for number in range(count)))
+        finally:
+            os.close(write)  # an empty pipe with no writer reads as the end
+
+    def __iter__(self) -> Iterator[int]:
+        size = self._NUMBER.size
+        while data := os.read(self._read, size):
+            yield self._NUMBER.unpack(data)[0]
+
+    def close(self) -> None:
+        os.close(self._read)

@@ -18,6 +18,7 @@ from statuspage.model import Site
 from statuspage.sources import cache as cache_module
 from statuspage.sources import content, digests, tickets
 from statuspage.sources.cache import CACHE_FILE, ParseCache
+from statuspage.sources.digests import FileDigests
 from statuspage.sources.site import load_site
 
 SiteFactory = Callable[..., Path]
@@ -49,8 +50,8 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[ParseCache]:
     caches: list[ParseCache] = []
     real_open = ParseCache.open.__func__  # type: ignore[attr-defined]
 
-    def open_and_remember(cls: type[ParseCache], folder: Path | None) -> ParseCache:
-        cache = real_open(cls, folder)
+    def open_and_remember(cls: type[ParseCache], folder: Path | None, files: FileDigests | None = None) -> ParseCache:
+        cache = real_open(cls, folder, files)
         caches.append(cache)
         return cache
 
@@ -323,3 +324,50 @@ def test_a_changed_tickets_database_changes_the_fingerprint(site: Path, tmp_path
     assert (database.stat().st_size, database.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     assert fingerprint(site, NOW, OPTIONS, cache=tmp_path / "cache") not in (first, second, third)
     writer.close()
+
+
+# ------------------------------------------------------------------------- one look per build
+
+
+def test_file_digests_answer_once_until_asked_again(site: Path, tmp_path: Path) -> None:
+    """A build's fingerprint and loaders share one snapshot of the files; ``again`` looks anew."""
+    path = site / "content" / "incidents" / "older.md"
+    seen = FileDigests.in_folder(tmp_path / "cache")
+    first = seen.digest(path)
+    write(path, path.read_text(encoding="utf-8") + "\nLater.\n")
+    assert seen.digest(path) == first
+    assert seen.digest(str(path)) == first  # however the path is spelled
+    assert seen.digest(path, again=True) == digests.file_digest(path) != first
+    path.unlink()
+    assert seen.digest(path, again=True) is None
+
+
+def test_a_load_after_a_fingerprint_uses_its_snapshot(site: Path, tmp_path: Path, opened: list[ParseCache]) -> None:
+    """Edited between the fingerprint and the load: the load shows the files as the fingerprint saw them
+    (the build's second fingerprint then sees the edit and records nothing), or parses what it reads."""
+    folder = tmp_path / "cache"
+    load_site(site, cache=folder)
+    path = site / "content" / "incidents" / "older.md"
+    seen = FileDigests.in_folder(folder)
+    fingerprint(site, NOW, OPTIONS, files=seen)
+    write(path, path.read_text(encoding="utf-8").replace("Web outage", "Web Outage"))
+    as_seen = load_site(site, cache=folder, files=seen)
+    assert opened[-1].misses == 0
+    assert "Web outage" in [item.title for item in as_seen.incidents]
+    assert_same_site(load_site(site, cache=folder), load_site(site))  # a fresh look sees the edit
+
+
+def test_a_tickets_database_changed_during_the_load_is_not_kept_whole(site: Path, tmp_path: Path) -> None:
+    """The load's own second look at the database, after reading it, is a fresh one: rows read from a
+    database that changed after the first look are never kept under the first look's key."""
+    folder = tmp_path / "cache"
+    database = site / "content" / "tickets.db"
+    before = database.read_bytes()
+    seen = FileDigests.in_folder(folder)
+    seen.digest(database)  # the fingerprint's look
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE tickets SET title = 'Renamed' WHERE id = 1")
+    connection.close()
+    assert "Renamed" in [t.title for t in load_site(site, cache=folder, files=seen).tickets]
+    database.write_bytes(before)  # back to what the first look saw
+    assert_same_site(load_site(site, cache=folder), load_site(site))

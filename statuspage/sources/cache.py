@@ -65,11 +65,14 @@ class ParseCache:
         self.misses = 0
 
     @classmethod
-    def open(cls, folder: Path | None) -> ParseCache:
-        """The cache kept in ``folder`` (made if missing); without a folder, or when unusable, an empty one."""
+    def open(cls, folder: Path | None, files: FileDigests | None = None) -> ParseCache:
+        """The cache kept in ``folder`` (made if missing); without a folder, or when unusable, an empty one.
+
+        ``files`` are the digests a fingerprint just took of the same files, to look them up once.
+        """
         if folder is None:
             return cls.disabled()
-        files = FileDigests.in_folder(folder)
+        files = files if files is not None else FileDigests.in_folder(folder)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:
@@ -97,10 +100,13 @@ class ParseCache:
     def enabled(self) -> bool:
         return self._connection is not None
 
-    def file_digest(self, path: str | Path) -> bytes | None:
-        """The content digest of a file, from the stat record when the file is unchanged; None if unreadable."""
+    def file_digest(self, path: str | Path, *, again: bool = False) -> bytes | None:
+        """The content digest of a file, from the stat record when the file is unchanged; None if unreadable.
+
+        A file is looked at once per load (see ``FileDigests.digest``); ``again`` looks anew.
+        """
         try:
-            return self.files.digest(path)
+            return self.files.digest(path, again=again)
         except OSError:
             return None
 

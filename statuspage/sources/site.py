@@ -13,22 +13,26 @@ from ..errors import Collector
 from ..model import Config, Incident, Maintenance, Provenance, Site, Ticket
 from .cache import ParseCache, long_lived_objects
 from .content import References, load_incidents, load_maintenance
+from .digests import FileDigests
 from .provenance import read_provenance
 from .tickets import TicketRows, load_tickets, reference_problems
 
 Item = TypeVar("Item", Incident, Maintenance)
 
 
-def load_site(root: Path, *, provenance: bool = False, cache: Path | None = None, jobs: int = 1) -> Site:
+def load_site(
+    root: Path, *, provenance: bool = False, cache: Path | None = None, jobs: int = 1, files: FileDigests | None = None
+) -> Site:
     """Read and validate the site at ``root``; raises ValidationError listing every problem found.
 
     Paths in messages are shown as the user named the site directory, so they can be opened as-is.
     With ``provenance``, incidents and maintenance also get their files' git history (if any).
     With a ``cache`` folder, items parsed by an earlier load are taken from there when their files
     or rows are unchanged (see sources/cache.py): the site and the messages are the same either way.
-    ``jobs`` processes parse when many items must be parsed.
+    ``jobs`` processes parse when many items must be parsed.  ``files`` are the digests the
+    build's fingerprint took of the same files moments ago (see ``FileDigests.digest``).
     """
-    store = ParseCache.open(cache)
+    store = ParseCache.open(cache, files)
     problems = Collector()
     try:
         with long_lived_objects():

@@ -121,7 +121,11 @@ def load_tickets(
     tickets = load_all(range(len(rows)), lookup, parse, lambda _: True, cache, problems, jobs)
     result = TicketRows(tickets, {row[0] for row in rows}, private)
     # Kept whole only if nothing was wrong and the database is still what the key says was read.
-    if whole is not None and len(problems.problems) == before and _database_key(path, shown, zone, cache) == whole:
+    if (
+        whole is not None
+        and len(problems.problems) == before
+        and _database_key(path, shown, zone, cache, again=True) == whole
+    ):
         cache.put(whole, result)
     return result
 
@@ -132,17 +136,18 @@ def row_key(shown: str, zone: tzinfo, row: tuple[object, ...]) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=32).hexdigest()
 
 
-def _database_key(path: Path, shown: str, zone: tzinfo, cache: ParseCache) -> str | None:
+def _database_key(path: Path, shown: str, zone: tzinfo, cache: ParseCache, *, again: bool = False) -> str | None:
     """The key of all that is read from the database: its bytes and its WAL's, by their digests.
 
     None without a cache, and while a rollback journal exists: the file may be half-written then.
+    ``again`` looks at the files anew, not as when the load first looked.
     """
     if not cache.enabled or os.path.exists(f"{path}-journal"):
         return None
     digest = hashlib.blake2b(digest_size=32)
     digest.update(f"tickets\0{zone_identity(zone)}\0{shown}\0".encode("utf-8", "surrogateescape"))
     for suffix in ("", "-wal"):
-        content = cache.file_digest(f"{path}{suffix}")
+        content = cache.file_digest(f"{path}{suffix}", again=again)
         if content is None and (suffix == "" or os.path.exists(f"{path}{suffix}")):
             return None  # unreadable
         digest.update(content or b"(none)")

@@ -62,10 +62,11 @@ def _weighted_seconds(outages: list[Outage], start: datetime, end: datetime) -> 
 
 def uptime(outages: list[Outage], now: datetime, zone: ZoneInfo) -> Uptime:
     """The last ``DAYS`` local days, today included up to ``now``."""
-    outages = sorted(outages, key=lambda o: o.start)
-    starts = [o.start for o in outages]
     today = now.astimezone(zone).date()
     first = local_midnight(today - timedelta(days=DAYS - 1), zone)
+    # Years of history end before the period: left out once rather than passed over day by day.
+    outages = sorted((o for o in outages if o.end > first), key=lambda o: o.start)
+    starts = [o.start for o in outages]
     days: list[Day] = []
     down_total = 0.0
     day_start = first

@@ -13,7 +13,7 @@ view reads.  A file whose key is unchanged need not be rendered again.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -162,13 +162,21 @@ class Renderer:
             )
 
 
-def together_key(endpoint: str, values: dict[str, Any]) -> object:
-    """Files that share their data get the same value: one worker then makes the data once."""
+# Pages of one item (or of one page of the history): many per site, each quick to key and render.
+ITEM_PAGES = frozenset({"pages.incident", "pages.maintenance", "pages.ticket", "pages.history"})
+
+
+def unit_key(endpoint: str, values: dict[str, Any]) -> Hashable:
+    """Files made from the same data, in any language, get the same value: one worker then makes the data once.
+
+    That is a feed's RSS and Atom, the API's files, and a page's versions in each language (whose
+    keys digest the same state objects).
+    """
     if endpoint == "files.api":
         return endpoint
     if "kind" in values:  # a feed in both formats
         return endpoint, values.get("name"), values.get("component_id")
-    return None
+    return endpoint, tuple(sorted(values.items()))
 
 
 def _feed_parts(state: SiteState, values: dict[str, Any]) -> tuple[str, ...]:
