@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from ..explain import explanation, indicator_label
@@ -44,6 +45,8 @@ class Api:
         self.time = lambda moment: timestamp(moment, state)
         self._first_seen: datetime | None = None
         self._components: dict[tuple[str, int], Json] = {}
+        self._changed_at: dict[str, datetime] = {}
+        self._items: dict[tuple[str, str], Json] = {}  # incident and maintenance objects, by kind and slug
 
     # --- building blocks -----------------------------------------------------------------------
 
@@ -65,16 +68,25 @@ class Api:
         }
 
     def component_changed_at(self, component: ComponentState) -> datetime:
-        moments = [s.changed_at for s in component.incidents] + [s.changed_at for s in component.maintenance]
-        past = [moment for moment in moments if moment <= self.state.now]
-        return max(past, default=self.first_seen())
+        """The last change of any of the component's items; asked for the component and again for its group."""
+        changed = self._changed_at.get(component.component.id)
+        if changed is None:
+            moments = [s.changed_at for s in component.incidents] + [s.changed_at for s in component.maintenance]
+            past = [moment for moment in moments if moment <= self.state.now]
+            changed = self._changed_at[component.component.id] = max(past, default=self.first_seen())
+        return changed
 
     def first_seen(self) -> datetime:
-        if self._first_seen is None:  # every component object needs it: scan the items once
-            starts = [s.incident.start for s in self.state.incidents] + [
-                s.maintenance.start for s in self.state.maintenance
+        """The earliest start of an incident or window that has begun, or now: every component's ``created_at``."""
+        if self._first_seen is None:
+            # Items are sorted newest first: read from the oldest, the first that has begun is the
+            # earliest, and a big site's thousands of items (slow to visit) are mostly left alone.
+            now = self.state.now
+            oldest_first = [
+                (s.incident.start for s in reversed(self.state.incidents)),
+                (s.maintenance.start for s in reversed(self.state.maintenance)),
             ]
-            self._first_seen = min([moment for moment in starts if moment <= self.state.now], default=self.state.now)
+            self._first_seen = min(next((start for start in starts if start <= now), now) for starts in oldest_first)
         return self._first_seen
 
     def component(self, component: ComponentState, position: int) -> Json:
@@ -176,6 +188,13 @@ class Api:
         return [self.component(self.state.components_by_id[cid], positions[cid]) for cid in component_ids]
 
     def incident(self, item: IncidentState) -> Json:
+        """An incident object; the same in every file that lists the incident, so it is made once."""
+        key = ("incident", item.slug)
+        if key not in self._items:
+            self._items[key] = self._incident(item)
+        return self._items[key]
+
+    def _incident(self, item: IncidentState) -> Json:
         incident = item.incident
         resolved = incident.resolved if incident.resolved is not None and incident.resolved <= self.state.now else None
         monitoring = [u.time for u in incident.updates if u.status == "monitoring" and u.time <= self.state.now]
@@ -199,6 +218,13 @@ class Api:
         }
 
     def maintenance(self, item: MaintenanceState) -> Json:
+        """A scheduled maintenance object; the same in every file that lists the window, so it is made once."""
+        key = ("maintenance", item.slug)
+        if key not in self._items:
+            self._items[key] = self._maintenance(item)
+        return self._items[key]
+
+    def _maintenance(self, item: MaintenanceState) -> Json:
         work = item.maintenance
         done = item.status is MaintenanceStatus.COMPLETED
         started = item.window.start if item.phase is not Phase.UPCOMING else None
@@ -226,8 +252,10 @@ class Api:
 
     # --- the files -------------------------------------------------------------------------------
 
-    def visible_incidents(self) -> list[IncidentState]:
-        return [s for s in self.state.incidents if s.incident.start <= self.state.now]
+    def visible_incidents(self, limit: int | None = None) -> list[IncidentState]:
+        """Incidents that have started, newest first; only the first ``limit`` are looked for, of maybe thousands."""
+        started = (s for s in self.state.incidents if s.incident.start <= self.state.now)
+        return list(islice(started, limit))
 
     def listed_maintenance(self) -> list[MaintenanceState]:
         """Cancelled work is left out: Statuspage's API has no cancelled status (the calendar keeps it)."""
@@ -251,7 +279,7 @@ class Api:
             "components.json": {"page": page, "components": self.components()},
             "incidents.json": {
                 "page": page,
-                "incidents": [self.incident(s) for s in self.visible_incidents()[:LIST_LIMIT]],
+                "incidents": [self.incident(s) for s in self.visible_incidents(LIST_LIMIT)],
             },
             "incidents/unresolved.json": {"page": page, "incidents": unresolved},
             "scheduled-maintenances.json": {

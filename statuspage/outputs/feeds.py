@@ -11,6 +11,8 @@ import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from operator import itemgetter
 from typing import TypeVar
 
 from feedgen.feed import FeedGenerator
@@ -29,6 +31,7 @@ FORMATS = ("rss", "atom")
 
 UrlFor = Callable[..., str]
 Item = TypeVar("Item")
+Story = IncidentState | MaintenanceState  # what has a page, updates and a start
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class FeedBuilder:
         self._ = translations(language).gettext
         self._made: dict[tuple[str, object], Entry] = {}  # each item's entry, made once for all feeds
         self._feeds: dict[tuple[str, str | None], list[Entry]] = {}
+        self._rankings: dict[str | None, list[tuple[datetime, Story]]] = {}
 
     def _once(self, kind: str, key: object, make: Callable[[], Entry]) -> Entry:
         entry = self._made.get((kind, key))
@@ -89,10 +93,11 @@ class FeedBuilder:
         head = Markup("<p><strong>{}</strong> · {} · {}</p>").format(
             self.labels["incident"][item.status.value], self.labels["severity"][incident.severity.value], components
         )
+        page = self.url_for("pages.incident", slug=item.slug)
         return Entry(
-            id=self.url_for("pages.incident", slug=item.slug),
+            id=page,
             title=text.title,
-            link=self.url_for("pages.incident", slug=item.slug),
+            link=page,
             updated=_updated(item.changed_at, item.publication, self.state.now),
             published=incident.start,
             content=head + text.body + self._timeline(text.updates, self.labels["incident"]),
@@ -113,24 +118,51 @@ class FeedBuilder:
             impact_label(work.impact, self.language),
         )
         posted = [update.time for update in work.updates]
+        page = self.url_for("pages.maintenance", slug=item.slug)
         return Entry(
-            id=self.url_for("pages.maintenance", slug=item.slug),
+            id=page,
             title=text.title,
-            link=self.url_for("pages.maintenance", slug=item.slug),
+            link=page,
             updated=_updated(item.changed_at, item.publication, self.state.now),
             published=item.publication.published if item.publication else min([*posted, item.changed_at]),
             content=head + text.body + self._timeline(text.updates, self.labels["maintenance"]),
             category=self.labels["phase"][item.phase.value],
         )
 
-    def _updated(self, item: IncidentState | MaintenanceState) -> datetime:
-        """An item's entry's ``updated``, without making the entry (feeds keep the newest entries)."""
-        return _updated(item.changed_at, item.publication, self.state.now)
+    def _ranked(self, component: str | None) -> list[tuple[datetime, Story]]:
+        """Every incident and maintenance window (of ``component``, or all) by its entry's ``updated``, newest first.
 
-    def _id(self, item: IncidentState | MaintenanceState) -> str:
+        Made once per builder and read only as far as each feed needs: with thousands of items,
+        filtering them all for every feed cost more than making the entries.  It reads only the
+        derived state, which is at hand; an item's parsed content (start, components) is touched
+        only for the items a feed walks past.  Times are in UTC: datetimes sharing one tzinfo
+        compare without asking it for offsets.
+        """
+        ranked = self._rankings.get(component)
+        if ranked is None:
+            found = self.state.components_by_id[component] if component is not None else self.state
+            items: list[Story] = [*found.incidents, *found.maintenance]
+            now = self.state.now
+            ranked = [(_updated(item.changed_at, item.publication, now).astimezone(UTC), item) for item in items]
+            ranked.sort(key=itemgetter(0), reverse=True)
+            self._rankings[component] = ranked
+        return ranked
+
+    @cached_property
+    def _ranked_tickets(self) -> list[tuple[datetime, TicketState]]:
+        """Every public ticket by its entry's ``updated`` (its ``changed_at``), newest first; see ``_ranked``."""
+        ranked = [(item.changed_at.astimezone(UTC), item) for item in self.state.tickets]
+        ranked.sort(key=itemgetter(0), reverse=True)
+        return ranked
+
+    def _id(self, item: Story) -> str:
         """An item's entry's id, without making the entry."""
         endpoint = "pages.incident" if isinstance(item, IncidentState) else "pages.maintenance"
         return self.url_for(endpoint, slug=item.slug)
+
+    def _ticket_id(self, item: TicketState) -> str:
+        """A ticket's entry's id, without making the entry."""
+        return self.url_for("pages.ticket", ticket_id=item.ticket.id)
 
     def ticket(self, item: TicketState) -> Entry:
         return self._once("ticket", item.ticket.id, lambda: self._ticket(item))
@@ -144,10 +176,11 @@ class FeedBuilder:
                 self.url_for("pages.maintenance", slug=item.waiting_for.slug),
                 item.waiting_for.maintenance.text(self.language).title,
             )
+        page = self.url_for("pages.ticket", ticket_id=ticket.id)
         return Entry(
-            id=self.url_for("pages.ticket", ticket_id=ticket.id),
+            id=page,
             title=f"#{ticket.id} {ticket.title}",
-            link=self.url_for("pages.ticket", ticket_id=ticket.id),
+            link=page,
             updated=item.changed_at,
             published=ticket.reported_at,
             content=head + ticket.description,
@@ -159,11 +192,7 @@ class FeedBuilder:
         entries = []
         # Only items with one of the newest updates can have an entry in the feed: find those by
         # time first (a translation keeps its original's update times), then make their entries.
-        now = self.state.now
-        items: list[IncidentState | MaintenanceState] = [*self.state.incidents, *self.state.maintenance]
-        times = [update.time for item in items for update in _item(item).updates if update.time <= now]
-        oldest = min(heapq.nlargest(UPDATES_LIMIT, times), default=now)
-        chosen = [item for item in items if any(oldest <= update.time <= now for update in _item(item).updates)]
+        chosen = _with_newest_updates(self._ranked(None), UPDATES_LIMIT, self.state.now)
         sources: list[tuple[str, str, str, tuple[Update, ...], dict[str, str]]] = [
             ("pages.incident", s.slug, *self._words(s.incident), self.labels["incident"])
             for s in chosen
@@ -194,23 +223,19 @@ class FeedBuilder:
 
     def known_issues(self, component: str | None = None, limit: int | None = None) -> list[Entry]:
         """Open public tickets, and those resolved in the last RESOLVED_TICKET_DAYS; the newest ``limit`` of them."""
-        since = self.state.now - timedelta(days=RESOLVED_TICKET_DAYS)
-        chosen = [
-            item
-            for item in self.state.tickets
-            if (component is None or component in item.ticket.components)
-            and (
+        now = self.state.now
+        since = now - timedelta(days=RESOLVED_TICKET_DAYS)
+
+        def listed(item: TicketState) -> bool:
+            return (component is None or component in item.ticket.components) and (
                 item.reason is not Reason.RESOLVED
-                or (item.ticket.resolved_at is not None and since <= item.ticket.resolved_at <= self.state.now)
+                or (item.ticket.resolved_at is not None and since <= item.ticket.resolved_at <= now)
             )
-        ]
-        if limit is not None:  # make entries only for the newest
-            chosen = _newest_items(
-                chosen,
-                limit,
-                lambda item: item.changed_at,
-                lambda item: self.url_for("pages.ticket", ticket_id=item.ticket.id),
-            )
+
+        if limit is None:
+            chosen = [item for item in self.state.tickets if listed(item)]
+        else:  # make entries only for the newest
+            chosen = _newest_items(self._ranked_tickets, limit, listed, self._ticket_id)
         return newest([self.ticket(item) for item in chosen], None)
 
     def entries(self, name: str, component: str | None = None) -> list[Entry]:
@@ -221,23 +246,21 @@ class FeedBuilder:
         return made
 
     def _entries(self, name: str, component: str | None) -> list[Entry]:
-        state = self.state
-        incidents = [s for s in state.incidents if s.incident.start <= state.now or s.ongoing]
-        if component is not None:
-            incidents = [s for s in incidents if component in s.incident.components]
-        windows = [s for s in state.maintenance if component is None or component in s.maintenance.components]
         if name == "updates":
             return self.updates()
         if name == "known-issues":
             return self.known_issues(component)
-        chosen: list[IncidentState | MaintenanceState] = []
-        if name in ("all", "incidents"):
-            chosen += incidents
-        if name in ("all", "maintenance"):
-            chosen += windows
+        now = self.state.now
+        incidents, windows = name in ("all", "incidents"), name in ("all", "maintenance")
+
+        def listed(item: Story) -> bool:
+            if isinstance(item, IncidentState):  # an incident appears once it has started
+                return incidents and (item.incident.start <= now or item.ongoing)
+            return windows
+
         limited = [
             self.incident(s) if isinstance(s, IncidentState) else self.maintenance(s)
-            for s in _newest_items(chosen, FEED_LIMIT, self._updated, self._id)
+            for s in _newest_items(self._ranked(component), FEED_LIMIT, listed, self._id)
         ]
         if name == "all":  # what is new anywhere: the known-issues feed has every open ticket
             limited = newest(limited + self.known_issues(component, FEED_LIMIT), FEED_LIMIT)
@@ -245,18 +268,50 @@ class FeedBuilder:
 
 
 def _newest_items(
-    items: list[Item], limit: int, updated: Callable[[Item], datetime], entry_id: Callable[[Item], str]
+    ranked: Iterable[tuple[datetime, Item]],
+    limit: int,
+    listed: Callable[[Item], bool],
+    entry_id: Callable[[Item], str],
 ) -> list[Item]:
-    """The ``limit`` items whose entries ``newest`` keeps (by updated, then id), found before any entry is made.
+    """The ``limit`` listed items whose entries ``newest`` keeps (by updated, then id), found before any entry is made.
 
-    Ids are absolute URLs; they are built only for items whose ``updated`` can still make the cut.
+    ``ranked`` pairs each item with its entry's ``updated``, newest first; the walk stops at the
+    first item older than the ``limit``-th listed one.  Ids are absolute URLs; they are built only
+    for the items walked past, to break ties in ``updated`` as ``newest`` does.
     """
-    times = [updated(item) for item in items]
-    if not times:
+    taken: list[tuple[datetime, Item]] = []
+    for time, item in ranked:
+        if len(taken) >= limit and time < taken[-1][0]:
+            break
+        if listed(item):
+            taken.append((time, item))
+    taken.sort(key=lambda pair: (pair[0], entry_id(pair[1])), reverse=True)
+    return [item for _, item in taken[:limit]]
+
+
+def _with_newest_updates(ranked: Iterable[tuple[datetime, Story]], limit: int, now: datetime) -> list[Story]:
+    """The items with one of the ``limit`` newest updates posted by ``now``, or one as old as the oldest of those.
+
+    ``ranked`` is by the items' ``updated``, newest first.  Posting an update changes an item, so
+    no posted update is newer than its item's ``updated``: the walk stops at the first item older
+    than the ``limit``-th newest update seen, and most items' updates are never read.
+    """
+    newest_times: list[datetime] = []  # a min-heap of the newest ``limit`` update times so far
+    walked: list[tuple[Story, list[datetime]]] = []
+    for updated, item in ranked:
+        if len(newest_times) >= limit and updated < newest_times[0]:
+            break
+        times = [update.time.astimezone(UTC) for update in _item(item).updates if update.time <= now]
+        for time in times:
+            if len(newest_times) < limit:
+                heapq.heappush(newest_times, time)
+            elif time > newest_times[0]:
+                heapq.heapreplace(newest_times, time)
+        walked.append((item, times))
+    if not newest_times:
         return []
-    oldest = min(heapq.nlargest(limit, times))
-    keyed = [((time, entry_id(item)), item) for time, item in zip(times, items, strict=True) if time >= oldest]
-    return [item for _, item in heapq.nlargest(limit, keyed, key=lambda pair: pair[0])]
+    oldest = newest_times[0]
+    return [item for item, times in walked if any(time >= oldest for time in times)]
 
 
 def _item(state: IncidentState | MaintenanceState) -> Translatable:

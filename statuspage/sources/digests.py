@@ -14,8 +14,8 @@ tenth of a second each way.  Like the parse cache beside it, it is trusted as ou
 from __future__ import annotations
 
 import hashlib
-import pickle
 import os
+import pickle
 import sys
 import time
 import zoneinfo

@@ -220,7 +220,7 @@ def known_issues_for_component(state: SiteState, component_id: str) -> Page:
 def ticket(state: SiteState, ticket_id: int) -> Page:
     found = state.tickets_by_id.get(ticket_id) or abort(404)
     incidents = [state.by_slug[slug] for slug in found.incidents]
-    return Page("ticket.html", {"item": found, "incidents": incidents})
+    return Page("ticket.html", {"item": found, "incidents": incidents}, made_from=(found, incidents))
 
 
 @page_route("/components/<component_id>/")
@@ -243,7 +243,9 @@ def history(state: SiteState, page: int) -> Page:
     if page < 1 or page > count:
         abort(404)
     entries = state.history[(page - 1) * HISTORY_PAGE_SIZE : page * HISTORY_PAGE_SIZE]
-    return Page("history.html", {"entries": entries, "page": page, "page_count": count})
+    # An entry's kind and start are its item's: the items say it all, and their digests are known.
+    made_from = (tuple(entry.item for entry in entries), page, count)
+    return Page("history.html", {"entries": entries, "page": page, "page_count": count}, made_from=made_from)
 
 
 # The self-assessment guide of SPEC §11: which channels fit which need, fastest first.

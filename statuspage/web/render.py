@@ -12,6 +12,7 @@ view reads.  A file whose key is unchanged need not be rendered again.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
@@ -94,6 +95,7 @@ class Renderer:
         if themed.is_dir() and tree_files(themed):  # symlinked folders too, as Jinja's loader follows them
             app.jinja_env.template_class = FreshImports
         self._context = app.app_context()
+        self._page_keys: dict[str, Any] = {}  # endpoint → the start of its pages' keys
 
     def __enter__(self) -> Renderer:
         self._context.push()
@@ -108,13 +110,20 @@ class Renderer:
 
     def key(self, endpoint: str, values: dict[str, Any], reads: tuple[str, ...]) -> bytes:
         """The file's key, given what of ``state`` its templates read (recorded when it was last rendered)."""
-        read = [self.digests.part(name) for name in reads]
         view = PAGE_VIEWS.get(endpoint)
-        if view is not None:
-            page = view(self.state, **values)
-            return digest_bytes(self.global_key, endpoint, self.digests.of(page.key_inputs()), *read)
-        inputs = self.digests.of(tuple(sorted(values.items())))
-        return digest_bytes(self.global_key, endpoint, inputs, *self._file_parts(endpoint, values), b"|", *read)
+        if view is None:
+            read = [self.digests.part(name) for name in reads]
+            inputs = self.digests.of(tuple(sorted(values.items())))
+            return digest_bytes(self.global_key, endpoint, inputs, *self._file_parts(endpoint, values), b"|", *read)
+        # A page: the digest of its endpoint, then digests only (all of one size, so they need no lengths).
+        key = self._page_keys.get(endpoint)
+        if key is None:
+            key = self._page_keys[endpoint] = hashlib.blake2b(digest_bytes(self.global_key, endpoint), digest_size=16)
+        key = key.copy()
+        key.update(self.digests.of(view(self.state, **values).key_inputs()))
+        for name in reads:
+            key.update(self.digests.part(name))
+        return key.digest()
 
     def render(self, endpoint: str, values: dict[str, Any]) -> tuple[bytes, tuple[str, ...]]:
         """The file's bytes, and what of ``state`` its templates read (a page's, or a themed sitemap's)."""
