@@ -34,7 +34,7 @@ from .errors import StatuspageError
 from .fingerprint import cache_dir
 from .web.render import ITEM_PAGES, Renderer, unit_key
 from .web.theme import template_errors
-from .workers import Tickets, in_workers
+from .workers import WorkQueue, in_workers
 
 _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths in one step (Linux)
 _AT_FDCWD = -100
@@ -76,14 +76,14 @@ def write_site(
     try:
         published: Manifest = live["files"] if live is not None else {}
         shares = _shares(renderers)
-        tickets = Tickets(len(shares))
+        queue = WorkQueue(len(shares))
         try:
-            work = _Work(renderers, shares, tickets, have, published, staging, out, site_root)
+            work = _Work(renderers, shares, queue, have, published, staging, out, site_root)
             manifest: Manifest = {}
             for part in in_workers(work.run, jobs):
                 manifest.update((path, (key, _READS.setdefault(reads, reads))) for path, (key, reads) in part.items())
         finally:
-            tickets.close()
+            queue.close()
         _remove_extra(staging, have, manifest)
         previous_is_known = live is not None
         before_swap()
@@ -135,7 +135,8 @@ def _shares(renderers: list[Renderer]) -> list[list[File]]:
         for endpoint, values in renderer.urls():
             units.setdefault(unit_key(endpoint, values), []).append((number, endpoint, values))
     ordered = sorted(units.values(), key=lambda unit: unit[0][1] in ITEM_PAGES)  # stable: site order otherwise
-    size = max(SHARE, -(-sum(map(len, ordered)) // Tickets.LIMIT))
+    # Every share but the last holds at least ``size`` files: so there are at most LIMIT of them.
+    size = max(SHARE, -(-sum(map(len, ordered)) // (WorkQueue.LIMIT - 1)))
     shares: list[list[File]] = [[]]
     for unit in ordered:
         if len(shares[-1]) >= size:
@@ -151,14 +152,14 @@ class _Work:
         self,
         renderers: list[Renderer],
         shares: list[list[File]],
-        tickets: Tickets,
+        queue: WorkQueue,
         have: Manifest,
         published: Manifest,
         staging: Path,
         out: Path,
         site_root: Path,
     ) -> None:
-        self.renderers, self.shares, self.tickets = renderers, shares, tickets
+        self.renderers, self.shares, self.queue = renderers, shares, queue
         self.have, self.published = have, published
         self.staging, self.out, self.site_root = staging, out, site_root
         self.made: set[str] = set()
@@ -166,7 +167,7 @@ class _Work:
     def run(self, worker: int, workers: int) -> Manifest:
         """A worker's part: the shares it took, whichever they were (the result is the same)."""
         manifest: Manifest = {}
-        for number in self.tickets:
+        for number in self.queue:
             share = self.shares[number]
             for index, renderer in enumerate(self.renderers):
                 files = [(endpoint, values) for owner, endpoint, values in share if owner == index]

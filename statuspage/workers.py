@@ -68,7 +68,7 @@ def _report(pipe: int, task: Callable[[int, int], object], worker: int, jobs: in
         os._exit(code)  # never return into the parent's code (no atexit, no buffered output twice)
 
 
-class Tickets:
+class WorkQueue:
     """The numbers 0..count-1, each handed to whichever worker asks first: work shared as it is done.
 
     A pipe filled before the workers are forked: every process inherits its read end, and a read
@@ -76,12 +76,14 @@ class Tickets:
     finish a cheap share early take more, so no worker waits for another with the costly files.
     """
 
-    LIMIT = 4096  # numbers fit in the pipe at once (16 KiB; Linux pipes hold 64 KiB)
+    # Numbers that fit in the pipe at once, so that filling it never waits for a reader: 4 KiB, one
+    # page, the least a Linux pipe holds (a user with many pipes open gets no more).
+    LIMIT = 1024
     _NUMBER = struct.Struct("<I")
 
     def __init__(self, count: int) -> None:
         if count > self.LIMIT:
-            raise ValueError(f"at most {self.LIMIT} tickets")
+            raise ValueError(f"at most {self.LIMIT} numbers")
         self._read, write = os.pipe()
         try:
             os.write(write, b"".join(self._NUMBER.pack(number) for number in range(count)))

@@ -14,10 +14,11 @@ import pytest
 from conftest import NOW, REPO, incident, maintenance, make_site, run, ticket
 
 from statuspage import build as build_module
+from statuspage import output as output_module
 from statuspage.build import build_site
 from statuspage.errors import StatuspageError
 from statuspage.fingerprint import cache_dir
-from statuspage.workers import in_workers
+from statuspage.workers import WorkQueue, in_workers
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -169,6 +170,46 @@ def test_workers_are_separate_processes_and_errors_come_back(tmp_path: Path) -> 
 
     with pytest.raises(StatuspageError, match="worker 1 failed"):
         in_workers(failing, 2)
+
+
+def test_a_work_queue_hands_each_number_to_exactly_one_worker() -> None:
+    queue = WorkQueue(WorkQueue.LIMIT)
+    try:
+        parts = in_workers(lambda worker, workers: list(queue), 3)
+    finally:
+        queue.close()
+    taken = [number for part in parts for number in part]
+    assert sorted(taken) == list(range(WorkQueue.LIMIT))
+    with pytest.raises(ValueError):
+        WorkQueue(WorkQueue.LIMIT + 1)
+
+
+class _Urls:
+    """A stand-in renderer for planning shares: only its list of files matters there."""
+
+    def __init__(self, urls: list[tuple[str, dict[str, object]]]) -> None:
+        self._urls = urls
+
+    def urls(self) -> list[tuple[str, dict[str, object]]]:
+        return self._urls
+
+
+def test_shares_fit_the_queue_and_keep_what_belongs_together() -> None:
+    """However big the site, the shares fit in the work queue; a feed's formats, the API files and a
+    page's languages are never split; files that are not item pages come first."""
+    pages = [("pages.incident", {"slug": f"i{n}"}) for n in range(150_000)]
+    files = [("files.feed", {"name": "all", "kind": kind}) for kind in ("rss", "atom")]
+    files += [("files.api", {"path": name}) for name in ("summary.json", "status.json")]
+    renderers = [_Urls(pages + files), _Urls(pages + files)]
+    shares = output_module._shares(renderers)  # type: ignore[arg-type]
+    assert len(shares) <= WorkQueue.LIMIT
+    planned = sorted(repr(file) for share in shares for file in share)
+    assert planned == sorted(repr((number, *url)) for number in (0, 1) for url in pages + files)
+    endpoints = [endpoint for share in shares for _, endpoint, _ in share]
+    assert set(endpoints[: len(files) * 2]) == {"files.feed", "files.api"}
+    for share in shares:
+        slugs = [values["slug"] for _, endpoint, values in share if endpoint == "pages.incident"]
+        assert all(slugs.count(slug) == 2 for slug in slugs)  # both languages' pages of an incident
 
 
 def test_without_now_a_second_build_still_writes_nothing(site_factory, tmp_path: Path, monkeypatch) -> None:
