@@ -229,7 +229,10 @@ def _load_kind(
     folder: Path, kind: _Kind, zone: tzinfo, refs: References, problems: Collector, cache: ParseCache, jobs: int
 ) -> list[Any]:
     sources = _discover(folder, problems)
-    keys = [_cached_key(source, kind, zone, cache) for source in sources] if cache.enabled else [None] * len(sources)
+    base = os.path.abspath(folder)  # once: resolving every file's path against the cwd is slow
+    keys = (
+        [_cached_key(source, kind, zone, cache, base) for source in sources] if cache.enabled else [None] * len(sources)
+    )
 
     def parse(source: _Source, collected: Collector) -> Any:
         return _load_item(source, kind, zone, refs, collected)
@@ -250,11 +253,14 @@ def source_key(kind: str, zone: tzinfo, files: Iterable[tuple[str, str, bytes]])
     return digest.hexdigest()
 
 
-def _cached_key(source: _Source, kind: _Kind, zone: tzinfo, cache: ParseCache) -> str | None:
-    """The key of the item as its files are now, from their recorded digests; None if one cannot be read."""
+def _cached_key(source: _Source, kind: _Kind, zone: tzinfo, cache: ParseCache, base: str) -> str | None:
+    """The key of the item as its files are now, from their recorded digests; None if one cannot be read.
+
+    ``base`` is the absolute path of the item's folder.
+    """
     files = []
     for language, shown in source.files():
-        digest = cache.file_digest(shown)
+        digest = cache.file_digest(os.path.join(base, os.path.basename(shown)))
         if digest is None:
             return None
         files.append((language, shown, digest))
