@@ -6,6 +6,7 @@ import base64
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from flask import Flask
@@ -81,6 +82,7 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
         template_cache.mkdir(parents=True, exist_ok=True)
         app.jinja_options["bytecode_cache"] = jinja2.FileSystemBytecodeCache(str(template_cache))
     app.jinja_env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    _remember_translations(app.jinja_env)
     zone = config.timezone
 
     filters: dict[str, Callable[..., str]] = {
@@ -112,6 +114,28 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
     app.register_blueprint(pages)
     app.register_blueprint(files)
     return app
+
+
+def _remember_translations(env: jinja2.Environment) -> None:
+    """``_("...")`` translated once per text and app, not at every call.
+
+    A page calls ``_`` a few dozen times; through Jinja's i18n extension each call costs two
+    context calls, a catalog lookup and a ``Markup`` format, a fifth of rendering a page.  A text
+    without variables always gives the same result (for the same autoescaping), so it is kept.
+    """
+    translate: Callable[..., Any] = env.globals["_"]  # type: ignore[assignment]
+    remembered: dict[tuple[str, bool], Any] = {}
+
+    @jinja2.pass_context
+    def gettext(context: jinja2.runtime.Context, *args: Any, **variables: Any) -> Any:
+        if variables or len(args) != 1 or type(args[0]) is not str:
+            return translate(context, *args, **variables)
+        key = (args[0], context.eval_ctx.autoescape)
+        if key not in remembered:
+            remembered[key] = translate(context, args[0])
+        return remembered[key]
+
+    env.globals["_"] = gettext
 
 
 def content_security_policy(script_hashes: tuple[str, ...] = ()) -> str:
