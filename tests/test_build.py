@@ -232,17 +232,24 @@ def test_other_site_directory_builds_with_default_out(site_factory) -> None:
 
 
 def test_build_py_is_the_build_command(tmp_path: Path) -> None:
+    """The program leaves at once after a build (``cli._leave_now``): its output, piped, is all there."""
     out = tmp_path / "out"
-    completed = subprocess.run(
-        [sys.executable, "build.py", "--out", str(out), "--now", NOW],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env={**os.environ},
-        timeout=120,
-    )
+
+    def build_py() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "build.py", "--out", str(out), "--now", NOW],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env={**os.environ},
+            timeout=120,
+        )
+
+    completed = build_py()
     assert completed.returncode == 0, completed.stderr
-    assert "Built" in completed.stdout
+    assert completed.stdout == f"Built {len(tree(out))} files into {out}\n"
+    again = build_py()
+    assert (again.returncode, again.stdout) == (0, f"Nothing changed: {len(tree(out))} files in {out}\n")
     same = tmp_path / "same"
     assert run("build", "--site", str(REPO), "--out", str(same), "--now", NOW).exit_code == 0
     assert tree(out) == tree(same)

@@ -84,10 +84,10 @@ def template_errors(app: Flask, site_root: Path) -> Iterator[None]:
     templates (``{{ "x" + 1 }}``); an exception from our own code stays a traceback: it is a bug.
     """
     app.config["PROPAGATE_EXCEPTIONS"] = True  # else Flask turns it into a 500 page and the cause is lost
-    own = (site_root / "templates").resolve()
     try:
         yield
     except Exception as error:
+        own = (site_root / "templates").resolve()  # only now: a build enters this once per share of files
         frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith((".html", ".xml"))]
         in_theme = any(own in Path(frame.filename).resolve().parents for frame in frames)
         if not isinstance(error, jinja2.TemplateError) and not in_theme:
