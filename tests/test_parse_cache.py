@@ -44,6 +44,12 @@ def site(site_factory: SiteFactory) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts as a new process would: remembering no earlier load's items."""
+    monkeypatch.setattr(cache_module, "_LAST_LOAD", {})
+
+
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[ParseCache]:
     """Every parse cache the loads open, to read its hit and miss counts afterwards."""
@@ -211,6 +217,7 @@ def test_a_damaged_row_is_a_miss(site: Path, tmp_path: Path, opened: list[ParseC
     with connection:
         connection.execute("UPDATE items SET item = x'8004' WHERE key = ?", (key,))
     connection.close()
+    cache_module._LAST_LOAD.clear()  # a new process: it has only the damaged row
     loaded = load_site(site, cache=folder)
     assert opened[-1].misses == 1
     assert_same_site(loaded, load_site(site))
@@ -371,3 +378,28 @@ def test_a_tickets_database_changed_during_the_load_is_not_kept_whole(site: Path
     assert "Renamed" in [t.title for t in load_site(site, cache=folder, files=seen).tickets]
     database.write_bytes(before)  # back to what the first look saw
     assert_same_site(load_site(site, cache=folder), load_site(site))
+
+
+def test_a_process_loading_again_takes_unchanged_items_from_memory(
+    site: Path, tmp_path: Path, opened: list[ParseCache], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``watch`` loads once per rebuild: unchanged items are neither parsed nor unpickled again, and
+    only while their rows are still in the cache."""
+    folder = tmp_path / "cache"
+    load_site(site, cache=folder)
+    unpickled: list[bytes] = []
+    real_loads = pickle.loads
+
+    def counting(data: bytes, *args: object, **kwargs: object) -> object:
+        unpickled.append(data)
+        return real_loads(data)
+
+    monkeypatch.setattr(cache_module.pickle, "loads", counting)
+    path = site / "content" / "incidents" / "older.md"
+    write(path, path.read_text(encoding="utf-8").replace("Web outage", "Web Outage"))
+    again = load_site(site, cache=folder)
+    assert (opened[-1].misses, unpickled) == (1, [])
+    assert_same_site(again, load_site(site))
+    (folder / CACHE_FILE).unlink()
+    load_site(site, cache=folder)
+    assert opened[-1].hits == 0  # a row gone is a miss, whatever this process remembers

@@ -42,6 +42,11 @@ class Keyed(Protocol):
 E = TypeVar("E")
 T = TypeVar("T", bound=Keyed)
 
+# The items of this process's last successful load, by key.  A process that loads again (``watch``)
+# takes the unchanged items from here instead of unpickling them: at ten thousand incidents that
+# was a third of a second of every rebuild.  An item is taken only while its row is in the cache.
+_LAST_LOAD: dict[str, Any] = {}
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, item BLOB NOT NULL);
@@ -60,6 +65,7 @@ class ParseCache:
         self._rows = rows
         self._used: set[str] = set()
         self._new: dict[str, bytes] = {}
+        self._items: dict[str, Any] = {}  # the items of this load, by key: the next ``_LAST_LOAD``
         self.files = files  # the files' digests, by stat (the record the fingerprint keeps too)
         self.hits = 0
         self.misses = 0
@@ -118,8 +124,12 @@ class ParseCache:
             item = None
             if blob is not None:
                 self._used.add(key)  # type: ignore[arg-type]
-                with suppress(Exception):  # any damage to a row is a miss, and the row is replaced
-                    item = pickle.loads(blob)  # noqa: S301 - our own cache, beside the output
+                item = _LAST_LOAD.get(key)  # type: ignore[arg-type]
+                if item is None:
+                    with suppress(Exception):  # any damage to a row is a miss, and the row is replaced
+                        item = pickle.loads(blob)  # noqa: S301 - our own cache, beside the output
+                if item is not None:
+                    self._items[key] = item  # type: ignore[index]
             found.append(item)
         return found
 
@@ -128,6 +138,7 @@ class ParseCache:
         if self.enabled and key:
             self._used.add(key)
             self._new[key] = pickled or pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+            self._items[key] = item
 
     def keep(self, keys: Iterable[str]) -> None:
         """Rows this load relies on without reading them (tickets found as a whole): not to be pruned."""
@@ -139,6 +150,9 @@ class ParseCache:
         self.files.save()
         if connection is None:
             return
+        if prune:
+            _LAST_LOAD.clear()
+            _LAST_LOAD.update(self._items)
         unused = self._rows.keys() - self._used if prune else set()
         try:
             if self._new or unused:
