@@ -33,6 +33,16 @@ PROVENANCE_OPTION = click.option(
 )
 
 
+JOBS_OPTION = click.option(
+    "--jobs",
+    type=click.IntRange(1),
+    default=None,
+    envvar="STATUSPAGE_JOBS",
+    show_envvar=True,
+    help="Processes rendering pages; the output is the same for any number.  [default: the number of CPUs]",
+)
+
+
 def _fail(error: StatuspageError) -> None:
     """Print a user error as clean lines, never a traceback, and exit 1."""
     if isinstance(error, ValidationError):
@@ -86,14 +96,7 @@ def _leave_now() -> None:
 )
 @click.option("--now", "now", default=None, help="Build as if it were this time (ISO 8601); also SOURCE_DATE_EPOCH.")
 @PROVENANCE_OPTION
-@click.option(
-    "--jobs",
-    type=click.IntRange(1),
-    default=None,
-    envvar="STATUSPAGE_JOBS",
-    show_envvar=True,
-    help="Processes rendering pages; the output is the same for any number.  [default: the number of CPUs]",
-)
+@JOBS_OPTION
 def build(site_dir: Path, out: Path | None, now: str | None, provenance: bool, jobs: int | None) -> None:
     """Validate the site, then build it into the output directory (unchanged inputs: nothing is written)."""
     from .build import build_site
@@ -242,7 +245,10 @@ def serve(site_dir: Path, host: str, port: int, now: str | None, provenance: boo
     "--every", default="1m", metavar="DURATION", show_default=True, callback=_duration, help="How often to git pull."
 )
 @PROVENANCE_OPTION
-def watch(site_dir: Path, out: Path | None, interval: float, git_pull: bool, every: float, provenance: bool) -> None:
+@JOBS_OPTION
+def watch(
+    site_dir: Path, out: Path | None, interval: float, git_pull: bool, every: float, provenance: bool, jobs: int | None
+) -> None:
     """Build, then rebuild whenever the sources change and exactly when the visible state changes."""
     from .watch import WatchSettings
     from .watch import watch as run_watch
@@ -254,6 +260,7 @@ def watch(site_dir: Path, out: Path | None, interval: float, git_pull: bool, eve
         git_pull=git_pull,
         pull_every=every,
         provenance=provenance,
+        jobs=jobs or os.cpu_count() or 1,
     )
     try:
         run_watch(settings)

@@ -6,7 +6,9 @@ import os
 import pickle
 import struct
 import threading
+import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from .errors import StatuspageError
@@ -14,21 +16,42 @@ from .errors import StatuspageError
 T = TypeVar("T")
 
 
+_others_stay_clear = False  # see other_threads_stay_clear
+
+
+@contextmanager
+def other_threads_stay_clear() -> Iterator[None]:
+    """Let ``in_workers`` fork although the process runs other threads, for as long as this lasts.
+
+    For a caller whose other threads never take a lock that a worker's code takes: ``watch``,
+    whose other threads are its main thread (waiting for a signal) and APScheduler's, which only
+    schedules jobs.  A worker loads or renders, then leaves with ``os._exit``; the locks it could
+    share with them are the logging module's, which Python renews in a forked child.
+    """
+    global _others_stay_clear
+    before, _others_stay_clear = _others_stay_clear, True
+    try:
+        yield
+    finally:
+        _others_stay_clear = before
+
+
 def in_workers(task: Callable[[int, int], T], jobs: int) -> list[T]:
     """Run ``task(k, jobs)`` for k in 0..jobs-1, each in its own process; returns the results in order of k.
 
     Workers are forked, so they share what the parent has loaded and derived without pickling it;
     only their results travel back.  The caller splits the work by ``k`` so that the merged result
-    is exactly what one process computes.  A process running other threads works alone.
+    is exactly what one process computes.  A process running other threads works alone, unless
+    they are known to stay clear of what a worker does (``other_threads_stay_clear``).
     The first error from any worker is raised here, once all of them have finished.
     """
-    if jobs <= 1 or threading.active_count() > 1:
-        # Forking a process with other threads (``watch``) could leave a lock held in the child.
+    if jobs <= 1 or (threading.active_count() > 1 and not _others_stay_clear):
+        # A lock another thread holds at the fork stays held in the child, forever.
         return [task(0, 1)]
     children: list[tuple[int, int]] = []
     for worker in range(1, jobs):
         read, write = os.pipe()
-        pid = os.fork()
+        pid = _fork()
         if pid == 0:  # the worker: report the result or the error through the pipe, then leave at once
             os.close(read)
             _report(write, task, worker, jobs)
@@ -48,6 +71,15 @@ def in_workers(task: Callable[[int, int], T], jobs: int) -> list[T]:
             raise value
         results.append(value)
     return results
+
+
+def _fork() -> int:
+    """``os.fork``; quiet about other threads when the caller vouched for them (Python 3.12 warns)."""
+    if threading.active_count() == 1:
+        return os.fork()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*multi-threaded.*fork", category=DeprecationWarning)
+        return os.fork()
 
 
 def _report(pipe: int, task: Callable[[int, int], object], worker: int, jobs: int) -> None:

@@ -18,7 +18,7 @@ from statuspage import output as output_module
 from statuspage.build import build_site
 from statuspage.errors import StatuspageError
 from statuspage.fingerprint import cache_dir
-from statuspage.workers import WorkQueue, in_workers
+from statuspage.workers import WorkQueue, in_workers, other_threads_stay_clear
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -172,6 +172,21 @@ def test_workers_are_separate_processes_and_errors_come_back(tmp_path: Path) -> 
         in_workers(failing, 2)
 
 
+def test_workers_fork_beside_other_threads_only_when_told_they_stay_clear() -> None:
+    """``watch`` runs threads; its builds still use every core (see ``other_threads_stay_clear``)."""
+    waiting = threading.Event()
+    thread = threading.Thread(target=waiting.wait)
+    thread.start()
+    try:
+        assert len(set(in_workers(lambda worker, workers: os.getpid(), 2))) == 1
+        with other_threads_stay_clear():
+            assert len(set(in_workers(lambda worker, workers: os.getpid(), 2))) == 2
+        assert len(set(in_workers(lambda worker, workers: os.getpid(), 2))) == 1
+    finally:
+        waiting.set()
+        thread.join()
+
+
 def test_a_work_queue_hands_each_number_to_exactly_one_worker() -> None:
     queue = WorkQueue(WorkQueue.LIMIT)
     try:
@@ -286,6 +301,38 @@ def test_a_new_clock_alone_does_not_render_item_pages_again(tmp_path: Path, monk
     assert "incidents/a/index.html" not in rendered and "index.html" in rendered  # "status as of" moved on
     build_site(site, tmp_path / "clean", "2026-11-25T12:05:00+01:00", jobs=1)
     assert tree(out) == tree(tmp_path / "clean")
+
+
+def test_calendars_and_the_known_issues_feed_follow_what_they_take_from_the_clock(tmp_path: Path, monkeypatch) -> None:
+    """Keyed by what they show of the clock (updates posted, tickets listed), not by the clock: a later
+    build writes them again only when that changed, and then exactly as a clean build does."""
+    notice = "Planned.\n\n## 2026-11-25T12:30+01:00 scheduled\nStill on.\n"  # an update posted at 12:30
+    resolved = {
+        "status": "resolved",
+        "evaluated_at": "2026-11-17T09:00:00+01:00",
+        "resolved_at": "2026-11-18T12:05:00+01:00",
+    }
+    site = make_site(
+        tmp_path / "site",
+        maintenance=[maintenance(body=notice)],
+        tickets=[ticket(1), ticket(2, reported_at="2026-11-17T08:00:00+01:00", **resolved)],
+    )
+    out = tmp_path / "out"
+    build_site(site, out, NOW, jobs=1)
+    rendered = _count_renders(monkeypatch)
+    clock_free = {"calendar/maintenance.ics", "calendar/components/cdn.ics", "feeds/known-issues.rss"}
+
+    def build_at(moment: str) -> set[str]:
+        rendered.clear()
+        build_site(site, out, moment, jobs=1)
+        written = clock_free & set(rendered)
+        build_site(site, tmp_path / moment, moment, jobs=1)
+        assert tree(out) == tree(tmp_path / moment)
+        return written
+
+    assert build_at("2026-11-25T12:01:00+01:00") == set()
+    assert build_at("2026-11-25T12:10:00+01:00") == {"feeds/known-issues.rss"}  # ticket 2 resolved 7 days ago
+    assert build_at("2026-11-25T12:31:00+01:00") == {"calendar/maintenance.ics", "calendar/components/cdn.ics"}
 
 
 @pytest.mark.parametrize(

@@ -328,7 +328,11 @@ def test_change_detector_sees_files_and_commits_from_other_connections(site_fact
         first = detector.snapshot()
         assert detector.snapshot() == first
         (site / "content" / "incidents" / ".outage.md.swp").write_text("editor noise", encoding="utf-8")
+        (site / "content" / "incidents" / "outage.md~").write_text("a backup", encoding="utf-8")
+        (site / "content" / ".drafts").mkdir()
+        (site / "content" / ".drafts" / "later.md").write_text("in a hidden folder", encoding="utf-8")
         assert detector.snapshot() == first
+        assert set(first.files) == {"statuspage.toml", "content/incidents/outage.md"}  # the database apart
         db = site / "content" / "tickets.db"
         helpdesk = sqlite3.connect(db)
         helpdesk.execute("PRAGMA journal_mode=WAL")

@@ -8,15 +8,31 @@ update (as the authoring guide asks) makes calendar programs replace their copy.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from ..explain import impact_label, labels
 from ..i18n import translations
 from ..markup import plain_text
+from ..model import Maintenance
 from ..state import MaintenanceState, Phase, SiteState
 
 PRODID = "-//statuspage//maintenance calendar//EN"
+
+
+def posted_updates(work: Maintenance, now: datetime) -> int:
+    """How many of a window's updates are posted by ``now``: its SEQUENCE, before any cancellation."""
+    return sum(1 for update in work.updates if update.time <= now)
+
+
+def clock_facts(state: SiteState) -> tuple[int, tuple[int, ...]]:
+    """All a calendar takes from the clock besides the windows' states: the year (time zone rules
+    are written for the years around it) and each window's number of updates posted.
+
+    A build's key for a calendar uses these instead of ``now``, so that a later build (every build
+    without ``--now``) writes the calendars again only when one of them changed.
+    """
+    return state.now.year, tuple(posted_updates(item.maintenance, state.now) for item in state.maintenance)
 
 
 def render_calendar(
@@ -39,7 +55,7 @@ def render_calendar(
     calendar.add("x-wr-timezone", zone.key)
     for item in sorted(windows, key=lambda window: (window.maintenance.start, window.slug)):
         work = item.maintenance
-        posted = sum(1 for update in work.updates if update.time <= state.now)
+        posted = posted_updates(work, state.now)
         components = ", ".join(state.components_by_id[cid].component.name for cid in work.components)
         page = url_for("pages.maintenance", slug=item.slug)
         description = "\n\n".join(

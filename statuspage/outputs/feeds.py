@@ -223,15 +223,7 @@ class FeedBuilder:
 
     def known_issues(self, component: str | None = None, limit: int | None = None) -> list[Entry]:
         """Open public tickets, and those resolved in the last RESOLVED_TICKET_DAYS; the newest ``limit`` of them."""
-        now = self.state.now
-        since = now - timedelta(days=RESOLVED_TICKET_DAYS)
-
-        def listed(item: TicketState) -> bool:
-            return (component is None or component in item.ticket.components) and (
-                item.reason is not Reason.RESOLVED
-                or (item.ticket.resolved_at is not None and since <= item.ticket.resolved_at <= now)
-            )
-
+        listed = known_issue_listed(self.state, component)
         if limit is None:
             chosen = [item for item in self.state.tickets if listed(item)]
         else:  # make entries only for the newest
@@ -265,6 +257,34 @@ class FeedBuilder:
         if name == "all":  # what is new anywhere: the known-issues feed has every open ticket
             limited = newest(limited + self.known_issues(component, FEED_LIMIT), FEED_LIMIT)
         return limited
+
+
+def known_issue_listed(state: SiteState, component: str | None = None) -> Callable[[TicketState], bool]:
+    """Whether a ticket is in a known-issues feed (of ``component``): open, or resolved in the last
+    RESOLVED_TICKET_DAYS."""
+    now = state.now
+    since = now - timedelta(days=RESOLVED_TICKET_DAYS)
+
+    def listed(item: TicketState) -> bool:
+        return (component is None or component in item.ticket.components) and (
+            item.reason is not Reason.RESOLVED
+            or (item.ticket.resolved_at is not None and since <= item.ticket.resolved_at <= now)
+        )
+
+    return listed
+
+
+def known_issues_clock_facts(state: SiteState) -> tuple[object, ...]:
+    """All the known-issues feed takes from the clock besides the tickets' states: which tickets it
+    lists (a resolved one leaves after RESOLVED_TICKET_DAYS), and ``now`` when it lists none (the
+    date of an empty feed).
+
+    A build's key for the feed uses these instead of ``now``: with thousands of open tickets it is
+    the costliest feed to write, and a later build need not write it again.
+    """
+    listed = known_issue_listed(state)
+    ids = tuple(item.ticket.id for item in state.tickets if listed(item))
+    return ids if ids else ("none listed", state.now)
 
 
 def _newest_items(

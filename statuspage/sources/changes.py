@@ -9,7 +9,9 @@ clock tick), so it is combined with ``PRAGMA data_version``: that number changes
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -41,9 +43,17 @@ def _stamp(path: Path) -> FileStamp | None:
     return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
-def _is_noise(path: Path) -> bool:
-    """Editors' swap and backup files: never read by a build, so never a reason for one."""
-    return path.name.startswith(".") or path.name.endswith("~")
+def _is_noise(name: str) -> bool:
+    """Editors' swap and backup files (and hidden folders): never read by a build, so never a reason for one."""
+    return name.startswith(".") or name.endswith("~")
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
 class ChangeDetector:
@@ -61,12 +71,15 @@ class ChangeDetector:
     def snapshot(self) -> Snapshot:
         with self._lock:
             database = self._database_path()
-            skip = {database.resolve()} if database is not None else set()
-            files = {
-                str(path.relative_to(self.root)): stamp
-                for path in self._source_files()
-                if path.resolve() not in skip and (stamp := _stamp(path)) is not None
-            }
+            skip = _file_identity(database) if database is not None else None  # tracked on its own, below
+            files: dict[str, FileStamp] = {}
+            for relative, path in self._source_files():
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) != skip:
+                    files[relative] = (info.st_mtime_ns, info.st_size, info.st_ino)
             head = None
             if self._git_dir is not None:
                 head = (_stamp(self._git_dir / "HEAD"), _stamp(self._git_dir / "logs" / "HEAD"))
@@ -82,19 +95,20 @@ class ChangeDetector:
         if connection is not None:
             connection.close()
 
-    def _source_files(self) -> Iterator[Path]:
-        config = self.root / CONFIG_NAME
-        if config.exists():
-            yield config
+    def _source_files(self) -> Iterator[tuple[str, str]]:
+        """(path relative to the site, path) of each file a build may read; symlinked folders are not entered.
+
+        Plain ``os.walk``: asked every few seconds about ten thousand files, pathlib cost most of a second.
+        """
+        root = str(self.root)
+        yield CONFIG_NAME, os.path.join(root, CONFIG_NAME)
         for folder in WATCHED_FOLDERS:
-            base = self.root / folder
-            if not base.is_dir():
-                continue
-            for path in sorted(base.rglob("*")):
-                relative = path.relative_to(base)
-                if path.is_file() and not any(_is_noise(Path(part)) for part in relative.parts):
-                    if not path.name.endswith(("-wal", "-shm", "-journal")):
-                        yield path
+            for parent, folders, names in os.walk(os.path.join(root, folder)):
+                folders[:] = [name for name in folders if not _is_noise(name)]
+                relative = os.path.relpath(parent, root)
+                for name in names:
+                    if not _is_noise(name) and not name.endswith(("-wal", "-shm", "-journal")):
+                        yield os.path.join(relative, name), os.path.join(parent, name)
 
     def _database_path(self) -> Path | None:
         """The tickets database named in the config; re-read only when the config file changes."""

@@ -21,10 +21,11 @@ output stays in place, and the next change of the sources triggers the next try.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -40,6 +41,7 @@ from ..errors import StatuspageError, ValidationError
 from ..sources.changes import ChangeDetector, Snapshot, describe_changes
 from ..state import SiteState
 from ..state.instants import state_change_instants
+from ..workers import other_threads_stay_clear
 from .pull import pull
 from .report import visible_changes
 
@@ -78,6 +80,7 @@ class WatchSettings:
     pull_every: float = 60.0  # seconds between ``git pull --ff-only`` runs
     provenance: bool = True
     debounce: float = 0.5  # seconds the sources must stay unchanged before a rebuild
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # processes a build loads and renders in
 
 
 class _Stopped(Exception):
@@ -160,7 +163,7 @@ class Watcher:
         settled = self._settle(snapshot)
         if settled is None:
             return
-        self.build("sources changed", changes=describe_changes(self.baseline or Snapshot(), settled))
+        self.build("sources changed", changes=describe_changes(self.baseline or Snapshot(), settled), seen=settled)
 
     def pull_and_check(self) -> None:
         if not self.stopping.is_set():
@@ -174,13 +177,23 @@ class Watcher:
     # --- Building -----------------------------------------------------------------------------
 
     def build(
-        self, reason: str, *, at: datetime | None = None, changes: list[str] | None = None, fatal: bool = False
+        self,
+        reason: str,
+        *,
+        at: datetime | None = None,
+        changes: list[str] | None = None,
+        fatal: bool = False,
+        seen: Snapshot | None = None,
     ) -> bool:
-        """One build; never raises for bad content (``fatal`` re-raises other user errors, at start)."""
+        """One build; never raises for bad content (``fatal`` re-raises other user errors, at start).
+
+        ``seen`` is a snapshot of the sources just taken (by ``check``), else one is taken here: a
+        source changed after it only makes the next check build again.
+        """
         with self._lock:
             if self.stopping.is_set():
                 return False
-            snapshot = self.detector.snapshot()
+            snapshot = seen if seen is not None else self.detector.snapshot()
             started = time.monotonic()
             rendered: list[float] = []
             now = wall_clock()
@@ -192,13 +205,15 @@ class Watcher:
                     self._wait_until(instant)
 
             try:
-                result = build_site(
-                    self.settings.site_dir,
-                    self.settings.out,
-                    (instant or now).isoformat(),
-                    provenance=self.settings.provenance,
-                    before_swap=wait_for_instant,
-                )
+                with other_threads_stay_clear():  # ours only wait: see workers.py
+                    result = build_site(
+                        self.settings.site_dir,
+                        self.settings.out,
+                        (instant or now).isoformat(),
+                        provenance=self.settings.provenance,
+                        before_swap=wait_for_instant,
+                        jobs=self.settings.jobs,
+                    )
             except ValidationError as error:
                 log.error("build (%s) failed; keeping the previous output:", reason)
                 for problem in error.problems:

@@ -25,6 +25,8 @@ from werkzeug.security import safe_join
 
 from ..digest import Digests, digest_bytes
 from ..fingerprint import tree_files
+from ..outputs.calendar import clock_facts
+from ..outputs.feeds import known_issues_clock_facts
 from ..state import SiteState
 from .links import Links
 from .pages import PAGE_VIEWS, history_page_count, render_page
@@ -96,6 +98,7 @@ class Renderer:
             app.jinja_env.template_class = FreshImports
         self._context = app.app_context()
         self._page_keys: dict[str, Any] = {}  # endpoint → the start of its pages' keys
+        self._calendar_clock: bytes | None = None
 
     def __enter__(self) -> Renderer:
         self._context.push()
@@ -147,6 +150,12 @@ class Renderer:
             return Path(theirs).read_bytes()
         return (Path(self.app.static_folder or "") / filename).read_bytes()
 
+    def _clock_facts(self) -> bytes:
+        """The digest of what calendars take from the clock (``calendar.clock_facts``), made once."""
+        if self._calendar_clock is None:
+            self._calendar_clock = self.digests.of(clock_facts(self.state))
+        return self._calendar_clock
+
     def _file_parts(self, endpoint: str, values: dict[str, Any]) -> Iterator[bytes]:
         """What a non-page file is made from: the parts of the state its view reads."""
         parts = FILE_PARTS.get(endpoint, EVERYTHING)
@@ -157,6 +166,10 @@ class Renderer:
         if endpoint == "files.component_calendar":  # the component's name and its windows
             component = self.state.components_by_id[values["component_id"]]
             yield self.digests.of((component.component, component.maintenance))
+        if endpoint in ("files.calendar", "files.component_calendar"):
+            yield self._clock_facts()
+        if endpoint == "files.feed" and values.get("name") == "known-issues":
+            yield self.digests.of(known_issues_clock_facts(self.state))
         if endpoint == "files.sitemap":  # the list of pages: every item's and component's name
             state = self.state
             yield digest_bytes(
@@ -192,7 +205,7 @@ def _feed_parts(state: SiteState, values: dict[str, Any]) -> tuple[str, ...]:
     return {
         "incidents": ("now", "incidents"),
         "maintenance": ("now", "maintenance"),
-        "known-issues": ("now", "tickets"),
+        "known-issues": ("tickets",),  # and what it takes from the clock (known_issues_clock_facts)
         "updates": ("now", "incidents", "maintenance"),
     }.get(values.get("name", ""), ("now", "incidents", "maintenance", "tickets"))
 
@@ -202,8 +215,8 @@ def _feed_parts(state: SiteState, values: dict[str, Any]) -> tuple[str, ...]:
 FILE_PARTS: dict[str, tuple[str, ...] | Callable[[SiteState, dict[str, Any]], tuple[str, ...]]] = {
     "files.feed": _feed_parts,
     "files.component_feed": ("now", "tickets"),  # and the component's state
-    "files.calendar": ("now", "maintenance"),
-    "files.component_calendar": ("now",),  # and the component's state
+    "files.calendar": ("maintenance",),  # and what it takes from the clock (clock_facts)
+    "files.component_calendar": (),  # and the component's state and the clock's facts
     "files.known_issues_json": ("now", "tickets"),
     "files.badge": ("indicator",),
     "files.badge_json": ("indicator",),
