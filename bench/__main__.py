@@ -12,7 +12,11 @@ Each size is built in this order, each build a fresh ``statuspage build`` proces
 - first change: one incident file edited; the build copies the published tree by hard links
   into the spare tree it keeps from then on;
 - change: another edit of that incident file: the steady state of a site being updated;
-- nothing: the same sources again.
+- nothing: the same sources again;
+- later: the same sources, a minute later (``--now``): what every build without ``--now`` pays
+  at least, as the front page, feeds, JSON and uptime move on;
+- watch: an incident edited, rebuilt by ``statuspage watch``, which keeps what it loaded in
+  memory between builds (``bench/watch.py``; the median of three rebuilds).
 
 Columns: items, files written, the wall time of each build, files/s of the clean build, the peak
 RSS of any one process (a forked worker included), and the output size.  The example site's
@@ -26,14 +30,18 @@ import gzip
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from .generate import NOW, Size, write_site
+from .generate import NOW, Size, touch_one_incident, write_site
+
+LATER = NOW + timedelta(minutes=1)
 
 REPO = Path(__file__).resolve().parent.parent
 SIZES = {
@@ -49,7 +57,7 @@ class Run:
     files: int
 
 
-def build(site: Path, out: Path, jobs: int | None = None) -> Run:
+def build(site: Path, out: Path, jobs: int | None = None, now: datetime = NOW) -> Run:
     """One build in a fresh interpreter, so its peak memory is its own (and its workers')."""
     command = [
         sys.executable,
@@ -61,7 +69,7 @@ def build(site: Path, out: Path, jobs: int | None = None) -> Run:
         "--out",
         str(out),
         "--now",
-        NOW.isoformat(),
+        now.isoformat(),
         *(["--jobs", str(jobs)] if jobs else []),
     ]
     script = (
@@ -105,9 +113,14 @@ def forget_output(out: Path, *, keep_parse_cache: bool) -> None:
         (cache / record).unlink(missing_ok=True)
 
 
-def touch_one_incident(site: Path) -> None:
-    first = sorted((site / "content" / "incidents").glob("*.md"))[-1]
-    first.write_text(first.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+def watch_rebuild(site: Path, out: Path) -> float:
+    """The median of ``bench/watch.py``'s rebuilds, in a fresh interpreter."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.watch", str(site), str(out)], capture_output=True, text=True, cwd=REPO
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"watch of {site} failed: {result.stderr[-500:]}")
+    return statistics.median(float(value) for value in result.stdout.split())
 
 
 def main() -> None:
@@ -120,9 +133,9 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}")
     print(
         "| incidents | maintenance | tickets (public) | files | clean s | files/s | peak RSS MB | output MB "
-        "| full s | first change s | change s | nothing s |"
+        "| full s | first change s | change s | nothing s | later s | watch s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for count in (int(part) for part in args.sizes.split(",")):
         size = SIZES[count]
         site = base / f"site-{count}"
@@ -138,12 +151,15 @@ def main() -> None:
         touch_one_incident(site)
         changed = build(site, out, args.jobs)
         unchanged = build(site, out, args.jobs)
+        later = build(site, out, args.jobs, LATER)
+        watched = watch_rebuild(site, out)
         public = round(size.tickets * size.public_fraction)
-        peak = max(run.peak_rss_mb for run in (clean, full, first, changed, unchanged))
+        peak = max(run.peak_rss_mb for run in (clean, full, first, changed, unchanged, later))
         print(
             f"| {size.incidents:,} | {size.maintenance:,} | {size.tickets:,} (~{public:,}) | {clean.files:,} "
             f"| {clean.seconds:.1f} | {clean.files / clean.seconds:,.0f} | {peak:.0f} | {tree_size(out) / 1e6:.1f} "
-            f"| {full.seconds:.1f} | {first.seconds:.1f} | {changed.seconds:.2f} | {unchanged.seconds:.2f} |"
+            f"| {full.seconds:.1f} | {first.seconds:.1f} | {changed.seconds:.2f} | {unchanged.seconds:.2f} "
+            f"| {later.seconds:.2f} | {watched:.2f} |"
         )
     example = base / "example-build"
     shutil.rmtree(example, ignore_errors=True)

@@ -173,3 +173,9 @@ def _write_tickets(db: Path, size: Size, components: list[str], slugs: list[str]
     with connection:
         connection.executemany(f"INSERT INTO tickets VALUES ({', '.join('?' * 16)})", rows)
     connection.close()
+
+
+def touch_one_incident(site: Path) -> None:
+    """The benchmark's edit: one sentence appended to the newest incident (its pages, feeds and lists change)."""
+    newest = sorted((site / "content" / "incidents").glob("*.md"))[-1]
+    newest.write_text(newest.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
