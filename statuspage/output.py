@@ -131,9 +131,15 @@ def _shares(renderers: list[Renderer]) -> list[list[File]]:
     item pages come first: few, but the costliest to render, they are best started early.
     """
     units: dict[Hashable, list[File]] = {}
+    find = units.get  # tens of thousands of files: the loop is kept plain
     for number, renderer in enumerate(renderers):
         for endpoint, values in renderer.urls():
-            units.setdefault(unit_key(endpoint, values), []).append((number, endpoint, values))
+            key = unit_key(endpoint, values)
+            unit = find(key)
+            if unit is None:
+                units[key] = [(number, endpoint, values)]
+            else:
+                unit.append((number, endpoint, values))
     ordered = sorted(units.values(), key=lambda unit: unit[0][1] in ITEM_PAGES)  # stable: site order otherwise
     # Every share but the last holds at least ``size`` files: so there are at most LIMIT of them.
     size = max(SHARE, -(-sum(map(len, ordered)) // (WorkQueue.LIMIT - 1)))

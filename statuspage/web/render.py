@@ -198,7 +198,7 @@ def unit_key(endpoint: str, values: dict[str, Any]) -> Hashable:
         return endpoint
     if "kind" in values:  # a feed in both formats
         return endpoint, values.get("name"), values.get("component_id")
-    return endpoint, tuple(sorted(values.items()))
+    return endpoint, *values.values()  # one endpoint's URLs name their values in the same order
 
 
 def _feed_parts(state: SiteState, values: dict[str, Any]) -> tuple[str, ...]:
