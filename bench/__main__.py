@@ -4,7 +4,8 @@
     python -m bench --sizes 1000          # a quick run
     python -m bench --keep /tmp/bench     # keep the generated sites for profiling
 
-Each size is built in this order, each build a fresh ``statuspage build`` process:
+Each size is built in this order, each build a fresh ``statuspage build`` process (the watch
+rebuilds share one fresh process, as ``watch`` does):
 
 - clean: no output and no cache beside it (``.build-cache/``): every file parsed and rendered;
 - full: the output and its records removed, the parse cache kept (what a template or config
@@ -20,7 +21,7 @@ Each size is built in this order, each build a fresh ``statuspage build`` proces
   the new output is live, and until the rebuild is done.
 
 Columns: items, files written, the wall time of each build, files/s of the clean build, the peak
-RSS of any one process (a forked worker included), and the output size.  The example site's
+RSS of any one ``build`` process (a forked worker included), and the output size.  The example site's
 front-page weight (gzip, with the stylesheet and any script it loads) is printed at the end.
 """
 
