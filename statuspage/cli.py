@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +64,6 @@ def main() -> None:
 class Program:
     """The context object of the installed program, as against ``main`` called from Python (tests, tools)."""
 
-    quick_exit = True
-
 
 def run(args: list[str] | None = None) -> None:
     """The ``statuspage`` program (and ``python -m statuspage``, ``build.py``): ``main`` with ``Program``."""
@@ -73,17 +71,21 @@ def run(args: list[str] | None = None) -> None:
 
 
 def _leave_now() -> None:
-    """End the program at once after a build, without freeing the loaded site object by object.
+    """After a build, end the program at once, without freeing the loaded site object by object.
 
     A big site is millions of objects; tearing them down took a third of a second, longer than a
     build with nothing changed.  Everything the build writes is closed by then; only our own
-    output buffers need flushing.  Called only when ``run`` started the program.
+    output buffers need flushing.  Only when ``run`` started the program, and not under a
+    profiler or a coverage tracer, whose reports are written at exit.
     """
     context = click.get_current_context(silent=True)
-    if context is not None and isinstance(context.find_object(Program), Program):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
+    if context is None or context.find_object(Program) is None or sys.getprofile() or sys.gettrace():
+        return
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # None when the program was started with the stream closed
+            with suppress(OSError, ValueError):
+                stream.flush()
+    os._exit(0)
 
 
 @main.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import struct
 import threading
 import warnings
@@ -16,7 +17,8 @@ from .errors import StatuspageError
 T = TypeVar("T")
 
 
-_others_stay_clear = False  # see other_threads_stay_clear
+_stay_clear = [0]  # callers inside other_threads_stay_clear; changed under _stay_clear_lock
+_stay_clear_lock = threading.Lock()
 
 
 @contextmanager
@@ -28,24 +30,26 @@ def other_threads_stay_clear() -> Iterator[None]:
     schedules jobs.  A worker loads or renders, then leaves with ``os._exit``; the locks it could
     share with them are the logging module's, which Python renews in a forked child.
     """
-    global _others_stay_clear
-    before, _others_stay_clear = _others_stay_clear, True
+    with _stay_clear_lock:
+        _stay_clear[0] += 1
     try:
         yield
     finally:
-        _others_stay_clear = before
+        with _stay_clear_lock:
+            _stay_clear[0] -= 1
 
 
 def in_workers(task: Callable[[int, int], T], jobs: int) -> list[T]:
     """Run ``task(k, jobs)`` for k in 0..jobs-1, each in its own process; returns the results in order of k.
 
     Workers are forked, so they share what the parent has loaded and derived without pickling it;
-    only their results travel back.  The caller splits the work by ``k`` so that the merged result
-    is exactly what one process computes.  A process running other threads works alone, unless
-    they are known to stay clear of what a worker does (``other_threads_stay_clear``).
+    only their results travel back.  The task shares out the work itself (by ``k``, or through a
+    ``WorkQueue``) so that the merged result is exactly what one process computes.  A process
+    running other threads works alone, unless they are known to stay clear of what a worker does
+    (``other_threads_stay_clear``).
     The first error from any worker is raised here, once all of them have finished.
     """
-    if jobs <= 1 or (threading.active_count() > 1 and not _others_stay_clear):
+    if jobs <= 1 or (threading.active_count() > 1 and not _stay_clear[0]):
         # A lock another thread holds at the fork stays held in the child, forever.
         return [task(0, 1)]
     children: list[tuple[int, int]] = []
@@ -85,6 +89,9 @@ def _fork() -> int:
 def _report(pipe: int, task: Callable[[int, int], object], worker: int, jobs: int) -> None:
     code = 0
     try:
+        # Not the parent's handlers (``watch`` stops on these): Ctrl-C interrupts, SIGTERM ends.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         try:
             outcome: tuple[str, object] = ("ok", task(worker, jobs))
         except BaseException as error:  # noqa: BLE001 - every failure goes to the parent
@@ -117,8 +124,13 @@ class WorkQueue:
         if count > self.LIMIT:
             raise ValueError(f"at most {self.LIMIT} numbers")
         self._read, write = os.pipe()
+        numbers = b"".join(self._NUMBER.pack(number) for number in range(count))
         try:
-            os.write(write, b"".join(self._NUMBER.pack(number) for number in range(count)))
+            if os.write(write, numbers) != len(numbers):  # cannot happen within one page; never lose a share
+                raise OSError("the work queue's pipe took only part of the numbers")
+        except BaseException:
+            os.close(self._read)
+            raise
         finally:
             os.close(write)  # an empty pipe with no writer reads as the end
 

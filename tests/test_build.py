@@ -255,6 +255,29 @@ def test_build_py_is_the_build_command(tmp_path: Path) -> None:
     assert tree(out) == tree(same)
 
 
+def test_the_program_leaves_cleanly_without_stdout_and_under_a_profiler(tmp_path: Path) -> None:
+    """The quick exit after a build (``cli._leave_now``) survives a closed stdout, and steps aside
+    for a profiler, whose report is written at exit."""
+    out, profile = tmp_path / "out", tmp_path / "build.prof"
+    closed = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m statuspage build --out "{out}" --now {NOW} >&-'],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (closed.returncode, closed.stderr) == (0, "")
+    profiled = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "statuspage", "build", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert profiled.returncode == 0, profiled.stderr
+    assert profile.stat().st_size > 0
+
+
 def test_version_and_help() -> None:
     assert run("--version").output.startswith("statuspage, version ")
     for command in ("build", "check"):

@@ -6,6 +6,7 @@ import hashlib
 import os
 import random
 import shutil
+import signal
 import sqlite3
 import threading
 from pathlib import Path
@@ -170,6 +171,16 @@ def test_workers_are_separate_processes_and_errors_come_back(tmp_path: Path) -> 
 
     with pytest.raises(StatuspageError, match="worker 1 failed"):
         in_workers(failing, 2)
+
+
+def test_workers_do_not_keep_the_parents_signal_handlers() -> None:
+    """``watch`` stops on SIGTERM and SIGINT; its forked workers must not run that handler too."""
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    try:
+        handlers = in_workers(lambda worker, workers: signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, 2)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert handlers == [False, True]  # the parent keeps its own; the worker has the default
 
 
 def test_workers_fork_beside_other_threads_only_when_told_they_stay_clear() -> None:

@@ -343,7 +343,7 @@ def test_file_digests_answer_once_until_asked_again(site: Path, tmp_path: Path) 
     first = seen.digest(path)
     write(path, path.read_text(encoding="utf-8") + "\nLater.\n")
     assert seen.digest(path) == first
-    assert seen.digest(str(path)) == first  # however the path is spelled
+    assert seen.digest(str(path)) == first  # as a string too
     assert seen.digest(path, again=True) == digests.file_digest(path) != first
     path.unlink()
     assert seen.digest(path, again=True) is None

@@ -7,7 +7,7 @@ update (as the authoring guide asks) makes calendar programs replace their copy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
@@ -25,14 +25,14 @@ def posted_updates(work: Maintenance, now: datetime) -> int:
     return sum(1 for update in work.updates if update.time <= now)
 
 
-def clock_facts(state: SiteState) -> tuple[int, tuple[int, ...]]:
-    """All a calendar takes from the clock besides the windows' states: the year (time zone rules
-    are written for the years around it) and each window's number of updates posted.
+def clock_facts(state: SiteState, windows: Iterable[MaintenanceState]) -> tuple[int, tuple[int, ...]]:
+    """All a calendar of ``windows`` takes from the clock besides their states: the year (time zone
+    rules are written for the years around it) and each window's number of updates posted.
 
     A build's key for a calendar uses these instead of ``now``, so that a later build (every build
     without ``--now``) writes the calendars again only when one of them changed.
     """
-    return state.now.year, tuple(posted_updates(item.maintenance, state.now) for item in state.maintenance)
+    return state.now.year, tuple(posted_updates(item.maintenance, state.now) for item in windows)
 
 
 def render_calendar(

@@ -126,7 +126,9 @@ class ParseCache:
                 self._used.add(key)  # type: ignore[arg-type]
                 item = _LAST_LOAD.get(key)  # type: ignore[arg-type]
                 if item is None:
-                    with suppress(Exception):  # any damage to a row is a miss, and the row is replaced
+                    # A damaged row is a miss, and is replaced (unless this process still remembers
+                    # the item it held: then the row is left, and the item is used).
+                    with suppress(Exception):
                         item = pickle.loads(blob)  # noqa: S301 - our own cache, beside the output
                 if item is not None:
                     self._items[key] = item  # type: ignore[index]

@@ -123,6 +123,7 @@ class FileDigests:
             self.record.parent.mkdir(parents=True, exist_ok=True)
             partial.write_bytes(pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(partial, self.record)
+            self.record.with_name("digests.json").unlink(missing_ok=True)  # the JSON record this one replaced
             _REMEMBERED[self.record] = (_stamp(self.record), dict(self._known))
         except OSError:
             partial.unlink(missing_ok=True)

@@ -98,7 +98,7 @@ class Renderer:
             app.jinja_env.template_class = FreshImports
         self._context = app.app_context()
         self._page_keys: dict[str, Any] = {}  # endpoint → the start of its pages' keys
-        self._calendar_clock: bytes | None = None
+        self._clock: dict[str, bytes] = {}  # see _clock_facts
 
     def __enter__(self) -> Renderer:
         self._context.push()
@@ -150,11 +150,11 @@ class Renderer:
             return Path(theirs).read_bytes()
         return (Path(self.app.static_folder or "") / filename).read_bytes()
 
-    def _clock_facts(self) -> bytes:
-        """The digest of what calendars take from the clock (``calendar.clock_facts``), made once."""
-        if self._calendar_clock is None:
-            self._calendar_clock = self.digests.of(clock_facts(self.state))
-        return self._calendar_clock
+    def _clock_facts(self, name: str, facts: Callable[[], object]) -> bytes:
+        """The digest of what a whole-site file takes from the clock instead of ``now``, made once per renderer."""
+        if name not in self._clock:
+            self._clock[name] = self.digests.of(facts())
+        return self._clock[name]
 
     def _file_parts(self, endpoint: str, values: dict[str, Any]) -> Iterator[bytes]:
         """What a non-page file is made from: the parts of the state its view reads."""
@@ -166,10 +166,11 @@ class Renderer:
         if endpoint == "files.component_calendar":  # the component's name and its windows
             component = self.state.components_by_id[values["component_id"]]
             yield self.digests.of((component.component, component.maintenance))
-        if endpoint in ("files.calendar", "files.component_calendar"):
-            yield self._clock_facts()
+            yield self.digests.of(clock_facts(self.state, component.maintenance))
+        if endpoint == "files.calendar":
+            yield self._clock_facts("calendar", lambda: clock_facts(self.state, self.state.maintenance))
         if endpoint == "files.feed" and values.get("name") == "known-issues":
-            yield self.digests.of(known_issues_clock_facts(self.state))
+            yield self._clock_facts("known-issues", lambda: known_issues_clock_facts(self.state))
         if endpoint == "files.sitemap":  # the list of pages: every item's and component's name
             state = self.state
             yield digest_bytes(
