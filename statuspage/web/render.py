@@ -23,7 +23,7 @@ import jinja2
 from flask import Flask, Response
 from werkzeug.security import safe_join
 
-from ..digest import Digests, digest_bytes
+from ..digest import DIGEST_SIZE, Digests, digest_bytes
 from ..fingerprint import tree_files
 from ..outputs.calendar import clock_facts
 from ..outputs.feeds import known_issues_clock_facts
@@ -121,7 +121,8 @@ class Renderer:
         # A page: the digest of its endpoint, then digests only (all of one size, so they need no lengths).
         key = self._page_keys.get(endpoint)
         if key is None:
-            key = self._page_keys[endpoint] = hashlib.blake2b(digest_bytes(self.global_key, endpoint), digest_size=16)
+            start = digest_bytes(self.global_key, endpoint)
+            key = self._page_keys[endpoint] = hashlib.blake2b(start, digest_size=DIGEST_SIZE)
         key = key.copy()
         key.update(self.digests.of(view(self.state, **values).key_inputs()))
         for name in reads:
