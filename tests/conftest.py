@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -60,6 +61,15 @@ fix_hours_max = 72
 [tickets]
 db = "content/tickets.db"
 """
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Relative path → sha256 of every file under ``root``."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
 
 
 def incident(

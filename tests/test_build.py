@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import subprocess
@@ -12,18 +11,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import NOW, REPO, incident, maintenance, run, ticket
+from conftest import NOW, REPO, incident, maintenance, run, ticket, tree
 
 from statuspage.web.app import LOCAL_TIME_SCRIPT
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Relative path → sha256 of every file under ``root``."""
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
 
 
 def soup(path: Path) -> BeautifulSoup:

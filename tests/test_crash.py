@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import signal
 import subprocess
@@ -10,15 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import NOW, REPO, run
-
-
-def tree(root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
+from conftest import NOW, REPO, run, tree
 
 
 def test_kill_at_any_point_leaves_a_complete_output(tmp_path: Path) -> None:

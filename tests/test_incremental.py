@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import shutil
@@ -12,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import NOW, REPO, incident, maintenance, make_site, run, ticket
+from conftest import NOW, REPO, incident, maintenance, make_site, run, ticket, tree
 
 from statuspage import build as build_module
 from statuspage import output as output_module
@@ -20,15 +19,6 @@ from statuspage.build import build_site
 from statuspage.errors import StatuspageError
 from statuspage.fingerprint import cache_dir
 from statuspage.workers import WorkQueue, in_workers, other_threads_stay_clear
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Relative path → sha256 of every file under ``root``."""
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
 
 
 def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
