@@ -185,18 +185,33 @@ def test_a_failed_load_keeps_and_adds_to_the_cache(site: Path, tmp_path: Path, o
     assert_same_site(fixed, load_site(site))
 
 
-def test_unused_rows_are_pruned(site: Path, tmp_path: Path) -> None:
-    def rows() -> int:
-        connection = sqlite3.connect(tmp_path / "cache" / CACHE_FILE)
-        count = connection.execute("SELECT count(*) FROM items").fetchone()[0]
-        connection.close()
-        return int(count)
+def stored_keys(folder: Path) -> list[str]:
+    """Every key the cache holds, as its buckets list them."""
+    connection = sqlite3.connect(folder / CACHE_FILE)
+    lists = [keys.split() for (keys,) in connection.execute("SELECT keys FROM buckets")]
+    connection.close()
+    return [key for keys in lists for key in keys]
 
-    load_site(site, cache=tmp_path / "cache")
-    before = rows()
+
+def test_unused_items_are_pruned(site: Path, tmp_path: Path) -> None:
+    older = next(item for item in load_site(site, cache=tmp_path / "cache").incidents if item.slug == "older")
+    before = stored_keys(tmp_path / "cache")
     (site / "content" / "incidents" / "older.md").unlink()
     load_site(site, cache=tmp_path / "cache")
-    assert rows() == before - 1
+    assert sorted(stored_keys(tmp_path / "cache")) == sorted(set(before) - {older.source_key})
+
+
+def test_items_are_stored_by_bucket(site: Path, tmp_path: Path) -> None:
+    """Each in the bucket its key names, as one pickle of the bucket's items by key."""
+    loaded = load_site(site, cache=tmp_path / "cache")
+    connection = sqlite3.connect(tmp_path / "cache" / CACHE_FILE)
+    buckets = {name: (keys.split(), pickle.loads(blob)) for name, keys, blob in connection.execute("SELECT * FROM buckets")}
+    connection.close()
+    for item in items(loaded):
+        key = item.source_key  # type: ignore[attr-defined]
+        keys, stored = buckets[cache_module.bucket_of(key)]
+        assert key in keys and pickle.dumps(stored[key]) == pickle.dumps(item)
+    assert all(sorted(keys) == sorted(stored) for keys, stored in buckets.values())
 
 
 def test_a_corrupt_cache_is_ignored_and_made_again(site: Path, tmp_path: Path, opened: list[ParseCache]) -> None:
@@ -210,19 +225,34 @@ def test_a_corrupt_cache_is_ignored_and_made_again(site: Path, tmp_path: Path, o
     assert_same_site(again, load_site(site))
 
 
-def test_a_damaged_row_is_a_miss(site: Path, tmp_path: Path, opened: list[ParseCache]) -> None:
+def test_a_damaged_bucket_is_a_miss(site: Path, tmp_path: Path, opened: list[ParseCache]) -> None:
     folder = tmp_path / "cache"
     key = load_site(site, cache=folder).incidents[0].source_key
     connection = sqlite3.connect(folder / CACHE_FILE)
     with connection:
-        connection.execute("UPDATE items SET item = x'8004' WHERE key = ?", (key,))
+        connection.execute("UPDATE buckets SET items = x'8004' WHERE name = ?", (cache_module.bucket_of(key),))
     connection.close()
-    cache_module._LAST_LOAD.clear()  # a new process: it has only the damaged row
+    lost = [k for k in stored_keys(folder) if cache_module.bucket_of(k) == cache_module.bucket_of(key)]
+    cache_module._LAST_LOAD.clear()  # a new process: it has only the damaged bucket
     loaded = load_site(site, cache=folder)
-    assert opened[-1].misses == 1
+    assert opened[-1].misses == len([k for k in lost if k in {i.source_key for i in items(loaded)}]) >= 1
     assert_same_site(loaded, load_site(site))
     load_site(site, cache=folder)
-    assert opened[-1].misses == 0  # and the row was written again
+    assert opened[-1].misses == 0  # and the bucket was written again
+
+
+def test_a_process_that_remembers_an_item_of_a_damaged_bucket_uses_it(
+    site: Path, tmp_path: Path, opened: list[ParseCache]
+) -> None:
+    folder = tmp_path / "cache"
+    key = load_site(site, cache=folder).incidents[0].source_key
+    connection = sqlite3.connect(folder / CACHE_FILE)
+    with connection:
+        connection.execute("UPDATE buckets SET items = x'8004' WHERE name = ?", (cache_module.bucket_of(key),))
+    connection.close()
+    loaded = load_site(site, cache=folder)  # this process loaded the site before: it has the items
+    assert opened[-1].misses == 0
+    assert_same_site(loaded, load_site(site))
 
 
 def test_other_code_empties_the_cache(

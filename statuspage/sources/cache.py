@@ -7,10 +7,16 @@ before using it, and parse it again (reporting the problem) when it no longer fi
 that loaded without any problem are stored, so a load with the cache reports exactly what a load
 without it reports.
 
+Items are stored in buckets, by their kind and the first characters of their key: one pickle
+of some forty items each on a big site.  Unpickling ten thousand items one pickle each spent almost half its
+time on each pickle's own overhead (finding the classes again, a fresh memo); a bucket pays it
+once.  A key's bucket never changes, so a rebuild after one edit writes two buckets again: the
+old item's, without it, and the new one's.
+
 The whole cache is dropped when our code, the interpreter or a library changes (``code_digest``),
-and rows that a successful load did not use are deleted, so it holds one site's items at most.
+and items that a successful load did not use are deleted, so it holds one site's items at most.
 Any trouble with the file (corrupt, locked, unwritable) makes it a cache that remembers nothing:
-never an error.
+never an error; a damaged bucket's items are missed and parsed again.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from .digests import FileDigests, code_digest
 
 CACHE_FILE = "parsed.sqlite"
 PARALLEL_MIN = 200  # fewer misses than this parse faster than forking takes
+BUCKET_CHARS = 2  # a bucket is named by this many of its keys' first characters: 256 buckets of hex keys
 _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
@@ -49,8 +56,20 @@ _LAST_LOAD: dict[str, Any] = {}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, item BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, keys TEXT NOT NULL, items BLOB NOT NULL);
 """
+# A bucket: its keys, space-separated (read without unpickling), and the pickle of {key: item}.
+_Stored = dict[str, tuple[list[str], bytes]]
+
+
+def bucket_of(key: str) -> str:
+    """A key's bucket: the kind its key names (``row:``, ``tickets:``; none for content files), and its first characters.
+
+    Kinds are kept apart so that a load unpickles only what it takes: an unchanged tickets
+    database is one item, and the buckets of its rows are then left alone.
+    """
+    kind, _, digest = key.rpartition(":")
+    return f"{kind}:{digest[:BUCKET_CHARS]}"
 
 
 class ParseCache:
@@ -60,11 +79,13 @@ class ParseCache:
     tests can see what was parsed again.
     """
 
-    def __init__(self, connection: sqlite3.Connection | None, rows: dict[str, bytes], files: FileDigests) -> None:
+    def __init__(self, connection: sqlite3.Connection | None, stored: _Stored, files: FileDigests) -> None:
         self._connection = connection
-        self._rows = rows
+        self._stored = stored
+        self._bucket_of_key = {key: name for name, (keys, _) in stored.items() for key in keys}
+        self._unpickled: dict[str, dict[str, Any]] = {}  # buckets unpickled so far, by name
         self._used: set[str] = set()
-        self._new: dict[str, bytes] = {}
+        self._new: dict[str, Any] = {}
         self._items: dict[str, Any] = {}  # the items of this load, by key: the next ``_LAST_LOAD``
         self.files = files  # the files' digests, by stat (the record the fingerprint keeps too)
         self.hits = 0
@@ -86,7 +107,7 @@ class ParseCache:
         path = folder / CACHE_FILE
         for _attempt in range(2):  # a damaged file is deleted and made again, once
             try:
-                connection, rows = _connect(path)
+                connection, stored = _connect(path)
             except sqlite3.Error as exc:
                 if exc.sqlite_errorcode & 0xFF in _BUSY:  # another build is writing it: not damage
                     break
@@ -94,7 +115,7 @@ class ParseCache:
                 continue
             except OSError:  # our own code could not be read to tell its version
                 break
-            return cls(connection, rows, files)
+            return cls(connection, stored, files)
         return cls(None, {}, files)
 
     @classmethod
@@ -117,37 +138,47 @@ class ParseCache:
             return None
 
     def get_many(self, keys: Sequence[str | None]) -> list[Any]:
-        """The item stored under each key, or None; a row that cannot be unpickled counts as missing."""
+        """The item stored under each key, or None; an item of a bucket that cannot be unpickled counts as missing."""
         found: list[Any] = []
         for key in keys:
-            blob = self._rows.get(key) if key is not None else None
+            name = self._bucket_of_key.get(key) if key is not None else None
             item = None
-            if blob is not None:
+            if name is not None:
                 self._used.add(key)  # type: ignore[arg-type]
+                # A process that still remembers the item takes it, even from a damaged bucket.
                 item = _LAST_LOAD.get(key)  # type: ignore[arg-type]
                 if item is None:
-                    # A damaged row is a miss, and is replaced (unless this process still remembers
-                    # the item it held: then the row is left, and the item is used).
-                    with suppress(Exception):
-                        item = pickle.loads(blob)  # noqa: S301 - our own cache, beside the output
+                    item = self._bucket(name).get(key)  # type: ignore[arg-type]
                 if item is not None:
                     self._items[key] = item  # type: ignore[index]
             found.append(item)
         return found
 
-    def put(self, key: str, item: object, pickled: bytes | None = None) -> None:
-        """Keep ``item`` under ``key`` (written by ``close``); ``pickled`` is the item already pickled."""
+    def _bucket(self, name: str) -> dict[str, Any]:
+        """A stored bucket's items by key, unpickled once; a damaged one holds none."""
+        items = self._unpickled.get(name)
+        if items is None:
+            items = {}
+            with suppress(Exception):
+                loaded = pickle.loads(self._stored[name][1])  # noqa: S301 - our own cache, beside the output
+                if isinstance(loaded, dict):
+                    items = loaded
+            self._unpickled[name] = items
+        return items
+
+    def put(self, key: str, item: object) -> None:
+        """Keep ``item`` under ``key`` (written by ``close``)."""
         if self.enabled and key:
             self._used.add(key)
-            self._new[key] = pickled or pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+            self._new[key] = item
             self._items[key] = item
 
     def keep(self, keys: Iterable[str]) -> None:
-        """Rows this load relies on without reading them (tickets found as a whole): not to be pruned."""
+        """Items this load relies on without reading them (tickets found as a whole): not to be pruned."""
         self._used.update(keys)
 
     def close(self, *, prune: bool) -> None:
-        """Write the new rows and, after a load that succeeded (``prune``), delete the unused ones."""
+        """Write the buckets with new items and, after a load that succeeded (``prune``), drop the unused ones."""
         connection, self._connection = self._connection, None
         self.files.save()
         if connection is None:
@@ -155,16 +186,38 @@ class ParseCache:
         if prune:
             _LAST_LOAD.clear()
             _LAST_LOAD.update(self._items)
-        unused = self._rows.keys() - self._used if prune else set()
+        unused = self._bucket_of_key.keys() - self._used if prune else set()
+        changed = {bucket_of(key) for key in self._new} | {self._bucket_of_key[key] for key in unused}
         try:
-            if self._new or unused:
+            if changed:
                 with _transaction(connection):
-                    connection.executemany("INSERT OR REPLACE INTO items VALUES (?, ?)", self._new.items())
-                    connection.executemany("DELETE FROM items WHERE key = ?", ((key,) for key in unused))
+                    for name in sorted(changed):
+                        self._write_bucket(connection, name, unused)
         except sqlite3.Error:
             pass  # locked by another build, or the disk is full: the next load parses again
         finally:
             connection.close()
+
+    def _write_bucket(self, connection: sqlite3.Connection, name: str, unused: set[str]) -> None:
+        """A bucket as it is now: its stored items but the unused ones, and its new items.
+
+        Stored items this load took are written from memory; the bucket is unpickled only for
+        those it did not take (kept rows, or any after a failed load).
+        """
+        kept = [key for key in self._stored.get(name, ([], b""))[0] if key not in unused]
+        items: dict[str, Any] = {}
+        for key in kept:
+            item = self._items.get(key)
+            if item is None:
+                item = self._bucket(name).get(key)
+            if item is not None:  # else lost with a damaged bucket: parsed again next time
+                items[key] = item
+        items.update((key, item) for key, item in self._new.items() if bucket_of(key) == name)
+        if not items:
+            connection.execute("DELETE FROM buckets WHERE name = ?", (name,))
+            return
+        blob = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
+        connection.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?, ?)", (name, " ".join(items), blob))
 
 
 def load_all(
@@ -192,7 +245,7 @@ def load_all(
         problems.problems.extend(reported)
         found[index] = item
         if item is not None and not reported:
-            cache.put(item.source_key, item, blob)
+            cache.put(item.source_key, item)
     return [item for item in found if item is not None]
 
 
@@ -208,7 +261,7 @@ def _parse(entries: Sequence[E], misses: list[int], parse: Callable[[E, Collecto
         for index in misses[worker::workers]:
             collected = Collector()
             item = parse(entries[index], collected)
-            if worker > 0 and item is not None:  # a forked worker: the item travels, and is cached, as bytes
+            if worker > 0 and item is not None:  # a forked worker: the item travels as bytes
                 done.append((index, None, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL), collected.problems))
             else:
                 done.append((index, item, None, collected.problems))
@@ -220,8 +273,8 @@ def _parse(entries: Sequence[E], misses: list[int], parse: Callable[[E, Collecto
     return sorted((result for part in parts for result in part), key=lambda result: result[0])
 
 
-def _connect(path: Path) -> tuple[sqlite3.Connection, dict[str, bytes]]:
-    """Open (or make) the cache and read every row; emptied first when written by other code."""
+def _connect(path: Path) -> tuple[sqlite3.Connection, _Stored]:
+    """Open (or make) the cache and read every bucket; emptied first when written by other code."""
     connection = sqlite3.connect(path, timeout=2, isolation_level=None)
     try:
         connection.execute("PRAGMA mmap_size = 1073741824")  # every row is read: mapped, not copied, pages
@@ -230,10 +283,12 @@ def _connect(path: Path) -> tuple[sqlite3.Connection, dict[str, bytes]]:
         stored = connection.execute("SELECT value FROM meta WHERE name = 'code'").fetchone()
         if stored is None or stored[0] != identity:
             with _transaction(connection):
-                connection.execute("DELETE FROM items")
+                connection.execute("DROP TABLE IF EXISTS items")  # one item a row, before buckets
+                connection.execute("DELETE FROM buckets")
                 connection.execute("INSERT OR REPLACE INTO meta VALUES ('code', ?)", (identity,))
             return connection, {}
-        return connection, dict(connection.execute("SELECT key, item FROM items"))
+        rows = connection.execute("SELECT name, keys, items FROM buckets")
+        return connection, {name: (keys.split(), blob) for name, keys, blob in rows}
     except BaseException:
         connection.close()
         raise

@@ -133,7 +133,7 @@ def load_tickets(
 def row_key(shown: str, zone: tzinfo, row: tuple[object, ...]) -> str:
     """A ticket's source key: the digest of its row's public values, the zone and the database's name."""
     text = repr((zone_identity(zone), shown, row))
-    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=32).hexdigest()
+    return "row:" + hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=32).hexdigest()
 
 
 def _database_key(path: Path, shown: str, zone: tzinfo, cache: ParseCache, *, again: bool = False) -> str | None:
@@ -151,7 +151,7 @@ def _database_key(path: Path, shown: str, zone: tzinfo, cache: ParseCache, *, ag
         if content is None and (suffix == "" or os.path.exists(f"{path}{suffix}")):
             return None  # unreadable
         digest.update(content or b"(none)")
-    return digest.hexdigest()
+    return "tickets:" + digest.hexdigest()
 
 
 @dataclass(frozen=True)
