@@ -20,10 +20,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import operator
 import pickle
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +121,13 @@ class Digests:
         self.state = state
         self._objects: dict[int, tuple[object, bytes]] = {}  # id → (object kept alive, digest)
         self._parts: dict[str, bytes] = {}
+        # How to encode each type met, chosen once per type: keys encode hundreds of thousands of values.
+        self._encoders: dict[type, Callable[[Any], bytes]] = dict(_PLAIN)
+        for kind in _STATE_TYPES:
+            self._encoders[kind] = self._state_ref
+        self._state_fields = {kind: self._compiled(kind) for kind in _STATE_TYPES}
+        for kind in _ITEM_TYPES:
+            self._encoders[kind] = partial(self._item, self._compiled(kind))
 
     def of(self, value: object) -> bytes:
         """The digest of any value the views pass to templates or outputs."""
@@ -128,39 +137,56 @@ class Digests:
 
     def _encode(self, value: Any) -> bytes:
         """The value as bytes that no other value has, type by type; a pickle for any other type."""
-        kind = type(value)
-        plain = _PLAIN.get(kind)
-        if plain is not None:
-            return plain(value)
-        if kind is tuple or kind is list:
-            encode = self._encode
-            return b"t%d:" % len(value) + b"".join([encode(element) for element in value])
-        if kind in _STATE_TYPES:
-            return b"S" + self._state(value)
-        if kind in _ITEM_TYPES and value.source_key:
-            provenance = getattr(value, "provenance", None)
-            return b"I" + value.source_key.encode() + self._encode(provenance)
-        names = _fields(kind)
-        if names is not None:
-            return self._dataclass(value, names)
-        if isinstance(value, Enum):
-            return b"e" + f"{kind.__name__}.{value.name};".encode()
-        if kind is dict:
-            return b"D%d:" % len(value) + b"".join(self._encode(pair) for pair in value.items())
-        return b"p" + self._pickled(value)
+        encoder = self._encoders.get(type(value))
+        if encoder is None:
+            encoder = self._encoders[type(value)] = self._encoder(type(value))
+        return encoder(value)
 
-    def _dataclass(self, value: object, names: tuple[str, ...]) -> bytes:
-        """Every field, in order: a new field of the state is covered without a change here."""
+    def _encoder(self, kind: type) -> Callable[[Any], bytes]:
+        """The encoder of a type not met before."""
+        if kind is tuple or kind is list:
+            return self._sequence
+        if _fields(kind) is not None:
+            return self._compiled(kind)
+        if issubclass(kind, Enum):
+            prefix = b"e" + kind.__name__.encode() + b"."
+            return lambda value: prefix + value.name.encode() + b";"
+        if kind is dict:
+            return lambda value: b"D%d:" % len(value) + b"".join([self._encode(pair) for pair in value.items()])
+        return lambda value: b"p" + self._pickled(value)
+
+    def _sequence(self, value: tuple[Any, ...] | list[Any]) -> bytes:
         encode = self._encode
-        parts = [encode(getattr(value, name)) for name in names]
-        return b"c" + type(value).__qualname__.encode() + b"%d:" % len(parts) + b"".join(parts)
+        return b"t%d:" % len(value) + b"".join([encode(element) for element in value])
+
+    def _state_ref(self, value: object) -> bytes:
+        return b"S" + self._state(value)
+
+    def _item(self, fields: Callable[[Any], bytes], value: Any) -> bytes:
+        """An item read from a file or row stands for itself by its source key (and provenance)."""
+        if not value.source_key:
+            return fields(value)
+        provenance = getattr(value, "provenance", None)
+        return b"I" + value.source_key.encode() + self._encode(provenance)
+
+    def _compiled(self, kind: type) -> Callable[[Any], bytes]:
+        """A dataclass's encoder: every field, in order, so a new field of the state is covered without a change here."""
+        names = _fields(kind)
+        assert names is not None
+        head = b"c" + kind.__qualname__.encode() + b"%d:" % len(names)
+        encode = self._encode
+        if not names:
+            return lambda value: head
+        if len(names) == 1:
+            name = names[0]
+            return lambda value: head + encode(getattr(value, name))
+        get = operator.attrgetter(*names)
+        return lambda value: head + b"".join([encode(field) for field in get(value)])
 
     def _state(self, value: object) -> bytes:
         known = self._objects.get(id(value))
         if known is None:
-            names = _fields(type(value))
-            assert names is not None  # the state's types are dataclasses
-            digest = hashlib.blake2b(self._dataclass(value, names), digest_size=DIGEST_SIZE).digest()
+            digest = hashlib.blake2b(self._state_fields[type(value)](value), digest_size=DIGEST_SIZE).digest()
             known = self._objects[id(value)] = (value, digest)
         return known[1]
 
