@@ -66,9 +66,9 @@ _PLAIN: dict[type, Callable[[Any], bytes]] = {
     str: _encode_text,
     Markup: _encode_markup,
     int: _encode_number,
-    bool: _encode_number,
+    bool: {False: _encode_number(False), True: _encode_number(True)}.__getitem__,
     float: _encode_number,
-    type(None): _encode_number,
+    type(None): lambda value: b"iNone;",
     datetime: _encode_time,
     date: _encode_time,
 }
@@ -149,8 +149,8 @@ class Digests:
         if _fields(kind) is not None:
             return self._compiled(kind)
         if issubclass(kind, Enum):
-            prefix = b"e" + kind.__name__.encode() + b"."
-            return lambda value: prefix + value.name.encode() + b";"
+            names = {name: b"e%s.%s;" % (kind.__name__.encode(), name.encode()) for name in kind.__members__}
+            return lambda value: names[value._name_]
         if kind is dict:
             return lambda value: b"D%d:" % len(value) + b"".join([self._encode(pair) for pair in value.items()])
         return lambda value: b"p" + self._pickled(value)
