@@ -187,18 +187,23 @@ class ParseCache:
             _LAST_LOAD.clear()
             _LAST_LOAD.update(self._items)
         unused = self._bucket_of_key.keys() - self._used if prune else set()
-        changed = {bucket_of(key) for key in self._new} | {self._bucket_of_key[key] for key in unused}
+        new: dict[str, dict[str, Any]] = {}  # bucket → its new items
+        for key, item in self._new.items():
+            new.setdefault(bucket_of(key), {})[key] = item
+        changed = new.keys() | {self._bucket_of_key[key] for key in unused}
         try:
             if changed:
                 with _transaction(connection):
                     for name in sorted(changed):
-                        self._write_bucket(connection, name, unused)
+                        self._write_bucket(connection, name, unused, new.get(name, {}))
         except sqlite3.Error:
             pass  # locked by another build, or the disk is full: the next load parses again
         finally:
             connection.close()
 
-    def _write_bucket(self, connection: sqlite3.Connection, name: str, unused: set[str]) -> None:
+    def _write_bucket(
+        self, connection: sqlite3.Connection, name: str, unused: set[str], new: dict[str, Any]
+    ) -> None:
         """A bucket as it is now: its stored items but the unused ones, and its new items.
 
         Stored items this load took are written from memory; the bucket is unpickled only for
@@ -212,7 +217,7 @@ class ParseCache:
                 item = self._bucket(name).get(key)
             if item is not None:  # else lost with a damaged bucket: parsed again next time
                 items[key] = item
-        items.update((key, item) for key, item in self._new.items() if bucket_of(key) == name)
+        items.update(new)
         if not items:
             connection.execute("DELETE FROM buckets WHERE name = ?", (name,))
             return
