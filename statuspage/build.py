@@ -111,7 +111,7 @@ def build_site(
 
     with output_lock(out), _collector_paused():
         clean_leftovers(out)
-        # Render into the spare tree only the files whose inputs changed, then swap it in.
+
         def swap_when_ready() -> None:
             if before_swap is not None:
                 before_swap()
@@ -124,6 +124,7 @@ def build_site(
             again = fingerprint(site_dir, now.isoformat(), options, cache_dir(out)) if key else None
             return again[0] if again is not None else None
 
+        # Render into the spare tree only the files whose inputs changed, then swap it in.
         renderers = _renderers(state, cache_dir(out) / "templates")
         files, again = write_site(out, renderers, jobs, site.root, swap_when_ready, sources_again)
         remember(out, key if again is not None and again == key else None, files)

@@ -83,6 +83,8 @@ def write_site(
         published: Manifest = live["files"] if live is not None else {}
         shares = _shares(renderers)
         queue = WorkQueue(len(shares))
+        if jobs > 1:
+            renderers[0].digests.share()
         try:
             work = _Work(renderers, shares, queue, have, published, staging, out, site_root, alongside)
             manifest: Manifest = {}
@@ -187,6 +189,7 @@ class _Work:
         others meanwhile take the shares it would have taken.
         """
         with collecting():
+            self.renderers[0].digests.prepare(worker, workers)  # shared by the renderers and the workers
             beside = self.alongside() if self.alongside is not None and worker == workers - 1 else None
             return self._run(), beside
 

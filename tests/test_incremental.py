@@ -16,8 +16,12 @@ from conftest import NOW, REPO, incident, maintenance, make_site, run, ticket, t
 from statuspage import build as build_module
 from statuspage import output as output_module
 from statuspage.build import build_site
+from statuspage.clock import resolve_now
+from statuspage.digest import Digests
 from statuspage.errors import StatuspageError
 from statuspage.fingerprint import cache_dir
+from statuspage.sources.site import load_site
+from statuspage.state import derive
 from statuspage.workers import WorkQueue, in_workers, other_threads_stay_clear
 
 
@@ -33,6 +37,23 @@ def test_more_workers_than_pages_still_equal(site_factory, tmp_path: Path) -> No
     build_site(site, tmp_path / "one", NOW, jobs=1)
     build_site(site, tmp_path / "many", NOW, jobs=5)
     assert tree(tmp_path / "many") == tree(tmp_path / "one")
+
+
+def test_workers_share_the_digests_of_the_state_objects() -> None:
+    """Each worker computes its stride of the state objects' digests and takes the others' from the shared slots."""
+    site = load_site(REPO)
+    state = derive(site, resolve_now(NOW, site.config.timezone))
+    objects = [*state.incidents, *state.maintenance, *state.tickets, *state.components]
+    expected = [Digests(state).of(value) for value in objects]
+    shared = Digests(state)
+    shared.share()
+    in_workers(lambda worker, workers: shared.prepare(worker, workers), 3)
+
+    def computed_again(value: object) -> bytes:
+        raise AssertionError("every digest was in this worker's memory or in a shared slot")
+
+    shared._state_digest = computed_again  # type: ignore[method-assign]
+    assert [shared.of(value) for value in objects] == expected
 
 
 def test_nothing_changed_writes_nothing(site_factory, tmp_path: Path) -> None:

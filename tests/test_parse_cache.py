@@ -205,7 +205,9 @@ def test_items_are_stored_by_bucket(site: Path, tmp_path: Path) -> None:
     """Each in the bucket its key names, as one pickle of the bucket's items by key."""
     loaded = load_site(site, cache=tmp_path / "cache")
     connection = sqlite3.connect(tmp_path / "cache" / CACHE_FILE)
-    buckets = {name: (keys.split(), pickle.loads(blob)) for name, keys, blob in connection.execute("SELECT * FROM buckets")}
+    buckets = {
+        name: (keys.split(), pickle.loads(blob)) for name, keys, blob in connection.execute("SELECT * FROM buckets")
+    }
     connection.close()
     for item in items(loaded):
         key = item.source_key  # type: ignore[attr-defined]

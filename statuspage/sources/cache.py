@@ -63,7 +63,7 @@ _Stored = dict[str, tuple[list[str], bytes]]
 
 
 def bucket_of(key: str) -> str:
-    """A key's bucket: the kind its key names (``row:``, ``tickets:``; none for content files), and its first characters.
+    """A key's bucket: the kind its key names (``row:``, ``tickets:``; none for content files) and its first characters.
 
     Kinds are kept apart so that a load unpickles only what it takes: an unchanged tickets
     database is one item, and the buckets of its rows are then left alone.
@@ -201,9 +201,7 @@ class ParseCache:
         finally:
             connection.close()
 
-    def _write_bucket(
-        self, connection: sqlite3.Connection, name: str, unused: set[str], new: dict[str, Any]
-    ) -> None:
+    def _write_bucket(self, connection: sqlite3.Connection, name: str, unused: set[str], new: dict[str, Any]) -> None:
         """A bucket as it is now: its stored items but the unused ones, and its new items.
 
         Stored items this load took are written from memory; the bucket is unpickled only for
