@@ -118,8 +118,9 @@ def build_site(
             forget(out)
 
         # A source saved while we read it: the output may match neither version, so record none.
-        # Everything is read by now (a theme's templates are in every key), so a worker checks
-        # while the others render.
+        # The content and tickets are read by now, so a worker checks while the others render.
+        # (Templates and static files are read while rendering too, but their digests, taken
+        # before, are in every key: an edit to them makes the next build render everything.)
         def sources_again() -> str | None:
             again = fingerprint(site_dir, now.isoformat(), options, cache_dir(out)) if key else None
             return again[0] if again is not None else None
@@ -166,7 +167,7 @@ def _global_state(state: SiteState, digests: Digests) -> list[bytes]:
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Keep Python's cycle collector off the loaded site and state while rendering.
+    """Keep Python's cycle collector off the loaded site and state while workers render (collecting their own garbage).
 
     They are hundreds of thousands of objects that live until the build ends; every full
     collection scanned them all again (a good part of a small rebuild), and freezing them also

@@ -42,7 +42,13 @@ _STATE_TYPES = frozenset(STATE_TYPES)
 _ITEM_TYPES = frozenset(ITEM_TYPES)
 _FIELDS: dict[type, tuple[str, ...] | None] = {}  # a dataclass's field names; None: not a dataclass
 DIGEST_SIZE = 16
-_UNFILLED = bytes(DIGEST_SIZE)  # a slot of shared digests that no worker has filled yet
+_CHECK_SIZE = 8
+_SLOT = DIGEST_SIZE + _CHECK_SIZE  # a slot of shared digests: a digest and its check (see Digests.share)
+
+
+def _check(digest: bytes) -> bytes:
+    """A digest's own digest: a slot whose two parts do not agree holds no digest (yet)."""
+    return hashlib.blake2b(digest, digest_size=_CHECK_SIZE, person=b"slot").digest()
 
 
 def _encode_text(value: str) -> bytes:
@@ -85,6 +91,16 @@ def _fields(kind: type) -> tuple[str, ...] | None:
             tuple(field.name for field in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
         )
         return names
+
+
+def _enum_encoder(kind: type[Enum]) -> Callable[[Enum], bytes]:
+    """Members by name, from a table made once (a flag's combinations, not in the table, made each time)."""
+
+    def encode(name: str) -> bytes:
+        return b"e%s.%s;" % (kind.__name__.encode(), name.encode())
+
+    names = {name: encode(name) for name in kind.__members__}
+    return lambda value: names.get(value._name_) or encode(str(value._name_))
 
 
 def _ref(*parts: object) -> None:
@@ -138,15 +154,14 @@ class Digests:
 
         Every worker keys files that show all incidents (feeds, the API), so each needed every state
         object's digest: a tenth of a second of every rebuild of a big site, made in each worker.
-        Called before forking: a shared memory holds a slot per object, all zero bytes until a
-        worker fills it; ``prepare`` fills a stride of them per worker, and a worker takes a filled
-        slot rather than computing it.  Digests are the same whoever computes them; a slot read
-        while another worker writes it can only give a wrong digest, which renders a file that
-        did not need it (never leaves a changed file as it was).
+        Called before forking: a shared memory holds a slot per object, empty until a worker fills
+        it; ``prepare`` fills a stride of them per worker, and a worker takes a filled slot rather
+        than computing it.  Digests are the same whoever computes them.  A slot holds the digest
+        and a check digest of it, so one read while another worker writes it is seen as empty.
         """
         objects = self._state_objects()
         self._slots = {id(value): slot for slot, value in enumerate(objects)}
-        self._shared = mmap.mmap(-1, max(1, len(objects)) * DIGEST_SIZE)
+        self._shared = mmap.mmap(-1, max(1, len(objects)) * _SLOT)
 
     def prepare(self, worker: int, workers: int) -> None:
         """Compute this worker's stride of the state objects' digests (all of them, for one worker)."""
@@ -178,8 +193,7 @@ class Digests:
         if _fields(kind) is not None:
             return self._compiled(kind)
         if issubclass(kind, Enum):
-            names = {name: b"e%s.%s;" % (kind.__name__.encode(), name.encode()) for name in kind.__members__}
-            return lambda value: names[value._name_]
+            return _enum_encoder(kind)
         if kind is dict:
             return lambda value: b"D%d:" % len(value) + b"".join([self._encode(pair) for pair in value.items()])
         return lambda value: b"p" + self._pickled(value)
@@ -215,15 +229,16 @@ class Digests:
     def _state(self, value: object) -> bytes:
         known = self._objects.get(id(value))
         if known is None:
-            slot = self._slots.get(id(value)) if self._shared is not None else None
-            if slot is None:
+            shared, slot = self._shared, self._slots.get(id(value))
+            if shared is None or slot is None:
                 digest = self._state_digest(value)
             else:
-                shared, start = self._shared, slot * DIGEST_SIZE
-                assert shared is not None
-                digest = shared[start : start + DIGEST_SIZE]
-                if digest == _UNFILLED:
-                    digest = shared[start : start + DIGEST_SIZE] = self._state_digest(value)
+                start = slot * _SLOT
+                found = shared[start : start + _SLOT]
+                digest = found[:DIGEST_SIZE]
+                if found[DIGEST_SIZE:] != _check(digest):  # empty, or being written
+                    digest = self._state_digest(value)
+                    shared[start : start + _SLOT] = digest + _check(digest)
             known = self._objects[id(value)] = (value, digest)
         return known[1]
 

@@ -83,9 +83,9 @@ def write_site(
         published: Manifest = live["files"] if live is not None else {}
         shares = _shares(renderers)
         queue = WorkQueue(len(shares))
-        if jobs > 1:
-            renderers[0].digests.share()
         try:
+            if jobs > 1:
+                renderers[0].digests.share()
             work = _Work(renderers, shares, queue, have, published, staging, out, site_root, alongside)
             manifest: Manifest = {}
             beside: T | None = None

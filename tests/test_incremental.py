@@ -56,6 +56,19 @@ def test_workers_share_the_digests_of_the_state_objects() -> None:
     assert [shared.of(value) for value in objects] == expected
 
 
+def test_a_half_written_shared_digest_is_not_taken() -> None:
+    """A slot read while another worker writes it does not check out: the digest is computed instead."""
+    site = load_site(REPO)
+    state = derive(site, resolve_now(NOW, site.config.timezone))
+    first = state.incidents[0]
+    expected = Digests(state).of(first)
+    shared = Digests(state)
+    shared.share()
+    assert shared._shared is not None
+    shared._shared[: len(expected)] = expected[:8] + bytes(len(expected) - 8)  # the rest not written yet
+    assert shared.of(first) == expected
+
+
 def test_nothing_changed_writes_nothing(site_factory, tmp_path: Path) -> None:
     site = site_factory(incidents=[incident()], tickets=[ticket(1)])
     out = tmp_path / "out"

@@ -216,6 +216,20 @@ def test_items_are_stored_by_bucket(site: Path, tmp_path: Path) -> None:
     assert all(sorted(keys) == sorted(stored) for keys, stored in buckets.values())
 
 
+def test_two_loads_writing_the_same_bucket_keep_each_others_items(tmp_path: Path) -> None:
+    """``watch`` and a ``build`` may share a cache: a bucket is written whole, yet neither loses the other's item."""
+    folder = tmp_path / "cache"
+    first, second = ParseCache.open(folder), ParseCache.open(folder)
+    first.put("ab" + "1" * 62, "first's item")
+    second.put("ab" + "2" * 62, "second's item")
+    second.close(prune=True)
+    first.close(prune=True)
+    assert sorted(stored_keys(folder)) == ["ab" + "1" * 62, "ab" + "2" * 62]
+    again = ParseCache.open(folder)
+    assert again.get_many(["ab" + "1" * 62, "ab" + "2" * 62]) == ["first's item", "second's item"]
+    again.close(prune=False)
+
+
 def test_a_corrupt_cache_is_ignored_and_made_again(site: Path, tmp_path: Path, opened: list[ParseCache]) -> None:
     folder = tmp_path / "cache"
     load_site(site, cache=folder)

@@ -216,11 +216,29 @@ class ParseCache:
             if item is not None:  # else lost with a damaged bucket: parsed again next time
                 items[key] = item
         items.update(new)
+        for key, item in self._written_since(connection, name).items():
+            if key not in items and key not in unused:
+                items[key] = item
         if not items:
             connection.execute("DELETE FROM buckets WHERE name = ?", (name,))
             return
         blob = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
         connection.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?, ?)", (name, " ".join(items), blob))
+
+    def _written_since(self, connection: sqlite3.Connection, name: str) -> dict[str, Any]:
+        """Items another build wrote to the bucket since this load read it (``watch`` and a ``build``, say).
+
+        They are kept: a bucket is written whole, and would otherwise lose them.
+        """
+        row = connection.execute("SELECT keys FROM buckets WHERE name = ?", (name,)).fetchone()
+        if row is None or row[0].split() == self._stored.get(name, ([], b""))[0]:
+            return {}
+        blob = connection.execute("SELECT items FROM buckets WHERE name = ?", (name,)).fetchone()[0]
+        with suppress(Exception):
+            theirs = pickle.loads(blob)  # noqa: S301 - our own cache, beside the output
+            if isinstance(theirs, dict):
+                return {key: item for key, item in theirs.items() if isinstance(key, str)}
+        return {}
 
 
 def load_all(
