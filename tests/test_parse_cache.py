@@ -241,14 +241,20 @@ def test_a_corrupt_cache_is_ignored_and_made_again(site: Path, tmp_path: Path, o
     assert_same_site(again, load_site(site))
 
 
-def test_a_damaged_bucket_is_a_miss(site: Path, tmp_path: Path, opened: list[ParseCache]) -> None:
-    folder = tmp_path / "cache"
-    key = load_site(site, cache=folder).incidents[0].source_key
+def damage_a_bucket(site: Path, folder: Path) -> str:
+    """Load the site into the cache, then damage the bucket of its first incident; returns that bucket's name."""
+    name = cache_module.bucket_of(load_site(site, cache=folder).incidents[0].source_key)
     connection = sqlite3.connect(folder / CACHE_FILE)
     with connection:
-        connection.execute("UPDATE buckets SET items = x'8004' WHERE name = ?", (cache_module.bucket_of(key),))
+        connection.execute("UPDATE buckets SET items = x'8004' WHERE name = ?", (name,))
     connection.close()
-    lost = [k for k in stored_keys(folder) if cache_module.bucket_of(k) == cache_module.bucket_of(key)]
+    return name
+
+
+def test_a_damaged_bucket_is_a_miss(site: Path, tmp_path: Path, opened: list[ParseCache]) -> None:
+    folder = tmp_path / "cache"
+    name = damage_a_bucket(site, folder)
+    lost = [key for key in stored_keys(folder) if cache_module.bucket_of(key) == name]
     cache_module._LAST_LOAD.clear()  # a new process: it has only the damaged bucket
     loaded = load_site(site, cache=folder)
     assert opened[-1].misses == len([k for k in lost if k in {i.source_key for i in items(loaded)}]) >= 1
@@ -261,11 +267,7 @@ def test_a_process_that_remembers_an_item_of_a_damaged_bucket_uses_it(
     site: Path, tmp_path: Path, opened: list[ParseCache]
 ) -> None:
     folder = tmp_path / "cache"
-    key = load_site(site, cache=folder).incidents[0].source_key
-    connection = sqlite3.connect(folder / CACHE_FILE)
-    with connection:
-        connection.execute("UPDATE buckets SET items = x'8004' WHERE name = ?", (cache_module.bucket_of(key),))
-    connection.close()
+    damage_a_bucket(site, folder)
     loaded = load_site(site, cache=folder)  # this process loaded the site before: it has the items
     assert opened[-1].misses == 0
     assert_same_site(loaded, load_site(site))
