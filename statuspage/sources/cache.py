@@ -8,10 +8,10 @@ that loaded without any problem are stored, so a load with the cache reports exa
 without it reports.
 
 Items are stored in buckets, by their kind and the first characters of their key: one pickle
-of some forty items each on a big site.  Unpickling ten thousand items one pickle each spent almost half its
-time on each pickle's own overhead (finding the classes again, a fresh memo); a bucket pays it
-once.  A key's bucket never changes, so a rebuild after one edit writes two buckets again: the
-old item's, without it, and the new one's.
+of some forty items each on a big site.  Unpickling ten thousand items one pickle each spent
+almost half its time on each pickle's own overhead (finding the classes again, a fresh memo); a
+bucket pays it once.  A key's bucket never changes, so a rebuild after one edit writes two
+buckets again: the old item's, without it, and the new one's.
 
 The whole cache is dropped when our code, the interpreter or a library changes (``code_digest``),
 and items that a successful load did not use are deleted, so it holds one site's items at most.
