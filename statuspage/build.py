@@ -17,7 +17,7 @@ from .errors import Collector, StatuspageError
 from .fingerprint import PACKAGE, cache_dir, fingerprint, forget, recorded, remember, tree_files, unchanged
 from .i18n import site_languages
 from .model import Site
-from .output import clean_leftovers, output_lock, write_site
+from .output import clean_leftovers, cycle_collection, output_lock, write_site
 from .sources.digests import FileDigests, code_digest
 from .sources.site import load_site
 from .state import SiteState, derive
@@ -47,24 +47,7 @@ def check_site(site_dir: Path) -> Site:
     return site
 
 
-@contextmanager
-def _collector_off() -> Iterator[None]:
-    """No cycle collection while the build reads, derives and plans; render workers collect (``output.collecting``).
-
-    Nearly all that those phases make lives until the build ends, so a collection finds nothing
-    to free, yet each full one walks everything made so far: a tenth of a second of a small
-    rebuild of a big site went to them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@_collector_off()
+@cycle_collection(False)  # see output.cycle_collection
 def build_site(
     site_dir: Path,
     out: Path,

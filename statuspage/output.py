@@ -188,7 +188,7 @@ class _Work:
         The last worker (a forked one, when there are several) first runs ``alongside``: the
         others meanwhile take the shares it would have taken.
         """
-        with collecting():
+        with cycle_collection(True):
             self.renderers[0].digests.prepare(worker, workers)  # shared by the renderers and the workers
             beside = self.alongside() if self.alongside is not None and worker == workers - 1 else None
             return self._run(), beside
@@ -242,14 +242,25 @@ class _Work:
 
 
 @contextmanager
-def collecting() -> Iterator[None]:
-    """The cycle collector on while a worker renders, though the build turned it off: templates leave cycles behind."""
-    enabled = gc.isenabled()
-    gc.enable()
+def cycle_collection(enabled: bool) -> Iterator[None]:
+    """Python's cycle collector on or off for a while, then as it was.
+
+    A build turns it off while it reads, derives and plans (``build_site``): nearly all it makes
+    then lives until the build ends, so collections found nothing to free yet walked everything
+    made so far, a tenth of a second of a small rebuild of a big site.  Workers turn it on while
+    they render: templates leave cycles behind.
+    """
+    was = gc.isenabled()
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()
     try:
         yield
     finally:
-        if not enabled:
+        if was:
+            gc.enable()
+        else:
             gc.disable()
 
 
