@@ -24,6 +24,7 @@ from .state import SiteState, derive
 from .web import create_app, site_urls, translated_site_urls
 from .web.render import Renderer
 from .web.theme import THEME_STATIC, check_templates
+from .workers import in_background
 
 
 @dataclass(frozen=True)
@@ -86,32 +87,36 @@ def build_site(
 
     # Load and validate: nothing is written unless the whole site is valid.
     site = load_site(site_dir, provenance=provenance, cache=cache_dir(out), jobs=jobs, files=seen)
-    check_templates(site_dir)
-    now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
 
-    # Derive: every time-dependent fact, computed once for all outputs.
-    state = derive(site, now)
+    # A source saved while we read it: the output may match neither version, so record none.
+    # The content and tickets are read by now: another process looks at them again while this
+    # one renders.  (Templates and static files are read while rendering too, but their digests,
+    # taken before, are in every key: an edit to them makes the next build render everything.)
+    def sources_again() -> str | None:
+        again = fingerprint(site_dir, taken[1].isoformat(), options, cache_dir(out)) if taken else None
+        return again[0] if again is not None else None
 
-    with output_lock(out), _collector_paused():
-        clean_leftovers(out)
+    with in_background(sources_again, fork=jobs > 1) as sources_now:
+        check_templates(site_dir)
+        now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
 
-        def swap_when_ready() -> None:
-            if before_swap is not None:
-                before_swap()
-            forget(out)
+        # Derive: every time-dependent fact, computed once for all outputs.
+        state = derive(site, now)
 
-        # A source saved while we read it: the output may match neither version, so record none.
-        # The content and tickets are read by now, so a worker checks while the others render.
-        # (Templates and static files are read while rendering too, but their digests, taken
-        # before, are in every key: an edit to them makes the next build render everything.)
-        def sources_again() -> str | None:
-            again = fingerprint(site_dir, now.isoformat(), options, cache_dir(out)) if key else None
-            return again[0] if again is not None else None
+        with output_lock(out), _collector_paused():
+            clean_leftovers(out)
 
-        # Render into the spare tree only the files whose inputs changed, then swap it in.
-        renderers = _renderers(state, cache_dir(out) / "templates")
-        files, again = write_site(out, renderers, jobs, site.root, swap_when_ready, sources_again)
-        remember(out, key if again is not None and again == key else None, files)
+            def swap_when_ready() -> None:
+                sources_now()  # taken before anything that runs from here on could change a source
+                if before_swap is not None:
+                    before_swap()
+                forget(out)
+
+            # Render into the spare tree only the files whose inputs changed, then swap it in.
+            renderers = _renderers(state, cache_dir(out) / "templates")
+            files = write_site(out, renderers, jobs, site.root, swap_when_ready)
+            again = sources_now()
+            remember(out, key if again is not None and again == key else None, files)
     return BuildResult(out, files, now, lambda: state)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -158,12 +161,56 @@ class Text:
 
 
 class Translatable:
-    """Items written in the site language, optionally translated beside them (``<slug>.<lang>.md``)."""
+    """Items written in the site language, optionally translated beside them (``<slug>.<lang>.md``).
+
+    An item may be *packed*: read from the parse cache with its words (``PACKED``) left as one
+    pickle, unpickled on first use.  A rebuild of a big site derives its state, digests it and
+    decides what to render from the other fields alone, and shows the words of a few items only;
+    unpickling every item's words took a good part of the rebuild (see sources/cache.py).
+    """
 
     title: str
     body: Markup
     updates: tuple[Update, ...]
     translations: dict[str, Translation]
+
+    PACKED: ClassVar[tuple[str, ...]] = ("title", "body", "updates", "translations")
+
+    @cached_property
+    def timeline(self) -> tuple[tuple[datetime, str], ...]:
+        """Each update's time and status, newest first: all the state is derived from, so a packed item keeps it."""
+        return tuple((update.time, update.status) for update in self.updates)
+
+    if not TYPE_CHECKING:  # so that the type checker still knows every attribute
+
+        def __getattr__(self, name: str) -> Any:
+            """A packed field, unpacked on first use (called only for attributes the object lacks)."""
+            packed = self.__dict__.get("_packed")
+            if packed is None or name not in self.PACKED:
+                raise AttributeError(name)
+            self.__dict__.update(pickle.loads(packed))  # noqa: S301 - packed by our own cache
+            self.__dict__.pop("_packed", None)
+            return self.__dict__[name]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """What pickle does anyway, said outright: else unpickling asks ``__getattr__`` for this first."""
+        self.__dict__.update(state)
+
+    def packed_state(self) -> dict[str, Any]:
+        """The item's fields for pickling, with the ``PACKED`` ones as one pickle (already so when never unpacked)."""
+        state = dict(self.__dict__)
+        if "_packed" not in state:
+            words = {name: state.pop(name) for name in self.PACKED}
+            state["timeline"] = self.timeline
+            state["_packed"] = pickle.dumps(words, protocol=pickle.HIGHEST_PROTOCOL)
+        return state
+
+    def with_provenance(self, provenance: Provenance | None) -> Self:
+        """``replace(item, provenance=...)``, leaving packed fields packed."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__["provenance"] = provenance
+        return copy
 
     def text(self, language: str) -> Text:
         """The translation where there is one, falling back to the original piece by piece.
@@ -219,6 +266,8 @@ class Maintenance(Translatable):
     # What the item was read from, as a digest (file bytes and zone): equal keys, equal items.  It lets
     # the renderer tell whether a page must be rendered again without looking at the item's text.
     source_key: str = field(default="", compare=False, repr=False)
+
+    PACKED: ClassVar[tuple[str, ...]] = ()  # a thousand windows are not worth it: all their fields are read
 
     @property
     def duration(self):  # noqa: ANN201 - timedelta

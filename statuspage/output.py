@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from .errors import StatuspageError
 from .fingerprint import cache_dir
@@ -42,8 +42,6 @@ _AT_FDCWD = -100
 TREES = "trees.pickle"
 FORMAT = 2  # of the record; another value means no record
 
-
-T = TypeVar("T")
 
 # One file of a tree: its key, and what of ``state`` its template read when it was rendered.  A
 # plain tuple: a big site's record holds tens of thousands, read at the start of every build.
@@ -65,12 +63,9 @@ def write_site(
     jobs: int,
     site_root: Path,
     before_swap: Callable[[], None] = lambda: None,
-    alongside: Callable[[], T] | None = None,
-) -> tuple[int, T | None]:
-    """Bring a tree up to date with every file the renderers make, swap it in as ``out``.
+) -> int:
+    """Bring a tree up to date with every file the renderers make, swap it in as ``out``; returns the number of files.
 
-    Returns the number of files, and what ``alongside`` returned: one worker runs it before it
-    takes its first share (the build checks its sources once more there, off the critical path).
     The caller holds the output lock.  ``before_swap`` runs once the tree is complete, just
     before it is swapped in.
     """
@@ -86,12 +81,10 @@ def write_site(
         try:
             if jobs > 1:
                 renderers[0].digests.share()
-            work = _Work(renderers, shares, queue, have, published, staging, out, site_root, alongside)
+            work = _Work(renderers, shares, queue, have, published, staging, out, site_root)
             manifest: Manifest = {}
-            beside: T | None = None
-            for part, result in in_workers(work.run, jobs):
+            for part in in_workers(work.run, jobs):
                 manifest.update((path, (key, _READS.setdefault(reads, reads))) for path, (key, reads) in part.items())
-                beside = result if result is not None else beside
         finally:
             queue.close()
         _remove_extra(staging, have, manifest)
@@ -114,7 +107,7 @@ def write_site(
         if previous_is_known and spare.is_dir():
             old = {"identity": _identity(spare), "files": live["files"]}  # type: ignore[index]
     _save(out, {"live": {"identity": _identity(out), "files": manifest}, "spare": old})
-    return len(manifest), beside
+    return len(manifest)
 
 
 def _staging(out: Path, spare: Path, live: dict[str, Any] | None, old: dict[str, Any] | None) -> tuple[Path, Manifest]:
@@ -174,24 +167,17 @@ class _Work:
         staging: Path,
         out: Path,
         site_root: Path,
-        alongside: Callable[[], Any] | None = None,
     ) -> None:
         self.renderers, self.shares, self.queue = renderers, shares, queue
         self.have, self.published = have, published
         self.staging, self.out, self.site_root = staging, out, site_root
-        self.alongside = alongside
         self.made: set[str] = set()
 
-    def run(self, worker: int, workers: int) -> tuple[Manifest, Any]:
-        """A worker's part: the shares it took, whichever they were (the result is the same).
-
-        The last worker (a forked one, when there are several) first runs ``alongside``: the
-        others meanwhile take the shares it would have taken.
-        """
+    def run(self, worker: int, workers: int) -> Manifest:
+        """A worker's part: the shares it took, whichever they were (the result is the same)."""
         with cycle_collection(True):
             self.renderers[0].digests.prepare(worker, workers)  # shared by the renderers and the workers
-            beside = self.alongside() if self.alongside is not None and worker == workers - 1 else None
-            return self._run(), beside
+            return self._run()
 
     def _run(self) -> Manifest:
         manifest: Manifest = {}

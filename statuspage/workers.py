@@ -10,7 +10,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .errors import StatuspageError
 
@@ -61,20 +61,68 @@ def in_workers(task: Callable[[int, int], T], jobs: int) -> list[T]:
             _report(write, task, worker, jobs)
         os.close(write)
         children.append((pid, read))
-    reports: list[bytes] = []
     try:
         results = [task(0, jobs)]
     finally:
-        for pid, read in children:
-            with os.fdopen(read, "rb") as pipe:
-                reports.append(pipe.read())
-            os.waitpid(pid, 0)
-    for report in reports:
-        _, value = pickle.loads(report) if report else ("error", StatuspageError("a worker process died"))
-        if isinstance(value, BaseException):
-            raise value
-        results.append(value)
+        reports = [_collect(pid, read) for pid, read in children]
+    results += [_outcome(report) for report in reports]
     return results
+
+
+@contextmanager
+def in_background(task: Callable[[], T], fork: bool = True) -> Iterator[Callable[[], T]]:
+    """Start ``task`` in a forked process; gives a function that waits for its result (or raises its error).
+
+    Where forking is not safe (see ``in_workers``), or with ``fork`` false, the task runs in
+    this process when its result is first asked for.  Leaving waits for the process, if it was
+    forked, whether or not its result was asked for.
+    """
+    outcome: list[T] = []
+    if not fork or (threading.active_count() > 1 and not _stay_clear[0]):
+
+        def run_here() -> T:
+            if not outcome:
+                outcome.append(task())
+            return outcome[0]
+
+        yield run_here
+        return
+    read, write = os.pipe()
+    pid = _fork()
+    if pid == 0:
+        os.close(read)
+        _report(write, lambda worker, jobs: task(), 1, 2)
+    os.close(write)
+    report: list[bytes] = []
+
+    def result() -> T:
+        if not report:
+            report.append(_collect(pid, read))
+        if not outcome:
+            outcome.append(_outcome(report[0]))
+        return outcome[0]
+
+    try:
+        yield result
+    finally:
+        if not report:
+            report.append(_collect(pid, read))
+
+
+def _collect(pid: int, read: int) -> bytes:
+    """A forked process's report, once it has left."""
+    with os.fdopen(read, "rb") as pipe:
+        report = pipe.read()
+    os.waitpid(pid, 0)
+    return report
+
+
+def _outcome(report: bytes) -> Any:
+    """The value a process reported, or its error raised."""
+    _, value = pickle.loads(report) if report else ("error", StatuspageError("a worker process died"))
+    if isinstance(value, BaseException):
+        raise value
+    return value
 
 
 def _fork() -> int:

@@ -321,7 +321,7 @@ def _with_newest_updates(ranked: Iterable[tuple[datetime, Story]], limit: int, n
     for updated, item in ranked:
         if len(newest_times) >= limit and updated < newest_times[0]:
             break
-        times = [update.time.astimezone(UTC) for update in _item(item).updates if update.time <= now]
+        times = [time.astimezone(UTC) for time, _ in _item(item).timeline if time <= now]
         for time in times:
             if len(newest_times) < limit:
                 heapq.heappush(newest_times, time)

@@ -63,7 +63,7 @@ def _with_history(items: tuple[Item, ...], history: Mapping[Path, Provenance]) -
             folders[folder] = Path(folder).resolve()
         return folders[folder] / name
 
-    return tuple(replace(item, provenance=history.get(resolved(item.origin.path))) for item in items)
+    return tuple(item.with_provenance(history.get(resolved(item.origin.path))) for item in items)
 
 
 def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site | None:

@@ -114,15 +114,16 @@ def _incident_state(incident: Incident, now: datetime) -> IncidentState:
     started = incident.start <= now
     resolved = incident.resolved is not None and incident.resolved <= now
     ongoing = started and not resolved
-    newest = next((update for update in incident.updates if update.time <= now), None)
+    timeline = incident.timeline  # not the updates: their words are left packed (see model.Translatable)
+    newest = next((status for time, status in timeline if time <= now), None)
     if resolved:
-        status = IncidentStatus.POSTMORTEM if newest and newest.status == "postmortem" else IncidentStatus.RESOLVED
-    elif newest is not None and newest.status not in ("resolved", "postmortem"):
-        status = IncidentStatus(newest.status)
+        status = IncidentStatus.POSTMORTEM if newest == "postmortem" else IncidentStatus.RESOLVED
+    elif newest is not None and newest not in ("resolved", "postmortem"):
+        status = IncidentStatus(newest)
     else:
         status = IncidentStatus.INVESTIGATING
     pinned = resolved and incident.pin and (incident.pin_until is None or now < incident.pin_until)
-    instants = [incident.start, *(update.time for update in incident.updates)]
+    instants = [incident.start, *(time for time, _ in timeline)]
     if incident.resolved is not None:
         instants.append(incident.resolved)
     changed = last_change(instants, now)

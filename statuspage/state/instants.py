@@ -26,14 +26,14 @@ def state_change_instants(state: SiteState) -> list[datetime]:
     moments: set[datetime] = set()
     for incident_state in state.incidents:
         incident = incident_state.incident
-        moments.update((incident.start, *(update.time for update in incident.updates)))
+        moments.update((incident.start, *(time for time, _ in incident.timeline)))
         if incident.resolved is not None:
             moments.add(incident.resolved)
         if incident.pin and incident.pin_until is not None:
             moments.add(incident.pin_until)
     for window_state in state.maintenance:
         work = window_state.maintenance
-        moments.update((work.start, work.end, *(update.time for update in work.updates)))
+        moments.update((work.start, work.end, *(time for time, _ in work.timeline)))
         for window in (window_state.window, *window_state.next_windows):
             moments.update((window.start, window.end))
     for ticket_state in state.tickets:

@@ -27,9 +27,15 @@ class Page:
     absolute_links: bool = False  # the 404 page is served at any path, so its links must be absolute
     # Everything the template can reach, when that is cheaper to digest than the variables themselves.
     made_from: tuple[Any, ...] | None = None
+    # More variables, made only to render: what they show is in ``made_from``.  Keying every page
+    # of a big site then reads only what keys need (an item's words may be packed: model.Translatable).
+    later: Callable[[], dict[str, Any]] | None = None
 
     def key_inputs(self) -> tuple[Any, ...]:
         return (self.template, self.absolute_links, self.variables if self.made_from is None else self.made_from)
+
+    def all_variables(self) -> dict[str, Any]:
+        return self.variables if self.later is None else {**self.variables, **self.later()}
 
 
 PageView = Callable[..., Page]
@@ -40,10 +46,10 @@ _ROUTES: dict[str, Callable[..., str]] = {}
 def render_page(page: Page) -> str:
     """Render a page's template; ``g.absolute_links`` is set only while it renders (``g`` outlives one page)."""
     if not page.absolute_links:
-        return render_template(page.template, **page.variables)
+        return render_template(page.template, **page.all_variables())
     g.absolute_links = True
     try:
-        return render_template(page.template, **page.variables)
+        return render_template(page.template, **page.all_variables())
     finally:
         g.pop("absolute_links", None)
 
@@ -147,30 +153,34 @@ def _groups(state: SiteState) -> list[tuple[str | None, list[Any]]]:
 def incident(state: SiteState, slug: str) -> Page:
     found = state.by_slug.get(slug) or abort(404)
     tickets = [state.tickets_by_id[t] for t in found.incident.tickets if t in state.tickets_by_id]
-    updates = _posted(state, found.incident)
-    # The updates posted are the item's oldest ones: their number says which.
-    return Page(
-        "incident.html",
-        {"item": found, "updates": updates, "tickets": tickets},
-        made_from=(found, len(updates), tickets),
-    )
+    return _item_page("incident.html", state, found.incident, {"item": found, "tickets": tickets})
 
 
 @page_route("/maintenance/<slug>/")
 def maintenance(state: SiteState, slug: str) -> Page:
     found = state.maintenance_by_slug.get(slug) or abort(404)
     tickets = _tickets_by_window(state).get(slug, [])
-    updates = _posted(state, found.maintenance)
-    variables = {"item": found, "updates": updates, "tickets": tickets}
-    return Page("maintenance.html", variables, made_from=(found, len(updates), tickets))
+    return _item_page("maintenance.html", state, found.maintenance, {"item": found, "tickets": tickets})
+
+
+def _item_page(template: str, state: SiteState, item: Translatable, variables: dict[str, Any]) -> Page:
+    """An incident's or a window's page: its state, its tickets and the updates posted by now.
+
+    The updates are chosen here rather than in the template, so that the page's key holds the
+    updates shown, not the clock: the page is rendered again when an update appears, not at
+    every build.  They are the item's oldest ones, in every language: their number says which.
+    """
+    posted = sum(1 for time, _ in item.timeline if time <= state.now)
+    return Page(
+        template,
+        variables,
+        made_from=(variables["item"], posted, variables["tickets"]),
+        later=lambda: {"updates": _posted(state, item)},
+    )
 
 
 def _posted(state: SiteState, item: Translatable) -> list[Update]:
-    """The item's updates posted by now, in the app's language, newest first.
-
-    Chosen here rather than in the template, so that the page's key holds the updates shown,
-    not the clock: the page is rendered again when an update appears, not at every build.
-    """
+    """The item's updates posted by now, in the app's language, newest first."""
     return [update for update in item.text(current_app.config["LANGUAGE"]).updates if update.time <= state.now]
 
 
