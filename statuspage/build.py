@@ -112,18 +112,23 @@ def build_site(
                     before_swap()
                 forget(out)
 
-            # Render into the spare tree only the files whose inputs changed, then swap it in.
-            renderers = _renderers(state, cache_dir(out) / "templates")
-            files = write_site(out, renderers, jobs, site.root, swap_when_ready)
+            # Every file's key digests the state objects it shows: with several processes, their
+            # digests are shared (see Digests.share), and made meanwhile by another process.
+            digests = Digests(state)
+            if jobs > 1:
+                digests.share()
+            with in_background(digests.fill, fork=jobs > 1):
+                # Render into the spare tree only the files whose inputs changed, then swap it in.
+                renderers = _renderers(state, digests, cache_dir(out) / "templates")
+                files = write_site(out, renderers, jobs, site.root, swap_when_ready)
             again = sources_now()
             remember(out, key if again is not None and again == key else None, files)
     return BuildResult(out, files, now, lambda: state)
 
 
-def _renderers(state: SiteState, template_cache: Path) -> list[Renderer]:
+def _renderers(state: SiteState, digests: Digests, template_cache: Path) -> list[Renderer]:
     """One per language: the site language at the root, each other language in its own folder."""
     config = state.site.config
-    digests = Digests(state)
     # Our code and libraries, and the templates, stylesheet and catalogs shipped with them.
     code = digest_bytes(
         code_digest(), files_digest(*(PACKAGE / folder for folder in ("templates", "static", "translations")))

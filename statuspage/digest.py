@@ -163,6 +163,10 @@ class Digests:
         self._slots = {id(value): slot for slot, value in enumerate(objects)}
         self._shared = mmap.mmap(-1, max(1, len(objects)) * _SLOT)
 
+    def fill(self) -> None:
+        """Compute every state object's digest (into the shared memory, after ``share``), but those found there."""
+        self.prepare(0, 1)
+
     def prepare(self, worker: int, workers: int) -> None:
         """Compute this worker's stride of the state objects' digests (all of them, for one worker)."""
         for value in self._state_objects()[worker::workers]:
@@ -199,8 +203,9 @@ class Digests:
         return lambda value: b"p" + self._pickled(value)
 
     def _sequence(self, value: tuple[Any, ...] | list[Any]) -> bytes:
-        encode = self._encode
-        return b"t%d:" % len(value) + b"".join([encode(element) for element in value])
+        # ``_encode`` inlined: keys encode a sequence of a few values for every page of the site.
+        find, encode = self._encoders.get, self._encode
+        return b"t%d:" % len(value) + b"".join([(find(type(element)) or encode)(element) for element in value])
 
     def _state_ref(self, value: object) -> bytes:
         return b"S" + self._state(value)

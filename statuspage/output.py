@@ -79,8 +79,6 @@ def write_site(
         shares = _shares(renderers)
         queue = WorkQueue(len(shares))
         try:
-            if jobs > 1:
-                renderers[0].digests.share()
             work = _Work(renderers, shares, queue, have, published, staging, out, site_root)
             manifest: Manifest = {}
             for part in in_workers(work.run, jobs):

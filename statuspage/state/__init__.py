@@ -44,6 +44,7 @@ class IncidentState:
     pinned: bool  # shown on the front page although resolved
     changed_at: datetime  # the last instant, up to now, at which it changed
     publication: Publication | None = None  # from git, when the site is a repository
+    posted: int = 0  # how many of its updates are posted by now: its oldest ones
 
     @property
     def slug(self) -> str:
@@ -115,7 +116,8 @@ def _incident_state(incident: Incident, now: datetime) -> IncidentState:
     resolved = incident.resolved is not None and incident.resolved <= now
     ongoing = started and not resolved
     timeline = incident.timeline  # not the updates: their words are left packed (see model.Translatable)
-    newest = next((status for time, status in timeline if time <= now), None)
+    posted = [status for time, status in timeline if time <= now]  # newest first
+    newest = posted[0] if posted else None
     if resolved:
         status = IncidentStatus.POSTMORTEM if newest == "postmortem" else IncidentStatus.RESOLVED
     elif newest is not None and newest not in ("resolved", "postmortem"):
@@ -127,7 +129,9 @@ def _incident_state(incident: Incident, now: datetime) -> IncidentState:
     if incident.resolved is not None:
         instants.append(incident.resolved)
     changed = last_change(instants, now)
-    return IncidentState(incident, ongoing, status, bool(pinned), changed, publication(incident.provenance, now))
+    return IncidentState(
+        incident, ongoing, status, bool(pinned), changed, publication(incident.provenance, now), len(posted)
+    )
 
 
 def derive(site: Site, now: datetime) -> SiteState:

@@ -47,6 +47,7 @@ class MaintenanceState:
     recurring: bool
     changed_at: datetime  # the last instant, up to now, at which what a visitor sees changed
     publication: Publication | None = None  # from git, when the site is a repository
+    posted: int = 0  # how many of its updates are posted by now: its oldest ones
 
     @property
     def slug(self) -> str:
@@ -106,6 +107,7 @@ def maintenance_state(item: Maintenance, now: datetime, zone: ZoneInfo) -> Maint
     recurring = rule is not None
     newest = next((u for u in item.updates if u.time <= now), None)
     posted = [update.time for update in item.updates]
+    count = sum(1 for time in posted if time <= now)
     if item.cancelled or (newest is not None and newest.status == MaintenanceStatus.CANCELLED.value):
         changed = last_change([*posted, window.start], now)
         return MaintenanceState(
@@ -117,6 +119,7 @@ def maintenance_state(item: Maintenance, now: datetime, zone: ZoneInfo) -> Maint
             recurring,
             changed,
             publication(item.provenance, now),
+            count,
         )
 
     if window.contains(now):
@@ -151,7 +154,7 @@ def maintenance_state(item: Maintenance, now: datetime, zone: ZoneInfo) -> Maint
         status = MaintenanceStatus.COMPLETED
     changed = last_change([*posted, window.start, window.end, since], now)
     return MaintenanceState(
-        item, phase, status, window, following, recurring, changed, publication(item.provenance, now)
+        item, phase, status, window, following, recurring, changed, publication(item.provenance, now), count
     )
 
 

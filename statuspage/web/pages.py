@@ -12,13 +12,13 @@ from flask import Blueprint, abort, current_app, g, render_template
 from .. import explain
 from ..i18n import AUTONYMS, language_prefix, site_languages
 from ..model import Translatable, Update
-from ..state import REASON_ORDER, ComponentState, Phase, Reason, SiteState, TicketState
+from ..state import REASON_ORDER, ComponentState, IncidentState, MaintenanceState, Phase, Reason, SiteState, TicketState
 from .links import absolute_url, page_path
 
 pages = Blueprint("pages", __name__)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Page:
     """What a page view decides: the template and its variables (the build digests these to skip unchanged pages)."""
 
@@ -153,28 +153,30 @@ def _groups(state: SiteState) -> list[tuple[str | None, list[Any]]]:
 def incident(state: SiteState, slug: str) -> Page:
     found = state.by_slug.get(slug) or abort(404)
     tickets = [state.tickets_by_id[t] for t in found.incident.tickets if t in state.tickets_by_id]
-    return _item_page("incident.html", state, found.incident, {"item": found, "tickets": tickets})
+    return _item_page("incident.html", state, found, found.incident, tickets)
 
 
 @page_route("/maintenance/<slug>/")
 def maintenance(state: SiteState, slug: str) -> Page:
     found = state.maintenance_by_slug.get(slug) or abort(404)
     tickets = _tickets_by_window(state).get(slug, [])
-    return _item_page("maintenance.html", state, found.maintenance, {"item": found, "tickets": tickets})
+    return _item_page("maintenance.html", state, found, found.maintenance, tickets)
 
 
-def _item_page(template: str, state: SiteState, item: Translatable, variables: dict[str, Any]) -> Page:
+def _item_page(
+    template: str, state: SiteState, found: IncidentState | MaintenanceState, item: Translatable, tickets: list[Any]
+) -> Page:
     """An incident's or a window's page: its state, its tickets and the updates posted by now.
 
     The updates are chosen here rather than in the template, so that the page's key holds the
     updates shown, not the clock: the page is rendered again when an update appears, not at
-    every build.  They are the item's oldest ones, in every language: their number says which.
+    every build.  They are the item's oldest ones, in every language: their number (``posted``,
+    in the item's state) says which.
     """
-    posted = sum(1 for time, _ in item.timeline if time <= state.now)
     return Page(
         template,
-        variables,
-        made_from=(variables["item"], posted, variables["tickets"]),
+        {"item": found, "tickets": tickets},
+        made_from=(found, tickets),
         later=lambda: {"updates": _posted(state, item)},
     )
 
