@@ -118,7 +118,7 @@ def forget_output(out: Path, *, keep_parse_cache: bool) -> None:
     cache = out.parent / f".{out.name}-cache"
     if not keep_parse_cache:
         shutil.rmtree(cache, ignore_errors=True)
-    for record in ("build.json", "trees.pickle"):
+    for record in ("build.json", "trees.pickle", "files-live.pickle", "files-spare.pickle"):
         (cache / record).unlink(missing_ok=True)
 
 

@@ -6,12 +6,15 @@ the build keeps two trees beside each other: the published ``out`` and a spare o
 ``.<out>.spare``, holding the build before it.  A build brings the spare up to date, file by
 file, then swaps the two with one ``renameat2`` exchange; the old output becomes the next spare.
 
-What each tree holds is recorded in ``.<out>-cache/trees.pickle``: for every file its key (see
-``web/render.py``) and what of the state its template read.  A file whose key is unchanged is
-kept; one the published tree already has is hard-linked from there; only the rest is rendered.
-Worker processes share the files, keys included (on a big site computing the keys of every
-file is a good part of a rebuild): each takes the next share of files as it finishes one.  A
-file is never changed in place, since its inode may be shared with the published tree: it is
+What each tree holds is recorded in ``.<out>-cache/``: for every file its key (see
+``web/render.py``) and what of the state its template read, one record per tree, and in
+``trees.pickle`` which record describes which tree.  When the trees swap, the published tree's
+record is renamed to be the spare's, so a build writes only the record of the tree it made.
+
+A file whose key is unchanged is kept; one the published tree already has is hard-linked from
+there; only the rest is rendered.  Worker processes share the files, keys included (on a big
+site computing the keys of every file is a good part of a rebuild): each takes the next share
+of files as it finishes one.  A file is never changed in place, since its inode may be shared with the published tree: it is
 removed and written anew.  The record is dropped before a tree is touched, so after a crash an
 unknown tree is simply built again.
 """
@@ -39,14 +42,17 @@ from .workers import WorkQueue, in_workers
 
 _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths in one step (Linux)
 _AT_FDCWD = -100
-TREES = "trees.pickle"
-FORMAT = 2  # of the record; another value means no record
+TREES = "trees.pickle"  # which record of files describes each tree: small, written last
+FILES = {"live": "files-live.pickle", "spare": "files-spare.pickle"}  # each tree's files, by path
+FORMAT = 3  # of the record; another value means no record
 
 
 # One file of a tree: its key, and what of ``state`` its template read when it was rendered.  A
 # plain tuple: a big site's record holds tens of thousands, read at the start of every build.
 Entry = tuple[bytes, tuple[str, ...]]
 Manifest = dict[str, Entry]
+Tree = dict[str, Any]  # a tree's record: its files (``files``) and the token of their record (``token``)
+Recorded = tuple[tuple[int, int], str]  # in ``TREES``: a tree's identity and the token of its files' record
 _READS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple object per distinct value: a smaller record
 SHARE = 64  # files a worker takes at a time (more on a site too big for that many shares)
 # A file to make: its renderer's index, its endpoint and its URL's values.
@@ -69,11 +75,10 @@ def write_site(
     The caller holds the output lock.  ``before_swap`` runs once the tree is complete, just
     before it is swapped in.
     """
-    record = _load(out)
-    live = record.get("live")
+    live, old = _load(out)
     spare = spare_dir(out)
-    staging, have = _staging(out, spare, live, record.get("spare"))
-    _save(out, {"live": live, "spare": None})  # the staging tree is about to change
+    staging, have = _staging(out, spare, live, old)
+    _save(out, (_identity(out), live["token"]) if live is not None else None, None)  # the spare is about to change
     try:
         published: Manifest = live["files"] if live is not None else {}
         shares = _shares(renderers)
@@ -93,8 +98,9 @@ def write_site(
         if staging != spare:
             shutil.rmtree(staging, ignore_errors=True)
         raise
-    # ``staging`` now holds the previous output (or nothing, on a first build): it becomes the spare.
-    old: dict[str, Any] | None = None
+    # ``staging`` now holds the previous output (or nothing, on a first build): it becomes the spare,
+    # and the published tree's files, as recorded, become the spare's.
+    spare_token: str | None = None
     if staging.exists():
         if staging != spare:
             shutil.rmtree(spare, ignore_errors=True)
@@ -102,19 +108,21 @@ def write_site(
                 os.rename(staging, spare)
             else:
                 shutil.rmtree(staging, ignore_errors=True)
-        if previous_is_known and spare.is_dir():
-            old = {"identity": _identity(spare), "files": live["files"]}  # type: ignore[index]
-    _save(out, {"live": {"identity": _identity(out), "files": manifest}, "spare": old})
+        if live is not None and spare.is_dir():
+            os.replace(cache_dir(out) / FILES["live"], cache_dir(out) / FILES["spare"])
+            spare_token = live["token"]
+    token = _save_files(out, "live", manifest)
+    _save(out, (_identity(out), token), (_identity(spare), spare_token) if spare_token is not None else None)
     return len(manifest)
 
 
-def _staging(out: Path, spare: Path, live: dict[str, Any] | None, old: dict[str, Any] | None) -> tuple[Path, Manifest]:
+def _staging(out: Path, spare: Path, live: Tree | None, old: Tree | None) -> tuple[Path, Manifest]:
     """The tree to bring up to date, and what it holds now.
 
     The spare tree when it is known; else a copy of the published tree by hard links (the
     first rebuild after a clean build); else an empty folder.
     """
-    if old is not None and spare.is_dir() and old["identity"] == _identity(spare):
+    if old is not None:  # known: the folder is still the one recorded (``_load``)
         return spare, dict(old["files"])
     if spare.exists():
         shutil.rmtree(spare, ignore_errors=True)
@@ -280,28 +288,49 @@ def _identity(folder: Path) -> tuple[int, int]:
     return status.st_ino, status.st_ctime_ns
 
 
-def _load(out: Path) -> dict[str, Any]:
-    """The record of both trees; a tree without a valid one counts as unknown."""
+def _load(out: Path) -> tuple[Tree | None, Tree | None]:
+    """The published tree and the spare one, as recorded; a tree without a valid record counts as unknown."""
+    folder = cache_dir(out)
     try:
-        with open(cache_dir(out) / TREES, "rb") as handle:
+        with open(folder / TREES, "rb") as handle:
             record = pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        return {}
+        return None, None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
-        return {}
-    live = record.get("live")
-    if live is not None and not (out.is_dir() and live["identity"] == _identity(out)):
-        record["live"] = None
-    return record
+        return None, None
+    return _tree(folder, "live", out, record.get("live")), _tree(folder, "spare", spare_dir(out), record.get("spare"))
 
 
-def _save(out: Path, record: dict[str, Any]) -> None:
-    folder = cache_dir(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f"{TREES}.{os.getpid()}"
+def _tree(folder: Path, which: str, tree: Path, recorded: Recorded | None) -> Tree | None:
+    """A tree's files as recorded: when it is still the folder a build left, and its files' record is the one named."""
+    if recorded is None or not tree.is_dir() or _identity(tree) != recorded[0]:
+        return None
+    try:
+        with open(folder / FILES[which], "rb") as handle:
+            token, files = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        return None
+    return {"token": token, "files": files} if token == recorded[1] else None
+
+
+def _save(out: Path, live: Recorded | None, spare: Recorded | None) -> None:
+    """Record which record of files describes each tree; None for a tree to count as unknown."""
+    _write(cache_dir(out) / TREES, {"format": FORMAT, "live": live, "spare": spare})
+
+
+def _save_files(out: Path, which: str, files: Manifest) -> str:
+    """Write a tree's files' record; returns its token, by which ``TREES`` names it."""
+    token = os.urandom(8).hex()
+    _write(cache_dir(out) / FILES[which], (token, files))
+    return token
+
+
+def _write(path: Path, value: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}")
     with open(partial, "wb") as handle:
-        pickle.dump({"format": FORMAT, **record}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(partial, folder / TREES)
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, path)
 
 
 def temporary_sibling(out: Path) -> Path:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from ..model import Component, Incident, IncidentStatus, Severity, Site
@@ -16,6 +16,7 @@ from .maintenance import MaintenanceState, Phase, Window, last_change, maintenan
 from .publication import Publication, publication
 from .status import SEVERITY_STATUS, ComponentStatus, Indicator, component_status, overall_indicator
 from .tickets import REASON_ORDER, Reason, TicketState, ticket_state
+from .uptime import DAYS as UPTIME_DAYS
 from .uptime import Outage, Uptime, uptime
 
 __all__ = [
@@ -187,13 +188,21 @@ def _component_states(
     """Status, uptime and related items per component, pre-indexed so each costs only its own items."""
     incidents_of: dict[str, list[IncidentState]] = defaultdict(list)
     outages_of: dict[str, list[Outage]] = defaultdict(list)
-    for incident in incidents:
-        status = SEVERITY_STATUS.get(incident.incident.severity)
-        for cid in incident.incident.components:
-            incidents_of[cid].append(incident)
-            if status is not None and incident.incident.start < now:
-                end = min(incident.incident.resolved or now, now)
-                outages_of[cid].append(Outage(incident.incident.start, end, status))
+    ongoing_of: dict[str, list[Severity]] = defaultdict(list)
+    horizon = now - timedelta(days=UPTIME_DAYS + 2)  # outages ended by then miss the uptime bars (see uptime())
+    for state in incidents:
+        incident = state.incident
+        outage = None
+        status = SEVERITY_STATUS.get(incident.severity)
+        if status is not None and incident.start < now:
+            end = min(incident.resolved or now, now)
+            outage = Outage(incident.start, end, status) if end > horizon else None
+        for cid in incident.components:
+            incidents_of[cid].append(state)
+            if outage is not None:
+                outages_of[cid].append(outage)
+            if state.ongoing:
+                ongoing_of[cid].append(incident.severity)
     maintenance_of: dict[str, list[MaintenanceState]] = defaultdict(list)
     for window in maintenance:
         for cid in window.maintenance.components:
@@ -207,12 +216,11 @@ def _component_states(
     components = []
     for component in site.config.components:
         cid = component.id
-        severities: list[Severity] = [s.incident.severity for s in incidents_of[cid] if s.ongoing]
         in_maintenance = any(m.phase is Phase.IN_PROGRESS for m in maintenance_of[cid])
         components.append(
             ComponentState(
                 component=component,
-                status=component_status(severities, in_maintenance),
+                status=component_status(ongoing_of[cid], in_maintenance),
                 uptime=uptime(outages_of[cid], now, site.config.timezone),
                 incidents=tuple(incidents_of[cid]),
                 maintenance=tuple(maintenance_of[cid]),
