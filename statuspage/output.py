@@ -14,9 +14,9 @@ record is renamed to be the spare's, so a build writes only the record of the tr
 A file whose key is unchanged is kept; one the published tree already has is hard-linked from
 there; only the rest is rendered.  Worker processes share the files, keys included (on a big
 site computing the keys of every file is a good part of a rebuild): each takes the next share
-of files as it finishes one.  A file is never changed in place, since its inode may be shared with the published tree: it is
-removed and written anew.  The record is dropped before a tree is touched, so after a crash an
-unknown tree is simply built again.
+of files as it finishes one.  A file is never changed in place, since its inode may be shared
+with the published tree: it is removed and written anew.  The record is dropped before a tree
+is touched, so after a crash an unknown tree is simply built again.
 """
 
 from __future__ import annotations
@@ -200,22 +200,20 @@ class _Work:
         return manifest
 
     def _one(self, renderer: Renderer, endpoint: str, values: dict[str, Any], path: str) -> Entry:
-        keys: dict[tuple[str, ...], bytes] = {}
-
-        def key(reads: tuple[str, ...]) -> bytes:
-            if reads not in keys:
-                keys[reads] = renderer.key(endpoint, values, reads)
-            return keys[reads]
-
         mine = self.have.get(path)
-        if mine is not None and mine[0] == key(mine[1]):
-            return mine
+        if mine is not None:
+            key = renderer.key(endpoint, values, mine[1])
+            if mine[0] == key:  # the usual case, tens of thousands of times: kept as it is
+                return mine
+            known = {mine[1]: key}
+        else:
+            known = {}
         target = self.staging / path
         self._make_parent(target)
         if mine is not None or self.have:  # a tree made by linking: never write into a shared inode
             target.unlink(missing_ok=True)
         theirs = self.published.get(path)
-        if theirs is not None and theirs[0] == key(theirs[1]):
+        if theirs is not None and theirs[0] == self._key(renderer, endpoint, values, theirs[1], known):
             try:
                 os.link(self.out / path, target)
                 return theirs
@@ -224,7 +222,16 @@ class _Work:
         body, reads = renderer.render(endpoint, values)
         with open(target, "wb") as handle:
             handle.write(body)
-        return key(reads), _READS.setdefault(reads, reads)
+        return self._key(renderer, endpoint, values, reads, known), _READS.setdefault(reads, reads)
+
+    @staticmethod
+    def _key(
+        renderer: Renderer, endpoint: str, values: dict[str, Any], reads: tuple[str, ...], known: dict[Any, bytes]
+    ) -> bytes:
+        """The file's key given what its templates read, made once per distinct ``reads``."""
+        if reads not in known:
+            known[reads] = renderer.key(endpoint, values, reads)
+        return known[reads]
 
     def _make_parent(self, target: Path) -> None:
         parent = str(target.parent)
