@@ -1,30 +1,31 @@
-"""``statuspage build`` and ``statuspage check``: the whole pipeline, one phase per step."""
+"""``statuspage build`` and ``statuspage check``: write nothing when nothing changed, else build (pipeline.py).
+
+A build first takes the fingerprint of everything its output depends on (``fingerprint.py``);
+when it is the one the output was built from, nothing is written.  The fingerprint is taken in
+another process while this one imports what building needs (Flask, Jinja, Babel...: a fifth of
+a second), so this module imports none of it at its top.
+"""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .clock import resolve_now
 from .config import load_config
-from .digest import Digests, digest_bytes, files_digest
 from .errors import Collector, StatuspageError
-from .fingerprint import PACKAGE, cache_dir, fingerprint, forget, recorded, remember, tree_files, unchanged
-from .i18n import site_languages
-from .model import Site
-from .output import clean_leftovers, cycle_collection, output_lock, write_site
-from .sources.digests import FileDigests, code_digest
-from .sources.site import load_site
-from .state import SiteState, derive
-from .web import create_app, site_urls, translated_site_urls
-from .web.render import Renderer
-from .web.theme import THEME_STATIC, check_templates
-from .workers import in_background
+from .fingerprint import cache_dir, fingerprint, output_lock, recorded, unchanged
+from .sources.digests import FileDigests
+from .workers import cycle_collection, in_background
+
+if TYPE_CHECKING:
+    from .model import Site
+    from .state import SiteState
+
+Taken = tuple[str, datetime] | None  # a fingerprint and the ``now`` it was taken at (see ``fingerprint``)
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,15 @@ class BuildResult:
 
 def check_site(site_dir: Path) -> Site:
     """Validate config, content, tickets and the site's templates; raises ValidationError with every problem."""
+    from .sources.site import load_site
+    from .web.theme import check_templates
+
     site = load_site(site_dir)
     check_templates(site_dir)
     return site
 
 
-@cycle_collection(False)  # see output.cycle_collection
+@cycle_collection(False)  # see workers.cycle_collection
 def build_site(
     site_dir: Path,
     out: Path,
@@ -74,106 +78,34 @@ def build_site(
     if config is not None:  # before anything is written beside the output
         _refuse_dangerous_output(site_dir, config.tickets_db, out)
     seen = FileDigests.in_folder(cache_dir(out))  # the files as first seen, by fingerprint and loaders alike
-    taken = fingerprint(site_dir, now_option, options, files=seen)
-    key = taken[0] if taken else None
+
+    def take() -> tuple[Taken, dict[str, bytes | None]]:
+        return fingerprint(site_dir, now_option, options, files=seen), seen.answers()
+
+    with in_background(take, fork=jobs > 1) as taken_elsewhere:
+        from . import pipeline  # meanwhile: what building needs
+
+        taken, answers = taken_elsewhere()
+    seen.adopt(answers)  # the loaders see the files as the fingerprint saw them
     if taken is not None and recorded(out):
         with output_lock(out):
-            files = unchanged(out, key)
+            files = unchanged(out, taken[0])
         if files is not None:
             if before_swap is not None:
                 before_swap()
             derived = partial(_derive, site_dir, taken[1], provenance, cache_dir(out))
             return BuildResult(out, files, taken[1], derived, written=False)
 
-    # Load and validate: nothing is written unless the whole site is valid.
-    site = load_site(site_dir, provenance=provenance, cache=cache_dir(out), jobs=jobs, files=seen)
-
-    # A source saved while we read it: the output may match neither version, so record none.
-    # The content and tickets are read by now: another process looks at them again while this
-    # one renders.  (Templates and static files are read while rendering too, but their digests,
-    # taken before, are in every key: an edit to them makes the next build render everything.)
-    def sources_again() -> str | None:
-        again = fingerprint(site_dir, taken[1].isoformat(), options, cache_dir(out)) if taken else None
-        return again[0] if again is not None else None
-
-    with in_background(sources_again, fork=jobs > 1) as sources_now:
-        check_templates(site_dir)
-        now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
-
-        # Derive: every time-dependent fact, computed once for all outputs.
-        state = derive(site, now)
-
-        with output_lock(out), _collector_paused():
-            clean_leftovers(out)
-
-            def swap_when_ready() -> None:
-                sources_now()  # taken before anything that runs from here on could change a source
-                if before_swap is not None:
-                    before_swap()
-                forget(out)
-
-            # Every file's key digests the state objects it shows: with several processes, their
-            # digests are shared (see Digests.share), and made meanwhile by another process.
-            digests = Digests(state)
-            if jobs > 1:
-                digests.share()
-            with in_background(digests.fill, fork=jobs > 1):
-                # Render into the spare tree only the files whose inputs changed, then swap it in.
-                renderers = _renderers(state, digests, cache_dir(out) / "templates")
-                files = write_site(out, renderers, jobs, site.root, swap_when_ready)
-            again = sources_now()
-            remember(out, key if again is not None and again == key else None, files)
+    files, now, state = pipeline.build_changed(
+        site_dir, out, now_option, taken, seen, options, provenance=provenance, before_swap=before_swap, jobs=jobs
+    )
     return BuildResult(out, files, now, lambda: state)
 
 
-def _renderers(state: SiteState, digests: Digests, template_cache: Path) -> list[Renderer]:
-    """One per language: the site language at the root, each other language in its own folder."""
-    config = state.site.config
-    # Our code and libraries, and the templates, stylesheet and catalogs shipped with them.
-    code = digest_bytes(
-        code_digest(), files_digest(*(PACKAGE / folder for folder in ("templates", "static", "translations")))
-    )
-    theme = files_digest(state.site.root / "templates", state.site.root / THEME_STATIC)
-    renderers: list[Renderer] = []
-    for language in site_languages(config):
-        global_key = digest_bytes(code, theme, digests.of(config), language, *_global_state(state, digests))
-        app = create_app(state, language, template_cache)
-        urls = partial(site_urls if not app.config["LANGUAGE_PREFIX"] else translated_site_urls, state)
-        renderers.append(Renderer(app, digests, global_key, urls))
-    return renderers
-
-
-def _global_state(state: SiteState, digests: Digests) -> list[bytes]:
-    """The state behind the templates' globals other than ``state``: ``indicator_label``, where a theme uses it.
-
-    Our own templates read it only on the front page, which passes it as a variable, so that
-    an overall status change does not make every page of the site stale.
-    """
-    themed = state.site.root / "templates"
-    if themed.is_dir() and any(
-        "indicator_label" in Path(path).read_text(encoding="utf-8", errors="replace")
-        for _, path in tree_files(themed)  # symlinked folders too, as Jinja's loader follows them
-    ):
-        return [digests.part("indicator")]
-    return []
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Keep Python's cycle collector off the loaded site and state while workers render (collecting their own garbage).
-
-    They are hundreds of thousands of objects that live until the build ends; every full
-    collection scanned them all again (a good part of a small rebuild), and freezing them also
-    keeps forked workers from touching, and so copying, the parent's pages of memory.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
 def _derive(site_dir: Path, now: datetime, provenance: bool, cache: Path) -> SiteState:
+    from .sources.site import load_site
+    from .state import derive
+
     return derive(load_site(site_dir, provenance=provenance, cache=cache), now)
 
 

@@ -13,9 +13,12 @@ only when their stat changed (see sources/digests.py), so asking costs little wh
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -141,3 +144,15 @@ def tree_files(root: Path) -> list[tuple[str, str]]:
         for name in names:
             found.append(((name if relative == "." else f"{relative}/{name}"), os.path.join(folder, name)))
     return sorted(found)
+
+
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Serialise builds into the same output, so one never removes another's staging directory."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import fcntl
-import gc
 import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Hashable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +36,7 @@ from .errors import StatuspageError
 from .fingerprint import cache_dir
 from .web.render import ITEM_PAGES, Renderer, unit_key
 from .web.theme import template_errors
-from .workers import WorkQueue, in_workers
+from .workers import WorkQueue, cycle_collection, in_workers
 
 _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths in one step (Linux)
 _AT_FDCWD = -100
@@ -240,29 +238,6 @@ class _Work:
             self.made.add(parent)
 
 
-@contextmanager
-def cycle_collection(enabled: bool) -> Iterator[None]:
-    """Python's cycle collector on or off for a while, then as it was.
-
-    A build turns it off while it reads, derives and plans (``build_site``): nearly all it makes
-    then lives until the build ends, so collections found nothing to free yet walked everything
-    made so far, a tenth of a second of a small rebuild of a big site.  Workers turn it on while
-    they render: templates leave cycles behind.
-    """
-    was = gc.isenabled()
-    if enabled:
-        gc.enable()
-    else:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-        else:
-            gc.disable()
-
-
 def _remove_extra(staging: Path, have: Manifest, manifest: Manifest) -> None:
     """Files of the old tree that the new build does not have, and the folders they leave empty."""
     folders: set[Path] = set()
@@ -344,18 +319,6 @@ def temporary_sibling(out: Path) -> Path:
     """A fresh directory next to ``out`` (same filesystem, so the final rename is atomic)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent)).resolve()
-
-
-@contextmanager
-def output_lock(out: Path) -> Iterator[None]:
-    """Serialise builds into the same output, so one never removes another's staging directory."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.parent / f".{out.name}.lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def clean_leftovers(out: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -189,3 +190,26 @@ class WorkQueue:
 
     def close(self) -> None:
         os.close(self._read)
+
+
+@contextmanager
+def cycle_collection(enabled: bool) -> Iterator[None]:
+    """Python's cycle collector on or off for a while, then as it was.
+
+    A build turns it off while it reads, derives and plans (``build_site``): nearly all it makes
+    then lives until the build ends, so collections found nothing to free yet walked everything
+    made so far, a tenth of a second of a small rebuild of a big site.  Workers turn it on while
+    they render: templates leave cycles behind.
+    """
+    was = gc.isenabled()
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import NOW, REPO, incident, maintenance, make_site, run, ticket, tree
 
-from statuspage import build as build_module
+from statuspage import pipeline as pipeline_module
 from statuspage import output as output_module
 from statuspage.build import build_site
 from statuspage.clock import resolve_now
@@ -275,14 +275,14 @@ def test_a_source_changed_during_the_build_is_not_recorded(site_factory, tmp_pat
     site = site_factory(incidents=[incident()])
     path = site / "content" / "incidents" / "outage.md"
     original = path.read_text(encoding="utf-8")
-    real_load = build_module.load_site
+    real_load = pipeline_module.load_site
 
     def load_while_editing(*args, **kwargs):  # type: ignore[no-untyped-def]
         path.write_text(original + "\nA late edit.\n", encoding="utf-8")
         return real_load(*args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(build_module, "load_site", load_while_editing)
+        patch.setattr(pipeline_module, "load_site", load_while_editing)
         build_site(site, tmp_path / "out", NOW, before_swap=lambda: path.write_text(original, encoding="utf-8"))
     assert build_site(site, tmp_path / "out", NOW).written
     build_site(site, tmp_path / "clean", NOW)

@@ -261,7 +261,7 @@ class _BucketPickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, Translatable) and obj.PACKED:
-            return copyreg.__newobj__, (type(obj),), obj.packed_state()
+            return copyreg.__newobj__, (type(obj),), obj.packed_state()  # type: ignore[attr-defined]
         return NotImplemented
 
 

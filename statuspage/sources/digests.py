@@ -104,6 +104,15 @@ class FileDigests:
         self._answers[name] = digest
         return digest
 
+    def answers(self) -> dict[str, bytes | None]:
+        """Every answer given so far, by absolute path: for ``adopt`` in another process."""
+        return dict(self._answers)
+
+    def adopt(self, answers: dict[str, bytes | None]) -> None:
+        """Take another process's answers as this instance's own (its fingerprint's: see build.py)."""
+        self._answers.update(answers)
+        self._asked.update(answers)
+
     def save(self, *, prune: bool = False) -> None:
         """Write the record if it learned something; ``prune`` drops the files not asked about since it was read.
 

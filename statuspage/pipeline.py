@@ -1,0 +1,134 @@
+"""What a build does once it knows that something changed: load, validate, derive, render what changed, swap.
+
+``build.py`` decides that, by the fingerprint; it imports this module (Flask, Jinja, Babel and
+the rest) while another process takes the fingerprint.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from .clock import resolve_now
+from .digest import Digests, digest_bytes, files_digest
+from .fingerprint import PACKAGE, cache_dir, fingerprint, forget, output_lock, remember, tree_files
+from .i18n import site_languages
+from .output import clean_leftovers, write_site
+from .sources.digests import FileDigests, code_digest
+from .sources.site import load_site
+from .state import SiteState, derive
+from .web import create_app, site_urls, translated_site_urls
+from .web.render import Renderer
+from .web.theme import THEME_STATIC, check_templates
+from .workers import in_background
+
+
+def build_changed(
+    site_dir: Path,
+    out: Path,
+    now_option: str | None,
+    taken: tuple[str, datetime] | None,
+    seen: FileDigests,
+    options: dict[str, object],
+    *,
+    provenance: bool,
+    before_swap: Callable[[], None] | None,
+    jobs: int,
+) -> tuple[int, datetime, SiteState]:
+    """Build ``out`` from the site; returns the number of files, the build's ``now`` and its state.
+
+    ``taken`` is the fingerprint the sources had when ``seen`` first looked at them (None when
+    it could not be taken: the load then reports why); it is recorded only if they still have it
+    once they are read.  The other arguments are ``build_site``'s.
+    """
+    key = taken[0] if taken else None
+    # Load and validate: nothing is written unless the whole site is valid.
+    site = load_site(site_dir, provenance=provenance, cache=cache_dir(out), jobs=jobs, files=seen)
+
+    # A source saved while we read it: the output may match neither version, so record none.
+    # The content and tickets are read by now: another process looks at them again while this
+    # one renders.  (Templates and static files are read while rendering too, but their digests,
+    # taken before, are in every key: an edit to them makes the next build render everything.)
+    def sources_again() -> str | None:
+        again = fingerprint(site_dir, taken[1].isoformat(), options, cache_dir(out)) if taken else None
+        return again[0] if again is not None else None
+
+    with in_background(sources_again, fork=jobs > 1) as sources_now:
+        check_templates(site_dir)
+        now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
+
+        # Derive: every time-dependent fact, computed once for all outputs.
+        state = derive(site, now)
+
+        with output_lock(out), _collector_paused():
+            clean_leftovers(out)
+
+            def swap_when_ready() -> None:
+                sources_now()  # taken before anything that runs from here on could change a source
+                if before_swap is not None:
+                    before_swap()
+                forget(out)
+
+            # Every file's key digests the state objects it shows: with several processes, their
+            # digests are shared (see Digests.share), and made meanwhile by another process.
+            digests = Digests(state)
+            if jobs > 1:
+                digests.share()
+            with in_background(digests.fill, fork=jobs > 1):
+                # Render into the spare tree only the files whose inputs changed, then swap it in.
+                renderers = _renderers(state, digests, cache_dir(out) / "templates")
+                files = write_site(out, renderers, jobs, site.root, swap_when_ready)
+            again = sources_now()
+            remember(out, key if again is not None and again == key else None, files)
+    return files, now, state
+
+
+def _renderers(state: SiteState, digests: Digests, template_cache: Path) -> list[Renderer]:
+    """One per language: the site language at the root, each other language in its own folder."""
+    config = state.site.config
+    # Our code and libraries, and the templates, stylesheet and catalogs shipped with them.
+    code = digest_bytes(
+        code_digest(), files_digest(*(PACKAGE / folder for folder in ("templates", "static", "translations")))
+    )
+    theme = files_digest(state.site.root / "templates", state.site.root / THEME_STATIC)
+    renderers: list[Renderer] = []
+    for language in site_languages(config):
+        global_key = digest_bytes(code, theme, digests.of(config), language, *_global_state(state, digests))
+        app = create_app(state, language, template_cache)
+        urls = partial(site_urls if not app.config["LANGUAGE_PREFIX"] else translated_site_urls, state)
+        renderers.append(Renderer(app, digests, global_key, urls))
+    return renderers
+
+
+def _global_state(state: SiteState, digests: Digests) -> list[bytes]:
+    """The state behind the templates' globals other than ``state``: ``indicator_label``, where a theme uses it.
+
+    Our own templates read it only on the front page, which passes it as a variable, so that
+    an overall status change does not make every page of the site stale.
+    """
+    themed = state.site.root / "templates"
+    if themed.is_dir() and any(
+        "indicator_label" in Path(path).read_text(encoding="utf-8", errors="replace")
+        for _, path in tree_files(themed)  # symlinked folders too, as Jinja's loader follows them
+    ):
+        return [digests.part("indicator")]
+    return []
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Keep Python's cycle collector off the loaded site and state while workers render (collecting their own garbage).
+
+    They are hundreds of thousands of objects that live until the build ends; every full
+    collection scanned them all again (a good part of a small rebuild), and freezing them also
+    keeps forked workers from touching, and so copying, the parent's pages of memory.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
