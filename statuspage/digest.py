@@ -138,6 +138,7 @@ class Digests:
     def __init__(self, state: SiteState) -> None:
         self.state = state
         self._objects: dict[int, tuple[object, bytes]] = {}  # id → (object kept alive, digest)
+        self._digests: dict[int, bytes] = {}  # id of a shared state object → its digest (see ``_state``)
         self._parts: dict[str, bytes] = {}
         # How to encode each type met, chosen once per type: keys encode hundreds of thousands of values.
         self._encoders: dict[type, Callable[[Any], bytes]] = dict(_PLAIN)
@@ -154,10 +155,11 @@ class Digests:
 
         Every worker keys files that show all incidents (feeds, the API), so each needed every state
         object's digest: a tenth of a second of every rebuild of a big site, made in each worker.
-        Called before forking: a shared memory holds a slot per object, empty until a worker fills
-        it; ``prepare`` fills a stride of them per worker, and a worker takes a filled slot rather
-        than computing it.  Digests are the same whoever computes them.  A slot holds the digest
-        and a check digest of it, so one read while another worker writes it is seen as empty.
+        Called before forking: a shared memory holds a slot per object, empty until a process fills
+        it.  The build has a helper process ``fill`` them all while it plans; a worker takes a
+        filled slot, and computes and fills one it finds empty.  Digests are the same whoever
+        computes them.  A slot holds the digest and a check digest of it, so one read while
+        another process writes it is seen as empty.
         """
         objects = self._state_objects()
         self._slots = {id(value): slot for slot, value in enumerate(objects)}
@@ -165,11 +167,7 @@ class Digests:
 
     def fill(self) -> None:
         """Compute every state object's digest (into the shared memory, after ``share``), but those found there."""
-        self.prepare(0, 1)
-
-    def prepare(self, worker: int, workers: int) -> None:
-        """Compute this worker's stride of the state objects' digests (all of them, for one worker)."""
-        for value in self._state_objects()[worker::workers]:
+        for value in self._state_objects():
             self._state(value)
 
     def _state_objects(self) -> list[object]:
@@ -232,20 +230,26 @@ class Digests:
         return lambda value: head + b"".join([encode(field) for field in get(value)])
 
     def _state(self, value: object) -> bytes:
-        known = self._objects.get(id(value))
-        if known is None:
-            shared, slot = self._shared, self._slots.get(id(value))
-            if shared is None or slot is None:
-                digest = self._state_digest(value)
-            else:
-                start = slot * _SLOT
-                found = shared[start : start + _SLOT]
-                digest = found[:DIGEST_SIZE]
-                if found[DIGEST_SIZE:] != _check(digest):  # empty, or being written
-                    digest = self._state_digest(value)
-                    shared[start : start + _SLOT] = digest + _check(digest)
-            known = self._objects[id(value)] = (value, digest)
-        return known[1]
+        found = self._digests.get(id(value))
+        if found is not None:
+            return found
+        slot = self._slots.get(id(value))
+        if slot is None:  # not shared: kept alive with its digest, so that its id stays its own
+            known = self._objects.get(id(value))
+            if known is None:
+                known = self._objects[id(value)] = (value, self._state_digest(value))
+            return known[1]
+        # One of the state's own objects, alive as long as the state: its digest alone is kept,
+        # so that a forked worker looking it up does not write to (and so copy) the object's memory.
+        assert self._shared is not None
+        start = slot * _SLOT
+        found = self._shared[start : start + _SLOT]
+        digest = found[:DIGEST_SIZE]
+        if found[DIGEST_SIZE:] != _check(digest):  # empty, or being written
+            digest = self._state_digest(value)
+            self._shared[start : start + _SLOT] = digest + _check(digest)
+        self._digests[id(value)] = digest
+        return digest
 
     def _state_digest(self, value: object) -> bytes:
         return hashlib.blake2b(self._state_fields[type(value)](value), digest_size=DIGEST_SIZE).digest()

@@ -180,7 +180,6 @@ class _Work:
     def run(self, worker: int, workers: int) -> Manifest:
         """A worker's part: the shares it took, whichever they were (the result is the same)."""
         with cycle_collection(True):
-            self.renderers[0].digests.prepare(worker, workers)  # shared by the renderers and the workers
             return self._run()
 
     def _run(self) -> Manifest:

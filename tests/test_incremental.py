@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import NOW, REPO, incident, maintenance, make_site, run, ticket, tree
 
-from statuspage import pipeline as pipeline_module
 from statuspage import output as output_module
+from statuspage import pipeline as pipeline_module
 from statuspage.build import build_site
 from statuspage.clock import resolve_now
 from statuspage.digest import Digests
@@ -22,7 +22,7 @@ from statuspage.errors import StatuspageError
 from statuspage.fingerprint import cache_dir
 from statuspage.sources.site import load_site
 from statuspage.state import derive
-from statuspage.workers import WorkQueue, in_workers, other_threads_stay_clear
+from statuspage.workers import WorkQueue, in_background, in_workers, other_threads_stay_clear
 
 
 def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
@@ -40,14 +40,15 @@ def test_more_workers_than_pages_still_equal(site_factory, tmp_path: Path) -> No
 
 
 def test_workers_share_the_digests_of_the_state_objects() -> None:
-    """Each worker computes its stride of the state objects' digests and takes the others' from the shared slots."""
+    """A helper process fills the shared slots with the state objects' digests; workers take them from there."""
     site = load_site(REPO)
     state = derive(site, resolve_now(NOW, site.config.timezone))
     objects = [*state.incidents, *state.maintenance, *state.tickets, *state.components]
     expected = [Digests(state).of(value) for value in objects]
     shared = Digests(state)
     shared.share()
-    in_workers(lambda worker, workers: shared.prepare(worker, workers), 3)
+    with in_background(shared.fill):
+        pass  # left when the helper is done
 
     def computed_again(value: object) -> bytes:
         raise AssertionError("every digest was in this worker's memory or in a shared slot")
