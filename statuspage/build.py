@@ -83,8 +83,11 @@ def build_site(
         return fingerprint(site_dir, now_option, options, files=seen), seen.answers()
 
     with in_background(take, fork=jobs > 1) as taken_elsewhere:
-        from . import pipeline  # meanwhile: what building needs
+        from . import pipeline  # meanwhile: what building needs, and the languages' data for the workers
+        from .i18n import load_locale_data
 
+        if config is not None:
+            load_locale_data(config)
         taken, answers = taken_elsewhere()
     seen.adopt(answers)  # the loaders see the files as the fingerprint saw them
     if taken is not None and recorded(out):

@@ -99,7 +99,9 @@ class SiteState:
         """Past and current incidents and maintenance, newest first; upcoming work is not history yet."""
         now = self.now
         # Sorted as plain tuples, by start, kind and slug: ten thousand entries of a big site.
-        rows = [(s.incident.start, "incident", s.incident.slug, s) for s in self.incidents if s.incident.start <= now]
+        rows: list[tuple[datetime, str, str, IncidentState | MaintenanceState]] = [
+            (s.incident.start, "incident", s.incident.slug, s) for s in self.incidents if s.incident.start <= now
+        ]
         rows += [
             (s.window.start, "maintenance", s.maintenance.slug, s)
             for s in self.maintenance

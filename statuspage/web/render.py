@@ -175,9 +175,9 @@ class Renderer:
         if endpoint == "files.sitemap":  # the list of pages: every item's and component's name
             state = self.state
             yield digest_bytes(
-                *(s.slug for s in state.incidents),
+                *(s.incident.slug for s in state.incidents),
                 "|",
-                *(s.slug for s in state.maintenance),
+                *(s.maintenance.slug for s in state.maintenance),
                 "|",
                 *(str(s.ticket.id) for s in state.tickets),
                 "|",
