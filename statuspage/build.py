@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .config import load_config
 from .errors import Collector, StatuspageError
 from .fingerprint import cache_dir, fingerprint, output_lock, recorded, unchanged
-from .sources.digests import FileDigests
+from .sources.digests import Answers, FileDigests
 from .workers import cycle_collection, in_background
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def build_site(
         _refuse_dangerous_output(site_dir, config.tickets_db, out)
     seen = FileDigests.in_folder(cache_dir(out))  # the files as first seen, by fingerprint and loaders alike
 
-    def take() -> tuple[Taken, dict[str, bytes | None]]:
+    def take() -> tuple[Taken, Answers]:
         return fingerprint(site_dir, now_option, options, files=seen), seen.answers()
 
     with in_background(take, fork=jobs > 1) as taken_elsewhere:

@@ -34,6 +34,7 @@ from markupsafe import Markup
 
 from .fingerprint import tree_files
 from .model import Incident, Maintenance, Ticket
+from .sources.digests import FileDigests
 from .state import ComponentState, IncidentState, MaintenanceState, SiteState, TicketState
 
 ITEM_TYPES = (Incident, Maintenance, Ticket)
@@ -192,6 +193,9 @@ class Digests:
         """The encoder of a type not met before."""
         if kind is tuple or kind is list:
             return self._sequence
+        if issubclass(kind, tuple):  # a named tuple (a history entry): its type, then its fields
+            head = b"n" + kind.__qualname__.encode()
+            return lambda value: head + self._sequence(value)
         if _fields(kind) is not None:
             return self._compiled(kind)
         if issubclass(kind, Enum):
@@ -282,15 +286,20 @@ class Digests:
         return digest_bytes(*parts, self.of(self.state.site.config))
 
 
-def files_digest(*roots: Path) -> bytes:
-    """The names and bytes of every file under ``roots`` (templates, static files), as one digest.
+def files_digest(*roots: Path, files: FileDigests | None = None, again: bool = False) -> bytes:
+    """The names and contents of every file under ``roots`` (templates, static files), as one digest.
 
-    Symlinked folders are followed, as Jinja's loader follows them.
+    With ``files``, a file's content is its digest as ``files`` saw it (a build's theme: as its
+    fingerprint saw it), or as it is now with ``again``; else its bytes, read now.  Symlinked
+    folders are followed, as Jinja's loader follows them.
     """
     parts: list[bytes | str] = []
     for root in roots:
         parts.append(str(root))
         if root.is_dir():
             for name, path in tree_files(root):
-                parts += [name, Path(path).read_bytes()]
+                if files is None:
+                    parts += [name, Path(path).read_bytes()]
+                else:
+                    parts += [name, files.digest(path, again=again) or b"(none)"]
     return digest_bytes(*parts)

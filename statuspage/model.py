@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from .errors import StatuspageError
+
 
 class Severity(Enum):
     """Incident severity as authored; ``none`` is an informational notice."""
@@ -185,12 +187,27 @@ class Translatable:
 
         def __getattr__(self, name: str) -> Any:
             """A packed field, unpacked on first use (called only for attributes the object lacks)."""
-            packed = self.__dict__.get("_packed")
-            if packed is None or name not in self.PACKED:
+            if name not in self.PACKED:
                 raise AttributeError(name)
-            self.__dict__.update(pickle.loads(packed))  # noqa: S301 - packed by our own cache
-            self.__dict__.pop("_packed", None)
-            return self.__dict__[name]
+            fields = self.__dict__
+            packed = fields.get("_packed")
+            if packed is not None:
+                try:
+                    words = pickle.loads(packed)  # noqa: S301 - packed by our own cache
+                except Exception as exc:
+                    origin = fields.get("origin")
+                    where = origin.path if origin is not None else "an item"
+                    raise StatuspageError(
+                        f"{where}: its text in the parse cache cannot be read ({exc}); "
+                        "delete the cache folder beside the output (.<out>-cache/) and build again"
+                    ) from None
+                for field_name, value in words.items():  # another thread may have unpacked it meanwhile
+                    fields.setdefault(field_name, value)
+                fields.pop("_packed", None)
+            try:
+                return fields[name]
+            except KeyError:
+                raise AttributeError(name) from None
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """What pickle does anyway, said outright: else unpickling asks ``__getattr__`` for this first."""

@@ -107,8 +107,9 @@ def write_site(
             else:
                 shutil.rmtree(staging, ignore_errors=True)
         if live is not None and spare.is_dir():
-            os.replace(cache_dir(out) / FILES["live"], cache_dir(out) / FILES["spare"])
-            spare_token = live["token"]
+            with suppress(FileNotFoundError):  # removed meanwhile by hand: the spare counts as unknown
+                os.replace(cache_dir(out) / FILES["live"], cache_dir(out) / FILES["spare"])
+                spare_token = live["token"]
     token = _save_files(out, "live", manifest)
     _save(out, (_identity(out), token), (_identity(spare), spare_token) if spare_token is not None else None)
     return len(manifest)
@@ -275,7 +276,7 @@ def _load(out: Path) -> tuple[Tree | None, Tree | None]:
     try:
         with open(folder / TREES, "rb") as handle:
             record = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+    except Exception:  # noqa: BLE001 - a damaged record, whatever the damage, is no record
         return None, None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         return None, None
@@ -289,7 +290,7 @@ def _tree(folder: Path, which: str, tree: Path, recorded: Recorded | None) -> Tr
     try:
         with open(folder / FILES[which], "rb") as handle:
             token, files = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+    except Exception:  # noqa: BLE001 - a damaged record, whatever the damage, is no record
         return None
     return {"token": token, "files": files} if token == recorded[1] else None
 

@@ -51,8 +51,9 @@ def build_changed(
 
     # A source saved while we read it: the output may match neither version, so record none.
     # The content and tickets are read by now: another process looks at them again while this
-    # one renders.  (Templates and static files are read while rendering too, but their digests,
-    # taken before, are in every key: an edit to them makes the next build render everything.)
+    # one derives and renders.  (Templates and static files are read while rendering too, but
+    # their digests, taken before, are in every key: an edit to them makes the next build render
+    # everything.  Only one made and undone while the pages render goes unseen.)
     def sources_again() -> str | None:
         again = fingerprint(site_dir, taken[1].isoformat(), options, cache_dir(out)) if taken else None
         return again[0] if again is not None else None
@@ -80,21 +81,28 @@ def build_changed(
                 digests.share()
             with in_background(digests.fill, fork=jobs > 1):
                 # Render into the spare tree only the files whose inputs changed, then swap it in.
-                renderers = _renderers(state, digests, cache_dir(out) / "templates")
+                # The site's templates and static files as rendering reads them, in every key; if
+                # that is not as the fingerprint saw them, the fingerprint is not the output's.
+                fingerprinted = _theme(site.root, seen)
+                theme = _theme(site.root, seen, again=True)
+                renderers = _renderers(state, digests, theme, cache_dir(out) / "templates")
                 files = write_site(out, renderers, jobs, site.root, swap_when_ready)
             again = sources_now()
-            remember(out, key if again is not None and again == key else None, files)
+            unchanged = again is not None and again == key and theme == fingerprinted
+            remember(out, key if unchanged else None, files)
     return files, now, state
 
 
-def _renderers(state: SiteState, digests: Digests, template_cache: Path) -> list[Renderer]:
-    """One per language: the site language at the root, each other language in its own folder."""
+def _renderers(state: SiteState, digests: Digests, theme: bytes, template_cache: Path) -> list[Renderer]:
+    """One per language: the site language at the root, each other language in its own folder.
+
+    ``theme`` is the digest of the site's own templates and static files (``_theme``).
+    """
     config = state.site.config
     # Our code and libraries, and the templates, stylesheet and catalogs shipped with them.
     code = digest_bytes(
         code_digest(), files_digest(*(PACKAGE / folder for folder in ("templates", "static", "translations")))
     )
-    theme = files_digest(state.site.root / "templates", state.site.root / THEME_STATIC)
     renderers: list[Renderer] = []
     for language in site_languages(config):
         global_key = digest_bytes(code, theme, digests.of(config), language, *_global_state(state, digests))
@@ -102,6 +110,11 @@ def _renderers(state: SiteState, digests: Digests, template_cache: Path) -> list
         urls = partial(site_urls if not app.config["LANGUAGE_PREFIX"] else translated_site_urls, state)
         renderers.append(Renderer(app, digests, global_key, urls))
     return renderers
+
+
+def _theme(root: Path, files: FileDigests, again: bool = False) -> bytes:
+    """The site's own templates and static files, as ``files`` saw them (the fingerprint), or as they are now."""
+    return files_digest(root / "templates", root / THEME_STATIC, files=files, again=again)
 
 
 def _global_state(state: SiteState, digests: Digests) -> list[bytes]:

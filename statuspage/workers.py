@@ -89,7 +89,12 @@ def in_background(task: Callable[[], T], fork: bool = True) -> Iterator[Callable
         yield run_here
         return
     read, write = os.pipe()
-    pid = _fork()
+    try:
+        pid = _fork()
+    except BaseException:
+        os.close(read)
+        os.close(write)
+        raise
     if pid == 0:
         os.close(read)
         _report(write, lambda worker, jobs: task(), 1, 2)

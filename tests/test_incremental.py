@@ -8,6 +8,7 @@ import shutil
 import signal
 import sqlite3
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -285,6 +286,37 @@ def test_a_source_changed_during_the_build_is_not_recorded(site_factory, tmp_pat
     with monkeypatch.context() as patch:
         patch.setattr(pipeline_module, "load_site", load_while_editing)
         build_site(site, tmp_path / "out", NOW, before_swap=lambda: path.write_text(original, encoding="utf-8"))
+    assert build_site(site, tmp_path / "out", NOW).written
+    build_site(site, tmp_path / "clean", NOW)
+    assert tree(tmp_path / "out") == tree(tmp_path / "clean")
+
+
+def test_a_template_changed_during_the_build_is_not_recorded(site_factory, tmp_path: Path, monkeypatch) -> None:
+    """A theme template edited after loading (here: while the state is derived) and put back before the swap:
+    the pages show the edit, so the next build must not count as "nothing changed"."""
+    site = site_factory(incidents=[incident()], files={"templates/footer.html": "<footer>Ours</footer>\n"})
+    footer = site / "templates" / "footer.html"
+    real_derive = pipeline_module.derive
+
+    def derive_while_editing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        footer.write_text("<footer>Edited</footer>\n", encoding="utf-8")
+        return real_derive(*args, **kwargs)
+
+    @contextmanager
+    def at_once(task, fork=True):  # type: ignore[no-untyped-def]  # a background process that is done at once
+        result = task()
+        yield lambda: result
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline_module, "derive", derive_while_editing)
+        patch.setattr(pipeline_module, "in_background", at_once)  # sources checked again before the edit
+        build_site(
+            site,
+            tmp_path / "out",
+            NOW,
+            before_swap=lambda: footer.write_text("<footer>Ours</footer>\n", encoding="utf-8"),
+        )
+    assert b"Edited" in (tmp_path / "out" / "index.html").read_bytes()
     assert build_site(site, tmp_path / "out", NOW).written
     build_site(site, tmp_path / "clean", NOW)
     assert tree(tmp_path / "out") == tree(tmp_path / "clean")

@@ -46,6 +46,7 @@ _FORMAT = 2
 
 Stat = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
 Known = dict[str, tuple[Stat, bytes]]
+Answers = tuple[dict[str, bytes | None], dict[str, tuple[Stat, bytes] | None]]  # see FileDigests.answers
 # The records this process read or wrote, by path, with the stat they had: a build asks three
 # times (fingerprint, load, fingerprint), and need not parse the same JSON each time.
 _REMEMBERED: dict[Path, tuple[tuple[int, int, int], Known]] = {}
@@ -63,6 +64,7 @@ class FileDigests:
         self._asked: set[str] = set()
         self._answers: dict[str, bytes | None] = {}
         self._learned = False
+        self._news: dict[str, tuple[Stat, bytes] | None] = {}  # learned here (None: forgotten), for ``adopt``
 
     @classmethod
     def in_folder(cls, folder: Path | None) -> FileDigests:
@@ -97,21 +99,32 @@ class FileDigests:
             self._answers[name] = None
             return None
         if max(info.st_mtime_ns, info.st_ctime_ns) < taken - SETTLE_NS:
-            self._known[name] = (stat, digest)
+            self._known[name] = self._news[name] = (stat, digest)
             self._learned = True
         elif self._known.pop(name, None) is not None:
+            self._news[name] = None
             self._learned = True
         self._answers[name] = digest
         return digest
 
-    def answers(self) -> dict[str, bytes | None]:
-        """Every answer given so far, by absolute path: for ``adopt`` in another process."""
-        return dict(self._answers)
+    def answers(self) -> Answers:
+        """Every answer given so far, by absolute path, and what was learned: for ``adopt`` in another process."""
+        return dict(self._answers), dict(self._news)
 
-    def adopt(self, answers: dict[str, bytes | None]) -> None:
-        """Take another process's answers as this instance's own (its fingerprint's: see build.py)."""
-        self._answers.update(answers)
-        self._asked.update(answers)
+    def adopt(self, answers: Answers) -> None:
+        """Take another process's answers as this instance's own (its fingerprint's: see build.py).
+
+        What it learned comes along, so this instance need not read those files again; it wrote
+        the record itself.
+        """
+        given, news = answers
+        self._answers.update(given)
+        self._asked.update(given)
+        for name, entry in news.items():
+            if entry is None:
+                self._known.pop(name, None)
+            else:
+                self._known[name] = entry
 
     def save(self, *, prune: bool = False) -> None:
         """Write the record if it learned something; ``prune`` drops the files not asked about since it was read.
