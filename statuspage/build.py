@@ -8,6 +8,7 @@ a second), so this module imports none of it at its top.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,11 +83,13 @@ def build_site(
     def take() -> tuple[Taken, Answers]:
         return fingerprint(site_dir, now_option, options, files=seen), seen.answers()
 
-    with in_background(take, fork=jobs > 1) as taken_elsewhere:
+    # Only a process that has yet to import them gains (``watch`` builds again and again in one).
+    importing = "statuspage.pipeline" not in sys.modules
+    with in_background(take, fork=jobs > 1 and importing) as taken_elsewhere:
         from . import pipeline  # meanwhile: what building needs, and the languages' data for the workers
         from .i18n import load_locale_data
 
-        if config is not None:
+        if config is not None and importing:
             load_locale_data(config)
         taken, answers = taken_elsewhere()
     seen.adopt(answers)  # the loaders see the files as the fingerprint saw them

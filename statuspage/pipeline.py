@@ -26,6 +26,8 @@ from .web.render import Renderer
 from .web.theme import THEME_STATIC, check_templates
 from .workers import in_background
 
+HELPERS_MIN = 2000  # items (incidents, maintenance windows, public tickets) from which helpers pay
+
 
 def build_changed(
     site_dir: Path,
@@ -58,7 +60,10 @@ def build_changed(
         again = fingerprint(site_dir, taken[1].isoformat(), options, cache_dir(out)) if taken else None
         return again[0] if again is not None else None
 
-    with in_background(sources_again, fork=jobs > 1) as sources_now:
+    # Helpers in other processes pay on a big site only: forking a process and copying the memory
+    # this one then writes cost more than their work on a small one.
+    helpers = jobs > 1 and len(site.incidents) + len(site.maintenance) + len(site.tickets) >= HELPERS_MIN
+    with in_background(sources_again, fork=helpers) as sources_now:
         check_templates(site_dir)
         now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
 
@@ -77,9 +82,9 @@ def build_changed(
             # Every file's key digests the state objects it shows: with several processes, their
             # digests are shared (see Digests.share), and made meanwhile by another process.
             digests = Digests(state)
-            if jobs > 1:
+            if helpers:
                 digests.share()
-            with in_background(digests.fill, fork=jobs > 1):
+            with in_background(digests.fill, fork=helpers):
                 # Render into the spare tree only the files whose inputs changed, then swap it in.
                 # The site's templates and static files as rendering reads them, in every key; if
                 # that is not as the fingerprint saw them, the fingerprint is not the output's.

@@ -21,6 +21,7 @@ from statuspage.clock import resolve_now
 from statuspage.digest import Digests
 from statuspage.errors import StatuspageError
 from statuspage.fingerprint import cache_dir
+from statuspage.sources import cache as cache_module
 from statuspage.sources.site import load_site
 from statuspage.state import derive
 from statuspage.workers import WorkQueue, in_background, in_workers, other_threads_stay_clear
@@ -31,6 +32,22 @@ def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
     parallel = build_site(REPO, tmp_path / "parallel", NOW, jobs=2)
     assert tree(tmp_path / "parallel") == tree(tmp_path / "serial")
     assert parallel.files == serial.files == len(tree(tmp_path / "serial"))
+
+
+def test_helper_processes_change_nothing_in_the_output(site_factory, tmp_path: Path, monkeypatch) -> None:
+    """The helpers a big site's build uses (a changed file parsed while the rest is read, the sources checked
+    again, the state digested meanwhile) give the output of a clean single-process build, rebuild after rebuild."""
+    monkeypatch.setattr(pipeline_module, "HELPERS_MIN", 0)
+    monkeypatch.setattr(cache_module, "OVERLAP_MIN", 0)
+    site = site_factory(incidents=[incident(), incident("older", date="2026-11-10T09:00:00+01:00")])
+    path = site / "content" / "incidents" / "outage.md"
+    for edit in range(3):
+        path.write_text(path.read_text(encoding="utf-8") + f"\nEdit {edit}.\n", encoding="utf-8")
+        assert build_site(site, tmp_path / "out", NOW, jobs=2).written
+        shutil.rmtree(tmp_path / "clean", ignore_errors=True)
+        build_site(site, tmp_path / "clean", NOW, jobs=1)
+        assert tree(tmp_path / "out") == tree(tmp_path / "clean")
+    assert not build_site(site, tmp_path / "out", NOW, jobs=2).written
 
 
 def test_more_workers_than_pages_still_equal(site_factory, tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from .digests import FileDigests, code_digest
 
 CACHE_FILE = "parsed.sqlite"
 PARALLEL_MIN = 200  # fewer misses than this parse faster than forking takes
+OVERLAP_MIN = 2000  # entries from which a few misses are parsed in another process while the rest is read
 BUCKET_CHARS = 2  # a bucket is named by this many of its keys' first characters: 256 buckets of hex keys
 _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
@@ -287,7 +288,7 @@ def load_all(
         # Entries not stored at all (changed files) are parsed in a forked process while this one
         # unpickles the stored ones: parsing even one file first sets up Markdown (a tenth of a second).
         absent = [index for index, key in enumerate(keys) if not cache.holds(key)]
-        if jobs > 1 and 0 < len(absent) < PARALLEL_MIN:
+        if jobs > 1 and 0 < len(absent) < PARALLEL_MIN and len(entries) >= OVERLAP_MIN:
             with in_background(lambda: _parse(entries, absent, parse, 1, forked=True)) as parsed_elsewhere:
                 found = cache.get_many(keys)
                 parsed = parsed_elsewhere()
