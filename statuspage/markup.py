@@ -119,6 +119,8 @@ def plain_paragraphs(text: str) -> str | None:
     paragraphs: list[list[str]] = [[]]
     for line in text.split("\n"):
         if not line.strip():
+            if line.strip(" \t\r"):  # white space of another kind (a line separator...): Markdown's call
+                return None
             if paragraphs[-1]:
                 paragraphs.append([])
             continue
