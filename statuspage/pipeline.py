@@ -79,8 +79,8 @@ def build_changed(
                     before_swap()
                 forget(out)
 
-            # Every file's key digests the state objects it shows: with several processes, their
-            # digests are shared (see Digests.share), and made meanwhile by another process.
+            # Every file's key digests the state objects it shows: on a big site the workers share
+            # their digests (see Digests.share), made by a helper process while this one plans.
             digests = Digests(state)
             if helpers:
                 digests.share()
