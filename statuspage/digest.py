@@ -157,8 +157,9 @@ class Digests:
         Every worker keys files that show all incidents (feeds, the API), so each needed every state
         object's digest: a tenth of a second of every rebuild of a big site, made in each worker.
         Called before forking: a shared memory holds a slot per object, empty until a process fills
-        it.  The build has a helper process ``fill`` them all while it plans; a worker takes a
-        filled slot, and computes and fills one it finds empty.  Digests are the same whoever
+        it.  A helper process fills them all while the build plans (a rebuild of a big site), or
+        each worker a stride of them; a worker takes a filled slot, and computes and fills one it
+        finds empty.  Digests are the same whoever
         computes them.  A slot holds the digest and a check digest of it, so one read while
         another process writes it is seen as empty.
         """
@@ -166,9 +167,13 @@ class Digests:
         self._slots = {id(value): slot for slot, value in enumerate(objects)}
         self._shared = mmap.mmap(-1, max(1, len(objects)) * _SLOT)
 
-    def fill(self) -> None:
-        """Compute every state object's digest (into the shared memory, after ``share``), but those found there."""
-        for value in self._state_objects():
+    def fill(self, worker: int = 0, workers: int = 1) -> None:
+        """Compute the state objects' digests (into the shared memory, after ``share``), but those found there.
+
+        All of them by default (a helper process); a stride of them with ``worker`` of ``workers``
+        (each worker, when there is no helper).
+        """
+        for value in self._state_objects()[worker::workers]:
             self._state(value)
 
     def _state_objects(self) -> list[object]:

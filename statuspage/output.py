@@ -67,11 +67,13 @@ def write_site(
     jobs: int,
     site_root: Path,
     before_swap: Callable[[], None] = lambda: None,
+    digested: bool = False,
 ) -> int:
     """Bring a tree up to date with every file the renderers make, swap it in as ``out``; returns the number of files.
 
     The caller holds the output lock.  ``before_swap`` runs once the tree is complete, just
-    before it is swapped in.
+    before it is swapped in.  ``digested``: another process makes the state's digests (else
+    each worker makes a stride of them first, see ``Digests.share``).
     """
     live, old = _load(out)
     spare = spare_dir(out)
@@ -82,7 +84,7 @@ def write_site(
         shares = _shares(renderers)
         queue = WorkQueue(len(shares))
         try:
-            work = _Work(renderers, shares, queue, have, published, staging, out, site_root)
+            work = _Work(renderers, shares, queue, have, published, staging, out, site_root, digested)
             manifest: Manifest = {}
             for part in in_workers(work.run, jobs):
                 manifest.update((path, (key, _READS.setdefault(reads, reads))) for path, (key, reads) in part.items())
@@ -172,15 +174,19 @@ class _Work:
         staging: Path,
         out: Path,
         site_root: Path,
+        digested: bool = False,
     ) -> None:
         self.renderers, self.shares, self.queue = renderers, shares, queue
         self.have, self.published = have, published
         self.staging, self.out, self.site_root = staging, out, site_root
+        self.digested = digested
         self.made: set[str] = set()
 
     def run(self, worker: int, workers: int) -> Manifest:
         """A worker's part: the shares it took, whichever they were (the result is the same)."""
         with cycle_collection(True):
+            if not self.digested:
+                self.renderers[0].digests.fill(worker, workers)  # shared by the renderers and the workers
             return self._run()
 
     def _run(self) -> Manifest:

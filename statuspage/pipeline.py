@@ -60,9 +60,11 @@ def build_changed(
         again = fingerprint(site_dir, taken[1].isoformat(), options, cache_dir(out)) if taken else None
         return again[0] if again is not None else None
 
-    # Helpers in other processes pay on a big site only: forking a process and copying the memory
-    # this one then writes cost more than their work on a small one.
-    helpers = jobs > 1 and len(site.incidents) + len(site.maintenance) + len(site.tickets) >= HELPERS_MIN
+    # Helpers in other processes pay on a rebuild of a big site only: forking a process and
+    # copying the memory this one then writes cost more than their work on a small site, and
+    # than they save in a build that renders every page (no output yet: a fifth more memory).
+    items = len(site.incidents) + len(site.maintenance) + len(site.tickets)
+    helpers = jobs > 1 and items >= HELPERS_MIN and out.is_dir()
     with in_background(sources_again, fork=helpers) as sources_now:
         check_templates(site_dir)
         now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
@@ -79,10 +81,10 @@ def build_changed(
                     before_swap()
                 forget(out)
 
-            # Every file's key digests the state objects it shows: on a big site the workers share
-            # their digests (see Digests.share), made by a helper process while this one plans.
+            # Every file's key digests the state objects it shows: workers share their digests (see
+            # Digests.share), made by a helper process while this one plans, or a stride by each.
             digests = Digests(state)
-            if helpers:
+            if jobs > 1:
                 digests.share()
             with in_background(digests.fill, fork=helpers):
                 # Render into the spare tree only the files whose inputs changed, then swap it in.
@@ -91,7 +93,7 @@ def build_changed(
                 fingerprinted = _theme(site.root, seen)
                 theme = _theme(site.root, seen, again=True)
                 renderers = _renderers(state, digests, theme, cache_dir(out) / "templates")
-                files = write_site(out, renderers, jobs, site.root, swap_when_ready)
+                files = write_site(out, renderers, jobs, site.root, swap_when_ready, digested=helpers)
             again = sources_now()
             unchanged = again is not None and again == key and theme == fingerprinted
             remember(out, key if unchanged else None, files)
