@@ -159,9 +159,8 @@ class Digests:
         Called before forking: a shared memory holds a slot per object, empty until a process fills
         it.  A helper process fills them all while the build plans (a rebuild of a big site), or
         each worker a stride of them; a worker takes a filled slot, and computes and fills one it
-        finds empty.  Digests are the same whoever
-        computes them.  A slot holds the digest and a check digest of it, so one read while
-        another process writes it is seen as empty.
+        finds empty.  Digests are the same whoever computes them.  A slot holds the digest and a
+        check digest of it, so one read while another process writes it is seen as empty.
         """
         objects = self._state_objects()
         self._slots = {id(value): slot for slot, value in enumerate(objects)}

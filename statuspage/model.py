@@ -284,7 +284,7 @@ class Maintenance(Translatable):
     # the renderer tell whether a page must be rendered again without looking at the item's text.
     source_key: str = field(default="", compare=False, repr=False)
 
-    PACKED: ClassVar[tuple[str, ...]] = ()  # a thousand windows are not worth it: all their fields are read
+    PACKED: ClassVar[tuple[str, ...]] = ()  # not worth it: a thousand windows, derived from their updates
 
     @property
     def duration(self):  # noqa: ANN201 - timedelta

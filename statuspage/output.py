@@ -91,7 +91,6 @@ def write_site(
         finally:
             queue.close()
         _remove_extra(staging, have, manifest)
-        previous_is_known = live is not None
         before_swap()
         swap_into_place(staging, out)
     except BaseException:
@@ -104,7 +103,7 @@ def write_site(
     if staging.exists():
         if staging != spare:
             shutil.rmtree(spare, ignore_errors=True)
-            if previous_is_known:
+            if live is not None:  # the previous output was known: it becomes the spare
                 os.rename(staging, spare)
             else:
                 shutil.rmtree(staging, ignore_errors=True)

@@ -109,7 +109,7 @@ class FileDigests:
 
     def answers(self) -> Answers:
         """Every answer given so far, by absolute path, and what was learned: for ``adopt`` in another process."""
-        return dict(self._answers), dict(self._news)
+        return self._answers, self._news
 
     def adopt(self, answers: Answers) -> None:
         """Take another process's answers as this instance's own (its fingerprint's: see build.py).
@@ -118,6 +118,8 @@ class FileDigests:
         the record itself.
         """
         given, news = answers
+        if given is self._answers:  # its own (the fingerprint was taken in this process)
+            return
         self._answers.update(given)
         self._asked.update(given)
         for name, entry in news.items():

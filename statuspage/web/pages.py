@@ -153,19 +153,17 @@ def _groups(state: SiteState) -> list[tuple[str | None, list[Any]]]:
 def incident(state: SiteState, slug: str) -> Page:
     found = state.by_slug.get(slug) or abort(404)
     tickets = [state.tickets_by_id[t] for t in found.incident.tickets if t in state.tickets_by_id]
-    return _item_page("incident.html", state, found, found.incident, tickets)
+    return _item_page("incident.html", state, found, tickets)
 
 
 @page_route("/maintenance/<slug>/")
 def maintenance(state: SiteState, slug: str) -> Page:
     found = state.maintenance_by_slug.get(slug) or abort(404)
     tickets = _tickets_by_window(state).get(slug, [])
-    return _item_page("maintenance.html", state, found, found.maintenance, tickets)
+    return _item_page("maintenance.html", state, found, tickets)
 
 
-def _item_page(
-    template: str, state: SiteState, found: IncidentState | MaintenanceState, item: Translatable, tickets: list[Any]
-) -> Page:
+def _item_page(template: str, state: SiteState, found: IncidentState | MaintenanceState, tickets: list[Any]) -> Page:
     """An incident's or a window's page: its state, its tickets and the updates posted by now.
 
     The updates are chosen here rather than in the template, so that the page's key holds the
@@ -173,6 +171,7 @@ def _item_page(
     every build.  They are the item's oldest ones, in every language: their number (``posted``,
     in the item's state) says which.
     """
+    item = found.incident if isinstance(found, IncidentState) else found.maintenance
     return Page(
         template,
         {"item": found, "tickets": tickets},
