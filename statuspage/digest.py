@@ -45,6 +45,9 @@ _FIELDS: dict[type, tuple[str, ...] | None] = {}  # a dataclass's field names; N
 DIGEST_SIZE = 16
 _CHECK_SIZE = 8
 _SLOT = DIGEST_SIZE + _CHECK_SIZE  # a slot of shared digests: a digest and its check (see Digests.share)
+# Parts of the state that many files read, shared like the state objects' digests: each walks a
+# whole list of them (``part``), which every worker that keys a feed or the API did once again.
+SHARED_PARTS = ("incidents", "maintenance", "tickets", "components", "statuses", "*")
 
 
 def _check(digest: bytes) -> bytes:
@@ -148,7 +151,9 @@ class Digests:
         self._state_fields = {kind: self._compiled(kind) for kind in _STATE_TYPES}
         for kind in _ITEM_TYPES:
             self._encoders[kind] = partial(self._item, self._compiled(kind))
+        self._inputs: dict[tuple[Any, ...], bytes] = {}  # see ``inputs``
         self._slots: dict[int, int] = {}  # id of a state object → its slot in ``_shared`` (see ``share``)
+        self._part_slots: dict[str, int] = {}  # a part in SHARED_PARTS → its slot, after the objects'
         self._shared: mmap.mmap | None = None
 
     def share(self) -> None:
@@ -156,24 +161,29 @@ class Digests:
 
         Every worker keys files that show all incidents (feeds, the API), so each needed every state
         object's digest: a tenth of a second of every rebuild of a big site, made in each worker.
-        Called before forking: a shared memory holds a slot per object, empty until a process fills
-        it.  A helper process fills them all while the build plans (a rebuild of a big site), or
+        Called before forking: a shared memory holds a slot per object (and per part in
+        SHARED_PARTS), empty until a process fills it.  A helper process fills them all while the build plans (a rebuild of a big site), or
         each worker a stride of them; a worker takes a filled slot, and computes and fills one it
         finds empty.  Digests are the same whoever computes them.  A slot holds the digest and a
         check digest of it, so one read while another process writes it is seen as empty.
         """
         objects = self._state_objects()
         self._slots = {id(value): slot for slot, value in enumerate(objects)}
-        self._shared = mmap.mmap(-1, max(1, len(objects)) * _SLOT)
+        self._part_slots = {name: len(objects) + number for number, name in enumerate(SHARED_PARTS)}
+        self._shared = mmap.mmap(-1, (len(objects) + len(SHARED_PARTS)) * _SLOT)
 
     def fill(self, worker: int = 0, workers: int = 1) -> None:
-        """Compute the state objects' digests (into the shared memory, after ``share``), but those found there.
+        """Compute the state objects' digests and the shared parts (into the shared memory, after ``share``).
+
+        Those found there already are left as they are.
 
         All of them by default (a helper process); a stride of them with ``worker`` of ``workers``
         (each worker, when there is no helper).
         """
         for value in self._state_objects()[worker::workers]:
             self._state(value)
+        for name in SHARED_PARTS[worker::workers]:
+            self.part(name)
 
     def _state_objects(self) -> list[object]:
         """Every state object, those that others refer to first (a component refers to incidents...)."""
@@ -185,6 +195,18 @@ class Digests:
         if type(value) in _STATE_TYPES:
             return self._state(value)
         return hashlib.blake2b(self._encode(value), digest_size=DIGEST_SIZE).digest()
+
+    def inputs(self, endpoint: str, values: dict[str, Any], inputs: Callable[[], object]) -> bytes:
+        """The digest of a page's ``inputs()``, made once for the page's versions in all languages.
+
+        Only for views whose inputs do not depend on the language (the item pages): a big site
+        has two of those pages per item, and the second language's key then costs a lookup.
+        """
+        memo = (endpoint, *values.values())
+        found = self._inputs.get(memo)
+        if found is None:
+            found = self._inputs[memo] = self.of(inputs())
+        return found
 
     def _encode(self, value: Any) -> bytes:
         """The value as bytes that no other value has, type by type; a pickle for any other type."""
@@ -249,14 +271,24 @@ class Digests:
             return known[1]
         # One of the state's own objects, alive as long as the state: its digest alone is kept,
         # so that a forked worker looking it up does not write to (and so copy) the object's memory.
+        digest = self._slot(slot)
+        if digest is None:
+            digest = self._fill_slot(slot, self._state_digest(value))
+        self._digests[id(value)] = digest
+        return digest
+
+    def _slot(self, slot: int) -> bytes | None:
+        """The digest in a slot of the shared memory; None when empty, or being written."""
         assert self._shared is not None
         start = slot * _SLOT
         found = self._shared[start : start + _SLOT]
         digest = found[:DIGEST_SIZE]
-        if found[DIGEST_SIZE:] != _check(digest):  # empty, or being written
-            digest = self._state_digest(value)
-            self._shared[start : start + _SLOT] = digest + _check(digest)
-        self._digests[id(value)] = digest
+        return digest if found[DIGEST_SIZE:] == _check(digest) else None
+
+    def _fill_slot(self, slot: int, digest: bytes) -> bytes:
+        assert self._shared is not None
+        start = slot * _SLOT
+        self._shared[start : start + _SLOT] = digest + _check(digest)
         return digest
 
     def _state_digest(self, value: object) -> bytes:
@@ -271,7 +303,13 @@ class Digests:
         """The digest of ``state.<name>`` as a template reads it (``state.now``, ``state.incidents``...)."""
         found = self._parts.get(name)
         if found is None:
-            found = self._parts[name] = self._part(name)
+            slot = self._part_slots.get(name)
+            found = self._slot(slot) if slot is not None else None
+            if found is None:
+                found = self._part(name)
+                if slot is not None:
+                    self._fill_slot(slot, found)
+            self._parts[name] = found
         return found
 
     def _part(self, name: str) -> bytes:

@@ -143,7 +143,8 @@ def _shares(renderers: list[Renderer]) -> list[list[File]]:
     find = units.get  # tens of thousands of files: the loop is kept plain
     for number, renderer in enumerate(renderers):
         for endpoint, values in renderer.urls():
-            key = unit_key(endpoint, values)
+            # ``unit_key`` inlined for the pages of items, tens of thousands of them.
+            key = (endpoint, *values.values()) if endpoint in ITEM_PAGES else unit_key(endpoint, values)
             unit = find(key)
             if unit is None:
                 units[key] = [(number, endpoint, values)]

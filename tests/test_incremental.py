@@ -537,3 +537,64 @@ def test_a_symlinked_output_is_built_where_it_points(tmp_path: Path) -> None:
     assert link.is_symlink() and (link / "index.html").is_file()
     build_site(site, tmp_path / "clean", "2026-11-25T12:02:00+01:00")
     assert tree(link) == tree(tmp_path / "clean")
+
+
+def test_an_incident_text_edit_leaves_the_front_page_and_the_known_issue_filters_alone(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Our own templates show of a component its name, status and uptime: editing a resolved incident's
+    words changes none of them, so those pages are kept; a site with templates of its own gets them
+    rendered again (its templates may show anything of the component)."""
+    resolved = "2026-11-20T12:00:00+01:00"
+    site = make_site(tmp_path / "site", incidents=[incident("a", resolved=resolved)], tickets=[ticket(1)])
+    path = site / "content" / "incidents" / "a.md"
+    unchanged = {"index.html", "en/index.html", "known-issues/components/web/index.html"}
+    out = tmp_path / "out"
+    build_site(site, out, NOW, jobs=1)
+    rendered = _count_renders(monkeypatch)
+    for step, theme in enumerate((None, "{% extends 'base.html' %}{% block content %}{{ groups }}{% endblock %}\n")):
+        if theme is not None:
+            (site / "templates").mkdir()
+            (site / "templates" / "support.html").write_text(theme, encoding="utf-8")
+            build_site(site, out, NOW, jobs=1)
+        rendered.clear()
+        path.write_text(path.read_text(encoding="utf-8") + f"\nMore words {step}.\n", encoding="utf-8")
+        build_site(site, out, NOW, jobs=1)
+        assert "incidents/a/index.html" in rendered
+        assert (unchanged & set(rendered)) == (set() if theme is None else unchanged)
+        shutil.rmtree(tmp_path / "clean", ignore_errors=True)
+        build_site(site, tmp_path / "clean", NOW, jobs=1)
+        assert tree(out) == tree(tmp_path / "clean")
+
+
+class _Only:
+    """A state object whose template may read only the named attributes: any other read fails the render."""
+
+    def __init__(self, real: object, allowed: set[str]) -> None:
+        self._real, self._allowed = real, allowed
+
+    def __getattr__(self, name: str) -> object:
+        if name not in self._allowed:
+            raise AssertionError(f"the template read {name!r}, which the page's key does not cover")
+        return getattr(self._real, name)
+
+
+def test_our_templates_read_of_components_only_what_their_pages_keys_cover(site_factory) -> None:
+    """``shipped_reads`` (web/pages.py) says what index.html and known_issues.html read of a ComponentState;
+    rendered with components that allow only those reads, the pages come out the same."""
+    from statuspage.web import create_app
+    from statuspage.web.pages import index, known_issues_for_component, render_page
+
+    site = site_factory(incidents=[incident()], tickets=[ticket(1)])
+    state = derive(load_site(site), resolve_now(NOW, load_site(site).config.timezone))
+    app = create_app(state)
+    with app.test_request_context():
+        page = index(state)
+        whole = render_page(page)
+        shown = {"component", "status", "uptime"}
+        page.variables["groups"] = [(g, [_Only(c, shown) for c in members]) for g, members in page.variables["groups"]]
+        assert render_page(page) == whole
+        page = known_issues_for_component(state, "web")
+        whole = render_page(page)
+        page.variables["component"] = _Only(page.variables["component"], {"component"})
+        assert render_page(page) == whole

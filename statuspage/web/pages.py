@@ -30,8 +30,15 @@ class Page:
     # More variables, made only to render: what they show is in ``made_from``.  Keying every page
     # of a big site then reads only what keys need (an item's words may be packed: model.Translatable).
     later: Callable[[], dict[str, Any]] | None = None
+    # What statuspage's own templates read of the variables, where that is much less than they
+    # hold (a ComponentState holds every incident of its component): the key of a site without
+    # templates of its own, so that editing an incident's text leaves its front page alone.
+    shipped_reads: tuple[Any, ...] | None = None
 
-    def key_inputs(self) -> tuple[Any, ...]:
+    def key_inputs(self, themed: bool = True) -> tuple[Any, ...]:
+        """What the page is made from; ``themed``: the site has templates of its own, which may read any variable."""
+        if not themed and self.shipped_reads is not None:
+            return (self.template, self.absolute_links, self.shipped_reads)
         return (self.template, self.absolute_links, self.variables if self.made_from is None else self.made_from)
 
     def all_variables(self) -> dict[str, Any]:
@@ -124,17 +131,19 @@ def index(state: SiteState) -> Page:
             t.ticket.id,
         ),
     )
-    variables = {
+    shown_whole = {  # the variables our index.html shows as they are
         "ongoing": state.ongoing_incidents,
         "pinned": [s for s in state.incidents if s.pinned],
         "in_progress": state.maintenance_in(Phase.IN_PROGRESS),
         "upcoming": state.maintenance_in(Phase.UPCOMING),
         "open_tickets": open_tickets[:FRONT_PAGE_TICKETS],
         "open_ticket_count": len(open_tickets),
-        "groups": _groups(state),
         "indicator_label": explain.indicator_label(state.indicator, current_app.config["LANGUAGE"]),
     }
-    return Page("index.html", variables)
+    groups = _groups(state)
+    # Of each component, our index.html shows its name, status and uptime bars.
+    shown = [(group, [(c.component, c.status, c.uptime) for c in members]) for group, members in groups]
+    return Page("index.html", {**shown_whole, "groups": groups}, shipped_reads=(*shown_whole.values(), shown))
 
 
 def _groups(state: SiteState) -> list[tuple[str | None, list[Any]]]:
@@ -217,7 +226,9 @@ def _known_issues(state: SiteState, open_tickets: tuple[TicketState, ...], compo
         "open_ticket_count": len(state.open_tickets),
     }
     made_from = (variables["groups"], component, counts, variables["open_ticket_count"])
-    return Page("known_issues.html", variables, made_from=made_from)
+    # Our known_issues.html shows of the filtered component its name, and links to it.
+    shown = (*made_from[:1], component.component if component else None, *made_from[2:])
+    return Page("known_issues.html", variables, made_from=made_from, shipped_reads=shown)
 
 
 @page_route("/known-issues/components/<component_id>/")
@@ -292,9 +303,9 @@ def page_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
     yield "pages.subscribe", {}
     yield "pages.not_found", {}
     for incident_state in state.incidents:
-        yield "pages.incident", {"slug": incident_state.slug}
+        yield "pages.incident", {"slug": incident_state.incident.slug}
     for maintenance_state in state.maintenance:
-        yield "pages.maintenance", {"slug": maintenance_state.slug}
+        yield "pages.maintenance", {"slug": maintenance_state.maintenance.slug}
     for ticket_state in state.tickets:
         yield "pages.ticket", {"ticket_id": ticket_state.ticket.id}
     for component_state in state.components:

@@ -93,8 +93,10 @@ class Renderer:
         self.links: Links = app.extensions["statuspage_links"]
         self.recording = RecordingState(self.state)
         app.jinja_env.globals["state"] = self.recording
-        themed = self.state.site.root / "templates"
-        if themed.is_dir() and tree_files(themed):  # symlinked folders too, as Jinja's loader follows them
+        theme = self.state.site.root / "templates"
+        # Symlinked folders too, as Jinja's loader follows them.
+        self.themed = theme.is_dir() and bool(tree_files(theme))  # the site has templates of its own
+        if self.themed:
             app.jinja_env.template_class = FreshImports
         self._context = app.app_context()
         self._page_keys: dict[str, Any] = {}  # endpoint → the start of its pages' keys
@@ -124,7 +126,15 @@ class Renderer:
             start = digest_bytes(self.global_key, endpoint)
             key = self._page_keys[endpoint] = hashlib.blake2b(start, digest_size=DIGEST_SIZE)
         key = key.copy()
-        key.update(self.digests.of(view(self.state, **values).key_inputs()))
+
+        def made_from() -> tuple[Any, ...]:
+            return view(self.state, **values).key_inputs(self.themed)
+
+        # An item page's inputs are the same in every language: digested for the first one only.
+        if endpoint in ITEM_PAGES:
+            key.update(self.digests.inputs(endpoint, values, made_from))
+        else:
+            key.update(self.digests.of(made_from()))
         for name in reads:
             key.update(self.digests.part(name))
         return key.digest()
@@ -187,6 +197,8 @@ class Renderer:
 
 
 # Pages of one item (or of one page of the history): many per site, each quick to key and render.
+# Their views take nothing from the app's language but the template's words, so their inputs,
+# digested once, serve every language's key (``Digests.inputs``).
 ITEM_PAGES = frozenset({"pages.incident", "pages.maintenance", "pages.ticket", "pages.history"})
 
 
