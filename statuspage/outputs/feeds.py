@@ -8,10 +8,10 @@ changed as a visitor sees it, so it moves when an update is posted or the state 
 from __future__ import annotations
 
 import heapq
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from operator import itemgetter
 from typing import TypeVar
 
@@ -50,6 +50,50 @@ def update_anchor(update: Update) -> str:
     return "update-" + update.time.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + update.status
 
 
+class Rankings:
+    """Items by their entries' ``updated``, newest first, for the feeds to read only as far as each needs.
+
+    Made once per state and shared by every language's builder: with thousands of items,
+    filtering them all for every feed cost more than making the entries, and ranking them in each
+    language did the same work twice.  They read only the derived state, which is at hand; an
+    item's parsed content (start, components) is touched only for the items a feed walks past.
+    Times are in UTC: datetimes sharing one tzinfo compare without asking it for offsets.
+    """
+
+    _last: tuple[weakref.ref[SiteState], Rankings] | None = None  # one state at a time: a build's
+
+    def __init__(self, state: SiteState) -> None:
+        self.state = state
+        self._stories: dict[str | None, list[tuple[datetime, Story]]] = {}
+        self._tickets: list[tuple[datetime, TicketState]] | None = None
+
+    @classmethod
+    def of(cls, state: SiteState) -> Rankings:
+        last = cls._last
+        if last is None or last[0]() is not state:
+            last = cls._last = (weakref.ref(state), cls(state))
+        return last[1]
+
+    def stories(self, component: str | None) -> list[tuple[datetime, Story]]:
+        """Every incident and maintenance window (of ``component``, or all)."""
+        ranked = self._stories.get(component)
+        if ranked is None:
+            found = self.state.components_by_id[component] if component is not None else self.state
+            items: list[Story] = [*found.incidents, *found.maintenance]
+            now = self.state.now
+            ranked = [(_updated(item.changed_at, item.publication, now).astimezone(UTC), item) for item in items]
+            ranked.sort(key=itemgetter(0), reverse=True)
+            self._stories[component] = ranked
+        return ranked
+
+    def tickets(self) -> list[tuple[datetime, TicketState]]:
+        """Every public ticket, by its entry's ``updated`` (its ``changed_at``)."""
+        if self._tickets is None:
+            self._tickets = [(item.changed_at.astimezone(UTC), item) for item in self.state.tickets]
+            self._tickets.sort(key=itemgetter(0), reverse=True)
+        return self._tickets
+
+
 class FeedBuilder:
     """Makes entries for one site state in one language; ``url_for`` must return absolute URLs."""
 
@@ -60,7 +104,7 @@ class FeedBuilder:
         self._ = translations(language).gettext
         self._made: dict[tuple[str, object], Entry] = {}  # each item's entry, made once for all feeds
         self._feeds: dict[tuple[str, str | None], list[Entry]] = {}
-        self._rankings: dict[str | None, list[tuple[datetime, Story]]] = {}
+        self._rankings = Rankings.of(state)
 
     def _once(self, kind: str, key: object, make: Callable[[], Entry]) -> Entry:
         entry = self._made.get((kind, key))
@@ -130,30 +174,11 @@ class FeedBuilder:
         )
 
     def _ranked(self, component: str | None) -> list[tuple[datetime, Story]]:
-        """Every incident and maintenance window (of ``component``, or all) by its entry's ``updated``, newest first.
+        return self._rankings.stories(component)
 
-        Made once per builder and read only as far as each feed needs: with thousands of items,
-        filtering them all for every feed cost more than making the entries.  It reads only the
-        derived state, which is at hand; an item's parsed content (start, components) is touched
-        only for the items a feed walks past.  Times are in UTC: datetimes sharing one tzinfo
-        compare without asking it for offsets.
-        """
-        ranked = self._rankings.get(component)
-        if ranked is None:
-            found = self.state.components_by_id[component] if component is not None else self.state
-            items: list[Story] = [*found.incidents, *found.maintenance]
-            now = self.state.now
-            ranked = [(_updated(item.changed_at, item.publication, now).astimezone(UTC), item) for item in items]
-            ranked.sort(key=itemgetter(0), reverse=True)
-            self._rankings[component] = ranked
-        return ranked
-
-    @cached_property
+    @property
     def _ranked_tickets(self) -> list[tuple[datetime, TicketState]]:
-        """Every public ticket by its entry's ``updated`` (its ``changed_at``), newest first; see ``_ranked``."""
-        ranked = [(item.changed_at.astimezone(UTC), item) for item in self.state.tickets]
-        ranked.sort(key=itemgetter(0), reverse=True)
-        return ranked
+        return self._rankings.tickets()
 
     def _id(self, item: Story) -> str:
         """An item's entry's id, without making the entry."""
@@ -344,10 +369,11 @@ def _updated(changed_at: datetime, publication: Publication | None, now: datetim
     Before anything has happened (an announced window), ``changed_at`` lies ahead; git's time, when
     known, is then the better "updated".
     """
+    if publication is None:  # outside git: ten thousand items of a big site ask
+        return changed_at
     known = [changed_at] if changed_at <= now else []
-    if publication is not None:
-        known.append(publication.edited or publication.published)
-    return max(known) if known else changed_at
+    known.append(publication.edited or publication.published)
+    return max(known)
 
 
 def newest(entries: list[Entry], limit: int | None) -> list[Entry]:
