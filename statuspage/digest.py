@@ -162,10 +162,11 @@ class Digests:
         Every worker keys files that show all incidents (feeds, the API), so each needed every state
         object's digest: a tenth of a second of every rebuild of a big site, made in each worker.
         Called before forking: a shared memory holds a slot per object (and per part in
-        SHARED_PARTS), empty until a process fills it.  A helper process fills them all while the build plans (a rebuild of a big site), or
-        each worker a stride of them; a worker takes a filled slot, and computes and fills one it
-        finds empty.  Digests are the same whoever computes them.  A slot holds the digest and a
-        check digest of it, so one read while another process writes it is seen as empty.
+        SHARED_PARTS), empty until a process fills it.  A helper process fills them all while the
+        build plans (a rebuild of a big site), or each worker a stride of them; a worker takes a
+        filled slot, and computes and fills one it finds empty.  Digests are the same whoever
+        computes them.  A slot holds the digest and a check digest of it, so one read while
+        another process writes it is seen as empty.
         """
         objects = self._state_objects()
         self._slots = {id(value): slot for slot, value in enumerate(objects)}
