@@ -34,6 +34,7 @@ from typing import Any
 
 from .errors import StatuspageError
 from .fingerprint import cache_dir
+from .web.pages import pages_showing_incidents
 from .web.render import ITEM_PAGES, Renderer, unit_key
 from .web.theme import template_errors
 from .workers import WorkQueue, cycle_collection, in_workers
@@ -42,6 +43,7 @@ _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths in one step (Linux)
 _AT_FDCWD = -100
 TREES = "trees.pickle"  # which record of files describes each tree: small, written last
 FILES = {"live": "files-live.pickle", "spare": "files-spare.pickle"}  # each tree's files, by path
+BASIS = "basis.pickle"  # what the published tree was made from (see ``Basis``), with its files' token
 FORMAT = 3  # of the record; another value means no record
 
 
@@ -49,7 +51,11 @@ FORMAT = 3  # of the record; another value means no record
 # plain tuple: a big site's record holds tens of thousands, read at the start of every build.
 Entry = tuple[bytes, tuple[str, ...]]
 Manifest = dict[str, Entry]
-Tree = dict[str, Any]  # a tree's record: its files (``files``) and the token of their record (``token``)
+Tree = dict[str, Any]  # a tree's record: its files (``files``), the token of their record (``token``), its ``basis``
+# What a build was made from, beside its files: each renderer's global key (``keys``) and the
+# digest of every item's state (``items``, see ``Digests.items``), to tell the next build which
+# items changed (``_Work.changed_pages``).
+Basis = dict[str, Any]
 Recorded = tuple[tuple[int, int], str]  # in ``TREES``: a tree's identity and the token of its files' record
 _READS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple object per distinct value: a smaller record
 SHARE = 64  # files a worker takes at a time (more on a site too big for that many shares)
@@ -84,7 +90,8 @@ def write_site(
         shares = _shares(renderers)
         queue = WorkQueue(len(shares))
         try:
-            work = _Work(renderers, shares, queue, have, published, staging, out, site_root, digested)
+            before = live.get("basis") if live is not None else None
+            work = _Work(renderers, shares, queue, have, published, staging, out, site_root, digested, before)
             manifest: Manifest = {}
             for part in in_workers(work.run, jobs):
                 manifest.update((path, (key, _READS.setdefault(reads, reads))) for path, (key, reads) in part.items())
@@ -112,6 +119,7 @@ def write_site(
                 os.replace(cache_dir(out) / FILES["live"], cache_dir(out) / FILES["spare"])
                 spare_token = live["token"]
     token = _save_files(out, "live", manifest)
+    _write(cache_dir(out) / BASIS, (token, {"keys": work.global_keys(), "items": work.items()}))
     _save(out, (_identity(out), token), (_identity(spare), spare_token) if spare_token is not None else None)
     return len(manifest)
 
@@ -161,8 +169,18 @@ def _shares(renderers: list[Renderer]) -> list[list[File]]:
     return shares
 
 
+# Pages of one item that a rebuild after an incident changed keeps without a key (``_Work.kept``).
+_ITEM_PAGES_KEPT = frozenset({"pages.incident", "pages.maintenance", "pages.ticket"})
+_UNKNOWN: Any = object()
+
+
 class _Work:
-    """The files of a build, taken share by share by each worker: kept, linked from the published tree or rendered."""
+    """The files of a build, taken share by share by each worker: kept, linked from the published tree or rendered.
+
+    A file is kept when its key is the one recorded for it; the pages of items, tens of thousands
+    on a big site, are kept without computing their keys when the items they show have not
+    changed since the published build (``changed_pages``).
+    """
 
     def __init__(
         self,
@@ -175,12 +193,60 @@ class _Work:
         out: Path,
         site_root: Path,
         digested: bool = False,
+        before: Basis | None = None,
     ) -> None:
         self.renderers, self.shares, self.queue = renderers, shares, queue
         self.have, self.published = have, published
         self.staging, self.out, self.site_root = staging, out, site_root
         self.digested = digested
+        self.before = before  # what the published tree was made from, if known
         self.made: set[str] = set()
+        self._items: dict[tuple[str, object], bytes] | None = None
+        self._changed: set[tuple[str, Any]] | None = _UNKNOWN
+
+    def global_keys(self) -> list[bytes]:
+        return [renderer.global_key for renderer in self.renderers]
+
+    def items(self) -> dict[tuple[str, object], bytes]:
+        """The digest of every item's state, made once (by worker 0 as it works, or after it)."""
+        if self._items is None:
+            self._items = self.renderers[0].digests.items()
+        return self._items
+
+    def changed_pages(self) -> set[tuple[str, Any]] | None:
+        """The pages of items that may differ from the published ones, as ``(endpoint, value)``; None: any may.
+
+        Known when only incidents changed since the published build (their components change
+        with them, but no page of an item shows a component), the site has the same items, and
+        each language's global key is the same: then they are the pages that show a changed
+        incident (``pages_showing_incidents``).  Worked out once per worker, when first asked.
+        """
+        if self._changed is _UNKNOWN:
+            self._changed = None
+            before = self.before
+            if before is not None and before["keys"] == self.global_keys():
+                then, now = before["items"], self.items()
+                if now.keys() == then.keys():
+                    changed = [item for item, digest in now.items() if then[item] != digest]
+                    if all(kind == "incident" for kind, _ in changed):
+                        state = self.renderers[0].state
+                        self._changed = pages_showing_incidents(state, [str(slug) for _, slug in changed])
+        return self._changed
+
+    def kept(self, endpoint: str, values: dict[str, Any], path: str) -> Entry | None:
+        """The entry of an item's page kept as published, without its key; None when it must be keyed.
+
+        Its key would be the published one: it shows no item that changed, and its templates
+        read nothing of the state (else their reads are keyed as usual).  Only a file the tree
+        being brought up to date has as published is kept this way; another is linked as usual.
+        """
+        changed = self.changed_pages()
+        if changed is None or (endpoint, *values.values()) in changed:
+            return None
+        theirs = self.published.get(path)
+        if theirs is None or theirs[1]:
+            return None
+        return theirs if self.have.get(path) == theirs else None
 
     def run(self, worker: int, workers: int) -> Manifest:
         """A worker's part: the shares it took, whichever they were (the result is the same)."""
@@ -200,7 +266,8 @@ class _Work:
                 with renderer, template_errors(renderer.app, self.site_root):
                     for endpoint, values in files:
                         path = renderer.path(endpoint, values)
-                        manifest[path] = self._one(renderer, endpoint, values, path)
+                        kept = self.kept(endpoint, values, path) if endpoint in _ITEM_PAGES_KEPT else None
+                        manifest[path] = kept if kept is not None else self._one(renderer, endpoint, values, path)
         return manifest
 
     def _one(self, renderer: Renderer, endpoint: str, values: dict[str, Any], path: str) -> Entry:
@@ -298,7 +365,15 @@ def _tree(folder: Path, which: str, tree: Path, recorded: Recorded | None) -> Tr
             token, files = pickle.load(handle)
     except Exception:  # noqa: BLE001 - a damaged record, whatever the damage, is no record
         return None
-    return {"token": token, "files": files} if token == recorded[1] else None
+    if token != recorded[1]:
+        return None
+    basis = None
+    if which == "live":
+        with suppress(Exception):  # a damaged record, whatever the damage, is no record
+            with open(folder / BASIS, "rb") as handle:
+                basis_token, basis = pickle.load(handle)
+            basis = basis if basis_token == token else None
+    return {"token": token, "files": files, "basis": basis}
 
 
 def _save(out: Path, live: Recorded | None, spare: Recorded | None) -> None:

@@ -598,3 +598,120 @@ def test_our_templates_read_of_components_only_what_their_pages_keys_cover(site_
         whole = render_page(page)
         page.variables["component"] = _Only(page.variables["component"], {"component"})
         assert render_page(page) == whole
+
+
+def _reached(value: object, seen: set[int]) -> list[object]:
+    """The state objects a digest of ``value`` covers: those in it, and those their fields hold, deep down."""
+    import dataclasses
+
+    from statuspage.digest import ITEM_TYPES, STATE_TYPES
+
+    found: list[object] = []
+    if isinstance(value, (tuple, list)):
+        for element in value:
+            found += _reached(element, seen)
+    elif isinstance(value, dict):
+        for pair in value.items():
+            found += _reached(pair, seen)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, ITEM_TYPES) and id(value) not in seen:
+        seen.add(id(value))
+        if isinstance(value, STATE_TYPES):
+            found.append(value)
+        for field in dataclasses.fields(value):
+            found += _reached(getattr(value, field.name), seen)
+    return found
+
+
+def test_the_pages_that_show_an_incident_are_those_the_views_hand_it_to(tmp_path: Path) -> None:
+    """``pages_showing_incidents`` (web/pages.py) must name every item page whose inputs reach an incident's
+    state, and no item page may reach a component's state: a rebuild keeps the others without keying them."""
+    from statuspage.state import ComponentState, IncidentState
+    from statuspage.web import create_app
+    from statuspage.web.pages import PAGE_VIEWS, page_urls, pages_showing_incidents
+
+    site = make_site(
+        tmp_path / "site",
+        incidents=[incident("a", extra="tickets: [1, 2]"), incident("b", extra="tickets: [2]"), incident("c")],
+        maintenance=[maintenance(start="2026-11-25T22:00:00+01:00", end="2026-11-26T02:00:00+01:00")],
+        tickets=[ticket(1, maintenance="upgrade"), ticket(2), ticket(3, maintenance="upgrade")],
+    )
+    for root in (site, REPO):
+        loaded = load_site(root)
+        state = derive(loaded, resolve_now(NOW, loaded.config.timezone))
+        with create_app(state).test_request_context():
+            for endpoint, values in page_urls(state):
+                if endpoint not in ("pages.incident", "pages.maintenance", "pages.ticket"):
+                    continue
+                page = PAGE_VIEWS[endpoint](state, **values)
+                for themed in (True, False):
+                    reached = _reached(page.key_inputs(themed), set())
+                    assert not any(isinstance(found, ComponentState) for found in reached), (endpoint, values)
+                    for found in reached:
+                        if isinstance(found, IncidentState):
+                            unit = (endpoint, *values.values())
+                            assert unit in pages_showing_incidents(state, [found.slug]), (unit, found.slug)
+
+
+def test_item_pages_an_incident_edit_cannot_change_are_kept_without_keys(tmp_path: Path, monkeypatch) -> None:
+    """After an edit of an incident alone, only the pages that show it are keyed among the items' pages; after
+    any other change every page is keyed; each rebuild writes what a clean build writes."""
+    from statuspage.web.render import Renderer
+
+    site = make_site(
+        tmp_path / "site",
+        incidents=[incident("a", extra="tickets: [1]"), incident("b"), incident("c", date="2026-11-19T09:00:00+01:00")],
+        maintenance=[maintenance(start="2026-11-25T22:00:00+01:00", end="2026-11-26T02:00:00+01:00")],
+        tickets=[ticket(1), ticket(2, maintenance="upgrade")],
+    )
+    out = tmp_path / "out"
+    build_site(site, out, NOW, jobs=1)
+    keyed: list[str] = []
+    real = Renderer.key
+
+    def counting(self, endpoint, values, reads):  # type: ignore[no-untyped-def]
+        if endpoint in ("pages.incident", "pages.maintenance", "pages.ticket"):
+            keyed.append(self.path(endpoint, values))
+        return real(self, endpoint, values, reads)
+
+    monkeypatch.setattr(Renderer, "key", counting)
+    incidents = site / "content" / "incidents"
+
+    def edit(name: str) -> None:
+        path = incidents / f"{name}.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\nMore words.\n", encoding="utf-8")
+
+    def change_ticket() -> None:
+        with sqlite3.connect(site / "content" / "tickets.db") as connection:
+            connection.execute("UPDATE tickets SET title = 'Renamed' WHERE id = 2")
+
+    every = {
+        "incidents/a/index.html",
+        "incidents/b/index.html",
+        "incidents/c/index.html",
+        "known-issues/1/index.html",
+        "known-issues/2/index.html",
+        "maintenance/upgrade/index.html",
+    }
+    steps = [  # a change, and the pages of items that show what it changed (None: two workers, not counted)
+        (lambda: edit("b"), {"incidents/b/index.html"}),
+        (lambda: edit("b"), None),
+        (lambda: edit("b"), {"incidents/b/index.html"}),
+        (lambda: edit("a"), {"incidents/a/index.html", "known-issues/1/index.html"}),  # ticket 1 shows incident a
+        (lambda: edit("a"), None),
+        (change_ticket, every),  # a ticket changed: every page of an item is keyed
+        (lambda: edit("c"), {"incidents/c/index.html"}),
+        (lambda: (incidents / "c.md").unlink(), every - {"incidents/c/index.html"}),  # an item less: the same
+        (lambda: edit("b"), {"incidents/b/index.html"}),
+    ]
+    for step, (change, shows) in enumerate(steps):
+        change()
+        # Besides those, a page whose copy in the spare tree (the build before last) is not the published one.
+        published, spare = tree(out), tree(output_module.spare_dir(out))
+        stale = {path for path in every if path in spare and spare[path] != published.get(path)}
+        keyed.clear()
+        build_site(site, out, NOW, jobs=1 if shows is not None else 2)
+        if shows is not None:
+            assert {path for path in keyed if not path.startswith("en/")} == (shows | stale) & tree(out).keys(), step
+        shutil.rmtree(tmp_path / "clean", ignore_errors=True)
+        build_site(site, tmp_path / "clean", NOW, jobs=1)
+        assert tree(out) == tree(tmp_path / "clean"), step

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,6 +187,23 @@ def _item_page(template: str, state: SiteState, found: IncidentState | Maintenan
         made_from=(found, tickets),
         later=lambda: {"updates": _posted(state, item)},
     )
+
+
+def pages_showing_incidents(state: SiteState, slugs: Iterable[str]) -> set[tuple[str, Any]]:
+    """The pages of single items whose views above hand these incidents' states to their templates, as
+    ``(endpoint, value)``: each incident's own page and the pages of the tickets it lists.
+
+    A rebuild after an incident changed, and nothing else but what derives from it (see
+    output.py), renders no other item page again without computing its key.  A test compares
+    this with what the views actually pass.
+    """
+    shown: set[tuple[str, Any]] = set()
+    for slug in slugs:
+        shown.add(("pages.incident", slug))
+        found = state.by_slug.get(slug)
+        if found is not None:
+            shown.update(("pages.ticket", ticket_id) for ticket_id in found.incident.tickets)
+    return shown
 
 
 def _posted(state: SiteState, item: Translatable) -> list[Update]:
