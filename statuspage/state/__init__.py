@@ -201,10 +201,12 @@ def _component_states(
     for state in incidents:
         incident = state.incident
         outage = None
-        status = SEVERITY_STATUS.get(incident.severity)
-        if status is not None and incident.start < now:
-            end = min(incident.resolved or now, now)
-            outage = Outage(incident.start, end, status) if end > horizon else None
+        if incident.start < now:
+            resolved = incident.resolved
+            end = resolved if resolved is not None and resolved < now else now
+            status = SEVERITY_STATUS.get(incident.severity) if end > horizon else None  # years of history are past it
+            if status is not None:
+                outage = Outage(incident.start, end, status)
         for cid in incident.components:
             incidents_of[cid].append(state)
             if outage is not None:
