@@ -27,8 +27,9 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -141,31 +142,52 @@ def _staging(out: Path, spare: Path, live: Tree | None, old: Tree | None) -> tup
     return staging, dict(live["files"])
 
 
-def _shares(renderers: list[Renderer]) -> list[list[File]]:
+@dataclass(frozen=True)
+class _ItemPages:
+    """A share of the pages of single items: these values' pages of one endpoint, in every language.
+
+    Most of a big site's files: the parent names them by the slice of values, and the worker
+    that takes the share makes their URLs, rather than the parent making every one of them.
+    """
+
+    endpoint: str
+    name: str  # of the value in the URL
+    values: list[Any]
+
+
+Share = list[File] | _ItemPages
+
+
+def _shares(renderers: list[Renderer]) -> list[Share]:
     """Every file of the site, in shares of about ``SHARE`` files for the workers to take one by one.
 
     A share never splits files made from the same data (``unit_key``).  The files that are not
     item pages come first: few, but the costliest to render, they are best started early.
     """
     units: dict[Hashable, list[File]] = {}
-    find = units.get  # tens of thousands of files: the loop is kept plain
+    find = units.get  # thousands of files: the loop is kept plain
     for number, renderer in enumerate(renderers):
-        for endpoint, values in renderer.urls():
-            # ``unit_key`` inlined for the pages of items, tens of thousands of them.
-            key = (endpoint, *values.values()) if endpoint in ITEM_PAGES else unit_key(endpoint, values)
+        for endpoint, values in renderer.urls(items=False):
+            key = unit_key(endpoint, values)
             unit = find(key)
             if unit is None:
                 units[key] = [(number, endpoint, values)]
             else:
                 unit.append((number, endpoint, values))
     ordered = sorted(units.values(), key=lambda unit: unit[0][1] in ITEM_PAGES)  # stable: site order otherwise
-    # Every share but the last holds at least ``size`` files: so there are at most LIMIT of them.
-    size = max(SHARE, -(-sum(map(len, ordered)) // (WorkQueue.LIMIT - 1)))
-    shares: list[list[File]] = [[]]
+    items = renderers[0].item_pages() if renderers else []
+    # Every share but the last of each kind holds at least ``size`` files: so there are at most LIMIT of them.
+    files = sum(map(len, ordered)) + len(renderers) * sum(len(chosen) for _, _, chosen in items)
+    size = max(SHARE, -(-files // (WorkQueue.LIMIT - 1 - len(items))))
+    grouped: list[list[File]] = [[]]
     for unit in ordered:
-        if len(shares[-1]) >= size:
-            shares.append([])
-        shares[-1] += unit
+        if len(grouped[-1]) >= size:
+            grouped.append([])
+        grouped[-1] += unit
+    shares: list[Share] = [*grouped]
+    per_share = -(-size // max(1, len(renderers)))  # values: each share holds their pages in every language
+    for endpoint, name, chosen in items:
+        shares += [_ItemPages(endpoint, name, chosen[at : at + per_share]) for at in range(0, len(chosen), per_share)]
     return shares
 
 
@@ -185,7 +207,7 @@ class _Work:
     def __init__(
         self,
         renderers: list[Renderer],
-        shares: list[list[File]],
+        shares: list[Share],
         queue: WorkQueue,
         have: Manifest,
         published: Manifest,
@@ -258,17 +280,26 @@ class _Work:
     def _run(self) -> Manifest:
         manifest: Manifest = {}
         for number in self.queue:
-            share = self.shares[number]
-            for index, renderer in enumerate(self.renderers):
-                files = [(endpoint, values) for owner, endpoint, values in share if owner == index]
-                if not files:
-                    continue
+            for index, files in self._files(self.shares[number]):
+                renderer = self.renderers[index]
                 with renderer, template_errors(renderer.app, self.site_root):
                     for endpoint, values in files:
                         path = renderer.path(endpoint, values)
                         kept = self.kept(endpoint, values, path) if endpoint in _ITEM_PAGES_KEPT else None
                         manifest[path] = kept if kept is not None else self._one(renderer, endpoint, values, path)
         return manifest
+
+    def _files(self, share: Share) -> Iterator[tuple[int, list[tuple[str, dict[str, Any]]]]]:
+        """A share's files, by the number of the renderer (language) that makes them."""
+        if isinstance(share, _ItemPages):
+            files = [(share.endpoint, {share.name: value}) for value in share.values]
+            for index in range(len(self.renderers)):
+                yield index, files
+            return
+        for index in range(len(self.renderers)):
+            found = [(endpoint, values) for owner, endpoint, values in share if owner == index]
+            if found:
+                yield index, found
 
     def _one(self, renderer: Renderer, endpoint: str, values: dict[str, Any], path: str) -> Entry:
         mine = self.have.get(path)

@@ -254,31 +254,38 @@ def test_a_work_queue_hands_each_number_to_exactly_one_worker() -> None:
 
 
 class _Urls:
-    """A stand-in renderer for planning shares: only its list of files matters there."""
+    """A stand-in renderer for planning shares: only its lists of files matter there."""
 
-    def __init__(self, urls: list[tuple[str, dict[str, object]]]) -> None:
-        self._urls = urls
+    def __init__(self, urls: list[tuple[str, dict[str, object]]], items: list[tuple[str, str, list[object]]]) -> None:
+        self._urls, self._items = urls, items
 
-    def urls(self) -> list[tuple[str, dict[str, object]]]:
+    def urls(self, items: bool = True) -> list[tuple[str, dict[str, object]]]:
+        assert not items  # the shares take the pages of items by their values
         return self._urls
 
+    def item_pages(self) -> list[tuple[str, str, list[object]]]:
+        return self._items
 
-def test_shares_fit_the_queue_and_keep_what_belongs_together() -> None:
-    """However big the site, the shares fit in the work queue; a feed's formats, the API files and a
-    page's languages are never split; files that are not item pages come first."""
-    pages = [("pages.incident", {"slug": f"i{n}"}) for n in range(150_000)]
+
+@pytest.mark.parametrize("incidents", [0, 1, 150_000])
+def test_shares_fit_the_queue_and_keep_what_belongs_together(incidents: int) -> None:
+    """However big the site, the shares fit in the work queue and hold every file once; a feed's formats, the
+    API files and a page's languages are never split; files that are not item pages come first."""
+    items = [("pages.incident", "slug", [f"i{n}" for n in range(incidents)]), ("pages.ticket", "ticket_id", [1, 2])]
+    pages = [(endpoint, {name: value}) for endpoint, name, values in items for value in values]
     files = [("files.feed", {"name": "all", "kind": kind}) for kind in ("rss", "atom")]
     files += [("files.api", {"path": name}) for name in ("summary.json", "status.json")]
-    renderers = [_Urls(pages + files), _Urls(pages + files)]
+    renderers = [_Urls(files, items), _Urls(files, items)]
     shares = output_module._shares(renderers)  # type: ignore[arg-type]
     assert len(shares) <= WorkQueue.LIMIT
-    planned = sorted(repr(file) for share in shares for file in share)
-    assert planned == sorted(repr((number, *url)) for number in (0, 1) for url in pages + files)
-    endpoints = [endpoint for share in shares for _, endpoint, _ in share]
-    assert set(endpoints[: len(files) * 2]) == {"files.feed", "files.api"}
+    work = output_module._Work(renderers, shares, None, {}, {}, Path(), Path(), Path())  # type: ignore[arg-type]
+    planned = [(number, *url) for share in shares for number, made in work._files(share) for url in made]
+    assert sorted(map(repr, planned)) == sorted(repr((number, *url)) for number in (0, 1) for url in pages + files)
+    assert {endpoint for _, endpoint, _ in planned[: len(files) * 2]} == {"files.feed", "files.api"}
     for share in shares:
-        slugs = [values["slug"] for _, endpoint, values in share if endpoint == "pages.incident"]
-        assert all(slugs.count(slug) == 2 for slug in slugs)  # both languages' pages of an incident
+        made = [url for _, urls in work._files(share) for url in urls]
+        pages_made = [repr(url) for url in made if url[0].startswith("pages.")]
+        assert all(pages_made.count(page) == 2 for page in pages_made)  # both languages' pages of an item
 
 
 def test_without_now_a_second_build_still_writes_nothing(site_factory, tmp_path: Path, monkeypatch) -> None:

@@ -312,19 +312,29 @@ def not_found(state: SiteState) -> Page:
     return Page("404.html", absolute_links=True)
 
 
-def page_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every page of the site, for the build: it must not depend on links being followed."""
+def item_pages(state: SiteState) -> list[tuple[str, str, list[Any]]]:
+    """The pages of single items, most of a big site's: each endpoint, the name of its value, and every value."""
+    return [
+        ("pages.incident", "slug", [item.incident.slug for item in state.incidents]),
+        ("pages.maintenance", "slug", [item.maintenance.slug for item in state.maintenance]),
+        ("pages.ticket", "ticket_id", [item.ticket.id for item in state.tickets]),
+    ]
+
+
+def page_urls(state: SiteState, *, items: bool = True) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every page of the site, for the build: it must not depend on links being followed.
+
+    ``items=False`` leaves out the pages of single items (``item_pages``).
+    """
     yield "pages.index", {}
     yield "pages.known_issues", {}
     yield "pages.support", {}
     yield "pages.subscribe", {}
     yield "pages.not_found", {}
-    for incident_state in state.incidents:
-        yield "pages.incident", {"slug": incident_state.incident.slug}
-    for maintenance_state in state.maintenance:
-        yield "pages.maintenance", {"slug": maintenance_state.maintenance.slug}
-    for ticket_state in state.tickets:
-        yield "pages.ticket", {"ticket_id": ticket_state.ticket.id}
+    if items:
+        for endpoint, name, values in item_pages(state):
+            for value in values:
+                yield endpoint, {name: value}
     for component_state in state.components:
         yield "pages.component", {"component_id": component_state.component.id}
         yield "pages.known_issues_for_component", {"component_id": component_state.component.id}

@@ -29,7 +29,7 @@ from ..outputs.calendar import clock_facts
 from ..outputs.feeds import known_issues_clock_facts
 from ..state import SiteState
 from .links import Links
-from .pages import PAGE_VIEWS, history_page_count, render_page
+from .pages import PAGE_VIEWS, history_page_count, item_pages, render_page
 from .theme import THEME_STATIC
 
 EVERYTHING = ("*",)  # a file that may read anything of the state
@@ -83,13 +83,13 @@ def file_path(url: str) -> str:
 class Renderer:
     """One language's app, rendering file after file inside one app context."""
 
-    def __init__(self, app: Flask, digests: Digests, global_key: bytes, urls: Callable[[], Iterator[Url]]) -> None:
+    def __init__(self, app: Flask, digests: Digests, global_key: bytes, urls: Callable[..., Iterator[Url]]) -> None:
         self.app = app
         self.state: SiteState = app.config["STATE"]
         self.prefix: str = app.config["LANGUAGE_PREFIX"]
         self.digests = digests
         self.global_key = global_key
-        self.urls = urls  # every file of this language, as (endpoint, values)
+        self.urls = urls  # every file of this language, as (endpoint, values); ``urls(items=False)``: but item pages
         self.links: Links = app.extensions["statuspage_links"]
         self.recording = RecordingState(self.state)
         app.jinja_env.globals["state"] = self.recording
@@ -108,6 +108,10 @@ class Renderer:
 
     def __exit__(self, *exc: object) -> None:
         self._context.pop()
+
+    def item_pages(self) -> list[tuple[str, str, list[Any]]]:
+        """The pages of single items (the same in every language): endpoint, the value's name, every value."""
+        return item_pages(self.state)
 
     def path(self, endpoint: str, values: dict[str, Any]) -> str:
         """The output file of a URL, relative to the site's root folder."""
