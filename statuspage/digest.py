@@ -270,8 +270,8 @@ class Digests:
         if len(names) == 1:
             name = names[0]
             return lambda value: head + encode(getattr(value, name))
-        get = operator.attrgetter(*names)
-        return lambda value: head + b"".join([encode(field) for field in get(value)])
+        get, find = operator.attrgetter(*names), self._encoders.get  # ``_encode`` inlined, as in ``_sequence``
+        return lambda value: head + b"".join([(find(type(field)) or encode)(field) for field in get(value)])
 
     def _state(self, value: object) -> bytes:
         found = self._digests.get(id(value))
