@@ -186,18 +186,18 @@ class Digests:
         for name in SHARED_PARTS[worker::workers]:
             self.part(name)
 
-    def items(self) -> dict[tuple[str, object], bytes]:
-        """The digest of every incident's, window's and ticket's state, by kind and slug or id.
+    def items(self) -> dict[str, dict[Any, bytes]]:
+        """The digest of every incident's, window's and ticket's state: by kind, then by slug or id.
 
         A build records them with its files: the next one tells by them which items changed
         (see output.py).
         """
-        state = self.state
-        found: dict[tuple[str, object], bytes] = {}
-        found.update((("incident", s.incident.slug), self._state(s)) for s in state.incidents)
-        found.update((("maintenance", s.maintenance.slug), self._state(s)) for s in state.maintenance)
-        found.update((("ticket", s.ticket.id), self._state(s)) for s in state.tickets)
-        return found
+        state, digest = self.state, self._state
+        return {
+            "incident": {s.incident.slug: digest(s) for s in state.incidents},
+            "maintenance": {s.maintenance.slug: digest(s) for s in state.maintenance},
+            "ticket": {s.ticket.id: digest(s) for s in state.tickets},
+        }
 
     def _state_objects(self) -> list[object]:
         """Every state object, those that others refer to first (a component refers to incidents...)."""

@@ -223,13 +223,13 @@ class _Work:
         self.digested = digested
         self.before = before  # what the published tree was made from, if known
         self.made: set[str] = set()
-        self._items: dict[tuple[str, object], bytes] | None = None
+        self._items: dict[str, dict[Any, bytes]] | None = None
         self._changed: set[tuple[str, Any]] | None = _UNKNOWN
 
     def global_keys(self) -> list[bytes]:
         return [renderer.global_key for renderer in self.renderers]
 
-    def items(self) -> dict[tuple[str, object], bytes]:
+    def items(self) -> dict[str, dict[Any, bytes]]:
         """The digest of every item's state, made once (by worker 0 as it works, or after it)."""
         if self._items is None:
             self._items = self.renderers[0].digests.items()
@@ -248,11 +248,11 @@ class _Work:
             before = self.before
             if before is not None and before["keys"] == self.global_keys():
                 then, now = before["items"], self.items()
-                if now.keys() == then.keys():
-                    changed = [item for item, digest in now.items() if then[item] != digest]
-                    if all(kind == "incident" for kind, _ in changed):
-                        state = self.renderers[0].state
-                        self._changed = pages_showing_incidents(state, [str(slug) for _, slug in changed])
+                incidents = then.get("incident", {})
+                others_same = all(items == then.get(kind) for kind, items in now.items() if kind != "incident")
+                if others_same and now["incident"].keys() == incidents.keys():
+                    changed = [slug for slug, digest in now["incident"].items() if incidents[slug] != digest]
+                    self._changed = pages_showing_incidents(self.renderers[0].state, changed)
         return self._changed
 
     def kept(self, endpoint: str, values: dict[str, Any], path: str) -> Entry | None:
