@@ -10,13 +10,17 @@ What each tree holds is recorded in ``.<out>-cache/``: for every file its key (s
 ``web/render.py``) and what of the state its template read, one record per tree, and in
 ``trees.pickle`` which record describes which tree.  When the trees swap, the published tree's
 record is renamed to be the spare's, so a build writes only the record of the tree it made.
+Beside it, ``basis.pickle`` holds what the published tree was made from: the digest of every
+item's state, by which the next build tells which items changed.
 
 A file whose key is unchanged is kept; one the published tree already has is hard-linked from
-there; only the rest is rendered.  Worker processes share the files, keys included (on a big
-site computing the keys of every file is a good part of a rebuild): each takes the next share
-of files as it finishes one.  A file is never changed in place, since its inode may be shared
-with the published tree: it is removed and written anew.  The record is dropped before a tree
-is touched, so after a crash an unknown tree is simply built again.
+there; only the rest is rendered.  The pages of items that show nothing that changed since the
+published build are kept without computing their keys (``_Work.changed_pages``).  Worker
+processes share the files, keys included (on a big site computing the keys of every file is a
+good part of a rebuild): each takes the next share of files as it finishes one.  A file is never
+changed in place, since its inode may be shared with the published tree: it is removed and
+written anew.  The record is dropped before a tree is touched, so after a crash an unknown tree
+is simply built again.
 """
 
 from __future__ import annotations
@@ -398,13 +402,19 @@ def _tree(folder: Path, which: str, tree: Path, recorded: Recorded | None) -> Tr
         return None
     if token != recorded[1]:
         return None
-    basis = None
-    if which == "live":
-        with suppress(Exception):  # a damaged record, whatever the damage, is no record
-            with open(folder / BASIS, "rb") as handle:
-                basis_token, basis = pickle.load(handle)
-            basis = basis if basis_token == token else None
-    return {"token": token, "files": files, "basis": basis}
+    return {"token": token, "files": files, "basis": _basis(folder, token) if which == "live" else None}
+
+
+def _basis(folder: Path, token: str) -> Basis | None:
+    """What the published tree was made from, when recorded with its files (``token``)."""
+    try:
+        with open(folder / BASIS, "rb") as handle:
+            recorded, basis = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - a damaged record, whatever the damage, is no record
+        return None
+    if recorded != token or not isinstance(basis, dict) or not isinstance(basis.get("items"), dict):
+        return None
+    return basis
 
 
 def _save(out: Path, live: Recorded | None, spare: Recorded | None) -> None:
