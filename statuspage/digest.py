@@ -45,8 +45,9 @@ _FIELDS: dict[type, tuple[str, ...] | None] = {}  # a dataclass's field names; N
 DIGEST_SIZE = 16
 _CHECK_SIZE = 8
 _SLOT = DIGEST_SIZE + _CHECK_SIZE  # a slot of shared digests: a digest and its check (see Digests.share)
-# Parts of the state that many files read, shared like the state objects' digests: each walks a
-# whole list of them (``part``), which every worker that keys a feed or the API did once again.
+# Parts of the state that many files read (``part``), shared like the state objects' digests: the
+# lists of every incident, window, ticket and component, and what is made of them; every worker
+# that keyed a feed or the API walked those lists once again.
 SHARED_PARTS = ("incidents", "maintenance", "tickets", "components", "statuses", "*")
 
 
@@ -210,8 +211,8 @@ class Digests:
             return self._state(value)
         return hashlib.blake2b(self._encode(value), digest_size=DIGEST_SIZE).digest()
 
-    def inputs(self, endpoint: str, values: dict[str, Any], inputs: Callable[[], object]) -> bytes:
-        """The digest of a page's ``inputs()``, made once for the page's versions in all languages.
+    def inputs(self, endpoint: str, values: dict[str, Any], make: Callable[[], object]) -> bytes:
+        """The digest of what ``make()`` gives for a page, made once for the page's versions in all languages.
 
         Only for views whose inputs do not depend on the language (the item pages): a big site
         has two of those pages per item, and the second language's key then costs a lookup.
@@ -219,7 +220,7 @@ class Digests:
         memo = (endpoint, *values.values())
         found = self._inputs.get(memo)
         if found is None:
-            found = self._inputs[memo] = self.of(inputs())
+            found = self._inputs[memo] = self.of(make())
         return found
 
     def _encode(self, value: Any) -> bytes:

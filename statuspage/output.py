@@ -10,12 +10,12 @@ What each tree holds is recorded in ``.<out>-cache/``: for every file its key (s
 ``web/render.py``) and what of the state its template read, one record per tree, and in
 ``trees.pickle`` which record describes which tree.  When the trees swap, the published tree's
 record is renamed to be the spare's, so a build writes only the record of the tree it made.
-Beside it, ``basis.pickle`` holds what the published tree was made from: the digest of every
-item's state, by which the next build tells which items changed.
+Beside it, ``basis.pickle`` holds what the published tree was made from (basis.py), by which
+the next build tells which items changed.
 
 A file whose key is unchanged is kept; one the published tree already has is hard-linked from
 there; only the rest is rendered.  The pages of items that show nothing that changed since the
-published build are kept without computing their keys (``_Work.changed_pages``).  Worker
+published build are kept without computing their keys (basis.py).  Worker
 processes share the files, keys included (on a big site computing the keys of every file is a
 good part of a rebuild): each takes the next share of files as it finishes one.  A file is never
 changed in place, since its inode may be shared with the published tree: it is removed and
@@ -37,9 +37,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import basis as basis_record
+from .basis import Basis
 from .errors import StatuspageError
 from .fingerprint import cache_dir
-from .web.pages import pages_showing_incidents
+from .web.pages import ITEM_PAGE_KINDS
 from .web.render import ITEM_PAGES, Renderer, unit_key
 from .web.theme import template_errors
 from .workers import WorkQueue, cycle_collection, in_workers
@@ -48,7 +50,6 @@ _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths in one step (Linux)
 _AT_FDCWD = -100
 TREES = "trees.pickle"  # which record of files describes each tree: small, written last
 FILES = {"live": "files-live.pickle", "spare": "files-spare.pickle"}  # each tree's files, by path
-BASIS = "basis.pickle"  # what the published tree was made from (see ``Basis``), with its files' token
 FORMAT = 3  # of the record; another value means no record
 
 
@@ -56,11 +57,9 @@ FORMAT = 3  # of the record; another value means no record
 # plain tuple: a big site's record holds tens of thousands, read at the start of every build.
 Entry = tuple[bytes, tuple[str, ...]]
 Manifest = dict[str, Entry]
-Tree = dict[str, Any]  # a tree's record: its files (``files``), the token of their record (``token``), its ``basis``
-# What a build was made from, beside its files: each renderer's global key (``keys``) and the
-# digest of every item's state (``items``, see ``Digests.items``), to tell the next build which
-# items changed (``_Work.changed_pages``).
-Basis = dict[str, Any]
+# A tree's record: its files (``files``), the token of their record (``token``) and, for the
+# published tree, what it was made from (``basis``, see basis.py).
+Tree = dict[str, Any]
 Recorded = tuple[tuple[int, int], str]  # in ``TREES``: a tree's identity and the token of its files' record
 _READS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple object per distinct value: a smaller record
 SHARE = 64  # files a worker takes at a time (more on a site too big for that many shares)
@@ -124,7 +123,7 @@ def write_site(
                 os.replace(cache_dir(out) / FILES["live"], cache_dir(out) / FILES["spare"])
                 spare_token = live["token"]
     token = _save_files(out, "live", manifest)
-    _write(cache_dir(out) / BASIS, (token, {"keys": work.global_keys(), "items": work.items()}))
+    _write(cache_dir(out) / basis_record.RECORD, basis_record.dump(work.basis(), token))
     _save(out, (_identity(out), token), (_identity(spare), spare_token) if spare_token is not None else None)
     return len(manifest)
 
@@ -165,8 +164,10 @@ Share = list[File] | _ItemPages
 def _shares(renderers: list[Renderer]) -> list[Share]:
     """Every file of the site, in shares of about ``SHARE`` files for the workers to take one by one.
 
-    A share never splits files made from the same data (``unit_key``).  The files that are not
-    item pages come first: few, but the costliest to render, they are best started early.
+    A share never splits files made from the same data (``unit_key``: a feed's formats, a page's
+    languages); the pages of single items go by item, each share holding some items' pages in every
+    language (``_ItemPages``).  The files that are not item pages come first: few, but the costliest
+    to render, they are best started early.
     """
     units: dict[Hashable, list[File]] = {}
     find = units.get  # thousands of files: the loop is kept plain
@@ -195,9 +196,7 @@ def _shares(renderers: list[Renderer]) -> list[Share]:
     return shares
 
 
-# Pages of one item that a rebuild after an incident changed keeps without a key (``_Work.kept``).
-_ITEM_PAGES_KEPT = frozenset({"pages.incident", "pages.maintenance", "pages.ticket"})
-_UNKNOWN: Any = object()
+_NOT_WORKED_OUT: Any = object()  # see ``_Work.pages_to_key``
 
 
 class _Work:
@@ -205,7 +204,7 @@ class _Work:
 
     A file is kept when its key is the one recorded for it; the pages of items, tens of thousands
     on a big site, are kept without computing their keys when the items they show have not
-    changed since the published build (``changed_pages``).
+    changed since the published build (basis.py).
     """
 
     def __init__(
@@ -227,37 +226,24 @@ class _Work:
         self.digested = digested
         self.before = before  # what the published tree was made from, if known
         self.made: set[str] = set()
-        self._items: dict[str, dict[Any, bytes]] | None = None
-        self._changed: set[tuple[str, Any]] | None = _UNKNOWN
+        self._basis: Basis | None = None
+        self._to_key: set[tuple[str, Any]] | None = _NOT_WORKED_OUT
 
-    def global_keys(self) -> list[bytes]:
-        return [renderer.global_key for renderer in self.renderers]
+    def basis(self) -> Basis:
+        """What this build is made from: by each worker that asks ``pages_to_key``, else by the parent after."""
+        if self._basis is None:
+            keys = [renderer.global_key for renderer in self.renderers]
+            self._basis = Basis(keys, self.renderers[0].digests.items())
+        return self._basis
 
-    def items(self) -> dict[str, dict[Any, bytes]]:
-        """The digest of every item's state, made once (by worker 0 as it works, or after it)."""
-        if self._items is None:
-            self._items = self.renderers[0].digests.items()
-        return self._items
-
-    def changed_pages(self) -> set[tuple[str, Any]] | None:
-        """The pages of items that may differ from the published ones, as ``(endpoint, value)``; None: any may.
-
-        Known when only incidents changed since the published build (their components change
-        with them, but no page of an item shows a component), the site has the same items, and
-        each language's global key is the same: then they are the pages that show a changed
-        incident (``pages_showing_incidents``).  Worked out once per worker, when first asked.
-        """
-        if self._changed is _UNKNOWN:
-            self._changed = None
-            before = self.before
-            if before is not None and before["keys"] == self.global_keys():
-                then, now = before["items"], self.items()
-                incidents = then.get("incident", {})
-                others_same = all(items == then.get(kind) for kind, items in now.items() if kind != "incident")
-                if others_same and now["incident"].keys() == incidents.keys():
-                    changed = [slug for slug, digest in now["incident"].items() if incidents[slug] != digest]
-                    self._changed = pages_showing_incidents(self.renderers[0].state, changed)
-        return self._changed
+    def pages_to_key(self) -> set[tuple[str, Any]] | None:
+        """The pages of items that may differ from the published ones (``basis.pages_to_key``), once per worker."""
+        if self._to_key is _NOT_WORKED_OUT:
+            if self.before is None:
+                self._to_key = None
+            else:
+                self._to_key = basis_record.pages_to_key(self.before, self.basis(), self.renderers[0].state)
+        return self._to_key
 
     def kept(self, endpoint: str, values: dict[str, Any], path: str) -> Entry | None:
         """The entry of an item's page kept as published, without its key; None when it must be keyed.
@@ -266,8 +252,8 @@ class _Work:
         read nothing of the state (else their reads are keyed as usual).  Only a file the tree
         being brought up to date has as published is kept this way; another is linked as usual.
         """
-        changed = self.changed_pages()
-        if changed is None or (endpoint, *values.values()) in changed:
+        to_key = self.pages_to_key()
+        if to_key is None or (endpoint, *values.values()) in to_key:
             return None
         theirs = self.published.get(path)
         if theirs is None or theirs[1]:
@@ -289,7 +275,7 @@ class _Work:
                 with renderer, template_errors(renderer.app, self.site_root):
                     for endpoint, values in files:
                         path = renderer.path(endpoint, values)
-                        kept = self.kept(endpoint, values, path) if endpoint in _ITEM_PAGES_KEPT else None
+                        kept = self.kept(endpoint, values, path) if endpoint in ITEM_PAGE_KINDS else None
                         manifest[path] = kept if kept is not None else self._one(renderer, endpoint, values, path)
         return manifest
 
@@ -402,19 +388,7 @@ def _tree(folder: Path, which: str, tree: Path, recorded: Recorded | None) -> Tr
         return None
     if token != recorded[1]:
         return None
-    return {"token": token, "files": files, "basis": _basis(folder, token) if which == "live" else None}
-
-
-def _basis(folder: Path, token: str) -> Basis | None:
-    """What the published tree was made from, when recorded with its files (``token``)."""
-    try:
-        with open(folder / BASIS, "rb") as handle:
-            recorded, basis = pickle.load(handle)
-    except Exception:  # noqa: BLE001 - a damaged record, whatever the damage, is no record
-        return None
-    if recorded != token or not isinstance(basis, dict) or not isinstance(basis.get("items"), dict):
-        return None
-    return basis
+    return {"token": token, "files": files, "basis": basis_record.load(folder, token) if which == "live" else None}
 
 
 def _save(out: Path, live: Recorded | None, spare: Recorded | None) -> None:

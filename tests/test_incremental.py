@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -121,7 +122,20 @@ def test_a_replaced_output_is_rebuilt(site_factory, tmp_path: Path) -> None:
 def _edit(rng: random.Random, site: Path, step: int) -> str:
     """One random change to the site's sources; returns what it did, for the failure message."""
     incidents = sorted(path for path in (site / "content" / "incidents").glob("*.md") if path.name.count(".") == 1)
-    choice = rng.choice(["edit", "add", "delete", "ticket", "template", "maintenance", "translation", "static", "none"])
+    choices = ["edit", "add", "delete", "ticket", "template", "maintenance", "translation", "static", "none"]
+    choice = rng.choice([*choices, "edit", "link", "publish"])  # edits most often: rebuilds keep the most then
+    if choice == "link" and incidents:  # an incident lists other tickets (or none)
+        path = rng.choice(incidents)
+        lines = [line for line in path.read_text(encoding="utf-8").split("\n") if not line.startswith("tickets:")]
+        listed = rng.choice([[], [1], [1, 2]])
+        path.write_text("\n".join([lines[0], f"tickets: {listed}", *lines[1:]]), encoding="utf-8")
+        return f"link {path.name} to {listed}"
+    if choice == "publish":  # a ticket made public or private
+        connection = sqlite3.connect(site / "content" / "tickets.db")
+        with connection:
+            connection.execute("UPDATE tickets SET public = 1 - public WHERE id = 2")
+        connection.close()
+        return "publish"
     if choice == "maintenance":
         path = site / "content" / "maintenance" / "upgrade.md"
         path.write_text(path.read_text(encoding="utf-8") + f"\nWork note {step}.\n", encoding="utf-8")
@@ -178,7 +192,7 @@ def test_random_edit_sequences_rebuild_to_the_clean_output(tmp_path: Path) -> No
     site = make_site(
         tmp_path / "site",
         incidents=[
-            incident(),
+            incident(extra="tickets: [1]"),
             incident("older", date="2026-11-10T09:00:00+01:00", resolved="2026-11-10T12:00:00+01:00"),
         ],
         maintenance=[maintenance(start="2026-11-25T22:00:00+01:00", end="2026-11-26T02:00:00+01:00")],
@@ -187,7 +201,7 @@ def test_random_edit_sequences_rebuild_to_the_clean_output(tmp_path: Path) -> No
     out = tmp_path / "out"
     # The clock moves past the window's start and end too: what a visitor sees changes with it.
     clocks = [NOW, "2026-11-25T23:00:00+01:00", "2026-11-26T03:00:00+01:00"]
-    for step in range(14):
+    for step in range(18):
         done = _edit(rng, site, step)
         now = rng.choice(clocks)
         incremental = build_site(site, out, now, jobs=rng.choice([1, 2]))
@@ -659,6 +673,44 @@ def test_the_pages_that_show_an_incident_are_those_the_views_hand_it_to(tmp_path
                             assert unit in pages_showing_incidents(state, [found.slug]), (unit, found.slug)
 
 
+def test_every_kind_of_item_page_has_its_items_digests_recorded(site_factory) -> None:
+    """The pages kept without keys (``ITEM_PAGE_KINDS``) are the pages of single items the build lists, and the
+    kinds of item whose changes the next build looks for (``Digests.items``) are theirs."""
+    from statuspage.web.pages import ITEM_PAGE_KINDS, item_pages
+
+    loaded = load_site(site_factory(incidents=[incident()], tickets=[ticket(1)]))
+    state = derive(loaded, resolve_now(NOW, loaded.config.timezone))
+    assert set(ITEM_PAGE_KINDS) == {endpoint for endpoint, _, _ in item_pages(state)}
+    assert set(Digests(state).items()) == set(ITEM_PAGE_KINDS.values())
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", "wrong token", "wrong shape"])
+def test_a_damaged_basis_record_is_no_record(tmp_path: Path, damage: object) -> None:
+    """A ``basis.pickle`` that cannot be read, or belongs to other files, or holds something else, is ignored:
+    every page is keyed, and the rebuild writes what a clean build writes."""
+    import pickle
+
+    from statuspage import basis as basis_module
+
+    incidents = [incident("a", extra="tickets: [1]"), incident("b")]
+    site = make_site(tmp_path / "site", incidents=incidents, tickets=[ticket(1)])
+    out = tmp_path / "out"
+    build_site(site, out, NOW, jobs=1)
+    record = cache_dir(out) / basis_module.RECORD
+    token, basis = pickle.loads(record.read_bytes())
+    if damage == "wrong token":
+        record.write_bytes(pickle.dumps(("another", basis)))
+    elif damage == "wrong shape":
+        record.write_bytes(pickle.dumps((token, (basis[0], {"incident": {}}))))
+    else:
+        record.write_bytes(damage)  # type: ignore[arg-type]
+    path = site / "content" / "incidents" / "a.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    build_site(site, out, NOW, jobs=2)
+    build_site(site, tmp_path / "clean", NOW, jobs=1)
+    assert tree(out) == tree(tmp_path / "clean")
+
+
 def test_item_pages_an_incident_edit_cannot_change_are_kept_without_keys(tmp_path: Path, monkeypatch) -> None:
     """After an edit of an incident alone, only the pages that show it are keyed among the items' pages; after
     any other change every page is keyed; each rebuild writes what a clean build writes."""
@@ -687,14 +739,17 @@ def test_item_pages_an_incident_edit_cannot_change_are_kept_without_keys(tmp_pat
         path = incidents / f"{name}.md"
         path.write_text(path.read_text(encoding="utf-8") + "\nMore words.\n", encoding="utf-8")
 
+    def add(name: str, extra: str) -> None:
+        slug, text = incident(name, extra=extra)  # a new ticket listed: ticket 1 changes, so every page is keyed
+        (incidents / f"{slug}.md").write_text(text, encoding="utf-8")
+
     def change_ticket() -> None:
         with sqlite3.connect(site / "content" / "tickets.db") as connection:
             connection.execute("UPDATE tickets SET title = 'Renamed' WHERE id = 2")
 
-    every = {
+    every = {  # the pages of items the site has throughout
         "incidents/a/index.html",
         "incidents/b/index.html",
-        "incidents/c/index.html",
         "known-issues/1/index.html",
         "known-issues/2/index.html",
         "maintenance/upgrade/index.html",
@@ -705,16 +760,21 @@ def test_item_pages_an_incident_edit_cannot_change_are_kept_without_keys(tmp_pat
         (lambda: edit("b"), {"incidents/b/index.html"}),
         (lambda: edit("a"), {"incidents/a/index.html", "known-issues/1/index.html"}),  # ticket 1 shows incident a
         (lambda: edit("a"), None),
-        (change_ticket, every),  # a ticket changed: every page of an item is keyed
+        (change_ticket, every | {"incidents/c/index.html"}),  # a ticket changed: every page of an item is keyed
         (lambda: edit("c"), {"incidents/c/index.html"}),
-        (lambda: (incidents / "c.md").unlink(), every - {"incidents/c/index.html"}),  # an item less: the same
+        (lambda: (incidents / "c.md").unlink(), set()),  # an incident less: no other item page shows it
+        (lambda: add("d", ""), {"incidents/d/index.html"}),  # a new one: its own page
+        (lambda: add("e", "tickets: [1]"), every | {"incidents/d/index.html", "incidents/e/index.html"}),
         (lambda: edit("b"), {"incidents/b/index.html"}),
     ]
     for step, (change, shows) in enumerate(steps):
         change()
         # Besides those, a page whose copy in the spare tree (the build before last) is not the published one.
-        published, spare = tree(out), tree(output_module.spare_dir(out))
-        stale = {path for path in every if path in spare and spare[path] != published.get(path)}
+        live, spare = output_module._load(out)
+        assert live is not None and (spare is not None or step == 0)
+        before = spare["files"] if spare is not None else live["files"]
+        item_page = re.compile(r"(incidents/[^/]+|maintenance/[^/]+|known-issues/\d+)/index\.html\Z")
+        stale = {path for path, entry in live["files"].items() if item_page.match(path) and before.get(path) != entry}
         keyed.clear()
         build_site(site, out, NOW, jobs=1 if shows is not None else 2)
         if shows is not None:

@@ -8,7 +8,6 @@ changed as a visitor sees it, so it moves when an update is posted or the state 
 from __future__ import annotations
 
 import heapq
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -50,6 +49,9 @@ def update_anchor(update: Update) -> str:
     return "update-" + update.time.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + update.status
 
 
+_RANKINGS = "_feed_rankings"  # where a state keeps its Rankings
+
+
 class Rankings:
     """Items by their entries' ``updated``, newest first, for the feeds to read only as far as each needs.
 
@@ -60,8 +62,6 @@ class Rankings:
     Times are in UTC: datetimes sharing one tzinfo compare without asking it for offsets.
     """
 
-    _last: tuple[weakref.ref[SiteState], Rankings] | None = None  # one state at a time: a build's
-
     def __init__(self, state: SiteState) -> None:
         self.state = state
         self._stories: dict[str | None, list[tuple[datetime, Story]]] = {}
@@ -69,10 +69,11 @@ class Rankings:
 
     @classmethod
     def of(cls, state: SiteState) -> Rankings:
-        last = cls._last
-        if last is None or last[0]() is not state:
-            last = cls._last = (weakref.ref(state), cls(state))
-        return last[1]
+        """The state's rankings, kept with it as its cached properties are: they live and go with the state."""
+        found = state.__dict__.get(_RANKINGS)
+        if found is None:
+            found = state.__dict__[_RANKINGS] = cls(state)
+        return found
 
     def stories(self, component: str | None) -> list[tuple[datetime, Story]]:
         """Every incident and maintenance window (of ``component``, or all)."""

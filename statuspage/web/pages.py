@@ -175,6 +175,9 @@ def maintenance(state: SiteState, slug: str) -> Page:
 def _item_page(template: str, state: SiteState, found: IncidentState | MaintenanceState, tickets: list[Any]) -> Page:
     """An incident's or a window's page: its state, its tickets and the updates posted by now.
 
+    What the page is made from must not depend on the app's language: a build digests it once for
+    every language's version of the page (``Digests.inputs``); only ``later`` may read the language.
+
     The updates are chosen here rather than in the template, so that the page's key holds the
     updates shown, not the clock: the page is rendered again when an update appears, not at
     every build.  They are the item's oldest ones, in every language: their number (``posted``,
@@ -193,9 +196,8 @@ def pages_showing_incidents(state: SiteState, slugs: Iterable[str]) -> set[tuple
     """The pages of single items whose views above hand these incidents' states to their templates, as
     ``(endpoint, value)``: each incident's own page and the pages of the tickets it lists.
 
-    A rebuild after an incident changed, and nothing else but what derives from it (see
-    output.py), renders no other item page again without computing its key.  A test compares
-    this with what the views actually pass.
+    A rebuild after only incidents changed keeps every other page of an item without computing
+    its key (see basis.py).  A test compares this with what the views actually pass.
     """
     shown: set[tuple[str, Any]] = set()
     for slug in slugs:
@@ -242,10 +244,10 @@ def _known_issues(state: SiteState, open_tickets: tuple[TicketState, ...], compo
         "counts": counts,
         "open_ticket_count": len(state.open_tickets),
     }
-    made_from = (variables["groups"], component, counts, variables["open_ticket_count"])
-    # Our known_issues.html shows of the filtered component its name, and links to it.
-    shown = (*made_from[:1], component.component if component else None, *made_from[2:])
-    return Page("known_issues.html", variables, made_from=made_from, shipped_reads=shown)
+    groups, total = variables["groups"], variables["open_ticket_count"]
+    # Of the filtered component, our known_issues.html shows its name and links to it.
+    shown = (groups, component.component if component else None, counts, total)
+    return Page("known_issues.html", variables, made_from=(groups, component, counts, total), shipped_reads=shown)
 
 
 @page_route("/known-issues/components/<component_id>/")
@@ -310,6 +312,10 @@ def subscribe(state: SiteState) -> Page:
 def not_found(state: SiteState) -> Page:
     """Served by web servers for any missing path, at any depth: so its links must be absolute."""
     return Page("404.html", absolute_links=True)
+
+
+# The pages of single items, by endpoint, and the kind of item each shows (as ``Digests.items`` names it).
+ITEM_PAGE_KINDS = {"pages.incident": "incident", "pages.maintenance": "maintenance", "pages.ticket": "ticket"}
 
 
 def item_pages(state: SiteState) -> list[tuple[str, str, list[Any]]]:

@@ -201,8 +201,8 @@ class Renderer:
 
 
 # Pages of one item (or of one page of the history): many per site, each quick to key and render.
-# Their views take nothing from the app's language but the template's words, so their inputs,
-# digested once, serve every language's key (``Digests.inputs``).
+# What their views make them from does not depend on the app's language (only what ``Page.later``
+# adds to render them does), so it is digested once for every language's key (``Digests.inputs``).
 ITEM_PAGES = frozenset({"pages.incident", "pages.maintenance", "pages.ticket", "pages.history"})
 
 
