@@ -182,8 +182,12 @@ class Digests:
         All of them by default (a helper process); a stride of them with ``worker`` of ``workers``
         (each worker, when there is no helper).
         """
-        for value in self._state_objects()[worker::workers]:
-            self._state(value)
+        state = self.state
+        for kind in ("incidents", "maintenance", "tickets", "components"):  # a component refers to incidents...
+            for value in getattr(state, kind)[worker::workers]:
+                self._state(value)
+            if workers == 1:  # the kind's part as soon as its objects are done: the first files keyed need it
+                self.part(kind)
         for name in SHARED_PARTS[worker::workers]:
             self.part(name)
 
@@ -214,8 +218,9 @@ class Digests:
     def inputs(self, endpoint: str, values: dict[str, Any], make: Callable[[], object]) -> bytes:
         """The digest of what ``make()`` gives for a page, made once for the page's versions in all languages.
 
-        Only for views whose inputs do not depend on the language (the item pages): a big site
-        has two of those pages per item, and the second language's key then costs a lookup.
+        Only for views whose inputs do not depend on the language (``SAME_IN_EVERY_LANGUAGE`` in
+        web/render.py): a big site has two pages per item, and the second language's key then
+        costs a lookup.
         """
         memo = (endpoint, *values.values())
         found = self._inputs.get(memo)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import posixpath
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -122,7 +123,8 @@ def history_page_count(state: SiteState) -> int:
 
 @page_route("/")
 def index(state: SiteState) -> Page:
-    open_tickets = sorted(
+    most_severe = heapq.nsmallest(  # of thousands of open tickets, the first few as sorted by
+        FRONT_PAGE_TICKETS,
         state.open_tickets,
         key=lambda t: (
             _SEVERITY_RANK[t.ticket.severity.value],
@@ -136,8 +138,8 @@ def index(state: SiteState) -> Page:
         "pinned": [s for s in state.incidents if s.pinned],
         "in_progress": state.maintenance_in(Phase.IN_PROGRESS),
         "upcoming": state.maintenance_in(Phase.UPCOMING),
-        "open_tickets": open_tickets[:FRONT_PAGE_TICKETS],
-        "open_ticket_count": len(open_tickets),
+        "open_tickets": most_severe,
+        "open_ticket_count": len(state.open_tickets),
         "indicator_label": explain.indicator_label(state.indicator, current_app.config["LANGUAGE"]),
     }
     groups = _groups(state)

@@ -134,8 +134,8 @@ class Renderer:
         def made_from() -> tuple[Any, ...]:
             return view(self.state, **values).key_inputs(self.themed)
 
-        # An item page's inputs are the same in every language: digested for the first one only.
-        if endpoint in ITEM_PAGES:
+        # These pages' inputs are the same in every language: digested for the first one only.
+        if endpoint in SAME_IN_EVERY_LANGUAGE:
             key.update(self.digests.inputs(endpoint, values, made_from))
         else:
             key.update(self.digests.of(made_from()))
@@ -201,9 +201,10 @@ class Renderer:
 
 
 # Pages of one item (or of one page of the history): many per site, each quick to key and render.
-# What their views make them from does not depend on the app's language (only what ``Page.later``
-# adds to render them does), so it is digested once for every language's key (``Digests.inputs``).
 ITEM_PAGES = frozenset({"pages.incident", "pages.maintenance", "pages.ticket", "pages.history"})
+# Pages whose views make them from the same things in every language (only what ``Page.later``
+# adds to render them may differ): digested once for every language's key (``Digests.inputs``).
+SAME_IN_EVERY_LANGUAGE = ITEM_PAGES | {"pages.component", "pages.known_issues", "pages.known_issues_for_component"}
 
 
 def unit_key(endpoint: str, values: dict[str, Any]) -> Hashable:
