@@ -24,7 +24,7 @@ from .state import SiteState, derive
 from .web import create_app, site_urls, translated_site_urls
 from .web.render import Renderer
 from .web.theme import THEME_STATIC, check_templates
-from .workers import in_background
+from .workers import in_background, in_background_when_told
 
 HELPERS_MIN = 2000  # items (incidents, maintenance windows, public tickets) from which helpers pay
 
@@ -48,24 +48,26 @@ def build_changed(
     once they are read.  The other arguments are ``build_site``'s.
     """
     key = taken[0] if taken else None
-    # Load and validate: nothing is written unless the whole site is valid.
-    site = load_site(site_dir, provenance=provenance, cache=cache_dir(out), jobs=jobs, files=seen)
 
     # A source saved while we read it: the output may match neither version, so record none.
-    # The content and tickets are read by now: another process looks at them again while this
-    # one derives and renders.  (Templates and static files are read while rendering too, but
-    # their digests, taken before, are in every key: an edit to them makes the next build render
-    # everything.  Only one made and undone while the pages render goes unseen.)
+    # Once the content and tickets are read, another process looks at them again while this one
+    # derives and renders; it is forked before they are loaded, while this process is small.
+    # (Templates and static files are read while rendering too, but their digests, taken before,
+    # are in every key: an edit to them makes the next build render everything.  Only one made
+    # and undone while the pages render goes unseen.)
     def sources_again() -> str | None:
         again = fingerprint(site_dir, taken[1].isoformat(), options, cache_dir(out)) if taken else None
         return again[0] if again is not None else None
 
-    # Helpers in other processes pay on a rebuild of a big site only: forking a process and
-    # copying the memory this one then writes cost more than their work on a small site, and
-    # than they save in a build that renders every page (no output yet: a fifth more memory).
-    items = len(site.incidents) + len(site.maintenance) + len(site.tickets)
-    helpers = jobs > 1 and items >= HELPERS_MIN and out.is_dir()
-    with in_background(sources_again, fork=helpers) as sources_now:
+    with in_background_when_told(sources_again, fork=jobs > 1) as (sources_read, sources_now):
+        # Load and validate: nothing is written unless the whole site is valid.
+        site = load_site(site_dir, provenance=provenance, cache=cache_dir(out), jobs=jobs, files=seen)
+        sources_read()
+        # The other helpers pay on a rebuild of a big site only: forking a process and copying
+        # the memory this one then writes cost more than their work on a small site, and than they
+        # save in a build that renders every page (no output yet: a fifth more memory).
+        items = len(site.incidents) + len(site.maintenance) + len(site.tickets)
+        helpers = jobs > 1 and items >= HELPERS_MIN and out.is_dir()
         check_templates(site_dir)
         now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
 

@@ -115,6 +115,45 @@ def in_background(task: Callable[[], T], fork: bool = True) -> Iterator[Callable
             report.append(_collect(pid, read))
 
 
+Told = tuple[Callable[[], None], Callable[[], T | None]]  # see in_background_when_told
+
+
+@contextmanager
+def in_background_when_told(task: Callable[[], T], fork: bool = True) -> Iterator[Told[T]]:
+    """``in_background``, but the task waits until ``go()`` is called; gives ``go`` and the result's getter.
+
+    So a process that is about to grow (load a big site) can fork its helper while it is still
+    small: a process forked later shares every page of what was loaded, and each page either of
+    them then writes is copied.  Never told, the task does nothing and gives None.
+    """
+    read, write = os.pipe()
+    parent = os.getpid()
+    told: list[bool] = []
+
+    def when_told() -> T | None:
+        if os.getpid() == parent:  # not forked: run here, when its result is asked for
+            return task() if told == [True] else None
+        os.close(write)  # forked: only the parent may tell
+        return task() if os.read(read, 1) == b"1" else None
+
+    def go() -> None:
+        if not told:
+            told.append(True)
+            os.write(write, b"1")
+
+    try:
+        with in_background(when_told, fork) as result:
+            try:
+                yield go, result
+            finally:
+                if not told:
+                    told.append(False)
+                    os.write(write, b"0")
+    finally:
+        os.close(read)
+        os.close(write)
+
+
 def _collect(pid: int, read: int) -> bytes:
     """A forked process's report, once it has left."""
     with os.fdopen(read, "rb") as pipe:

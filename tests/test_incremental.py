@@ -212,6 +212,22 @@ def test_random_edit_sequences_rebuild_to_the_clean_output(tmp_path: Path) -> No
         assert cache_dir(out).is_dir() and not (out / cache_dir(out).name).exists()  # the record stays outside
 
 
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_helper_forked_early_starts_when_told_and_never_hangs(fork: bool) -> None:
+    """``in_background_when_told``: the task runs once ``go()`` is called (in another process when forked);
+    left untold (the build failed before), it does nothing and the block still ends."""
+    from statuspage.workers import in_background_when_told
+
+    with in_background_when_told(os.getpid, fork=fork) as (go, result):
+        go()
+        assert (result() != os.getpid()) == fork
+    with pytest.raises(RuntimeError), in_background_when_told(os.getpid, fork=fork) as (go, result):
+        raise RuntimeError("the load failed")
+    with in_background_when_told(os.getpid, fork=fork) as (go, result):
+        pass
+    assert result() is None
+
+
 def test_workers_are_separate_processes_and_errors_come_back(tmp_path: Path) -> None:
     def task(worker: int, workers: int) -> int:
         (tmp_path / f"{worker}-of-{workers}").write_text(str(os.getpid()), encoding="utf-8")
