@@ -69,7 +69,7 @@ def pages_to_key(recorded: Basis | None, current: Basis, state: SiteState) -> se
         return None
     if any(digests != recorded.items[kind] for kind, digests in current.items.items() if kind != "incident"):
         return None
-    then, now = recorded.items["incident"], current.items["incident"]
-    changed = [slug for slug, digest in now.items() if then.get(slug) != digest]
-    changed += [slug for slug in then.keys() - now.keys()]  # removed: the tickets they listed changed too
+    was, is_ = recorded.items["incident"], current.items["incident"]
+    changed = [slug for slug, digest in is_.items() if was.get(slug) != digest]
+    changed += [slug for slug in was.keys() - is_.keys()]  # removed: the tickets they listed changed too
     return pages_showing_incidents(state, changed)
