@@ -36,6 +36,7 @@ from .fingerprint import tree_files
 from .model import Incident, Maintenance, Ticket
 from .sources.digests import FileDigests
 from .state import ComponentState, IncidentState, MaintenanceState, SiteState, TicketState
+from .state.uptime import Uptime
 
 ITEM_TYPES = (Incident, Maintenance, Ticket)
 STATE_TYPES = (IncidentState, MaintenanceState, TicketState, ComponentState)
@@ -152,6 +153,7 @@ class Digests:
         self._state_fields = {kind: self._compiled(kind) for kind in _STATE_TYPES}
         for kind in _ITEM_TYPES:
             self._encoders[kind] = partial(self._item, self._compiled(kind))
+        self._encoders[Uptime] = self._once_each(self._compiled(Uptime))
         self._inputs: dict[tuple[Any, ...], bytes] = {}  # see ``inputs``
         self._slots: dict[int, int] = {}  # id of a state object → its slot in ``_shared`` (see ``share``)
         self._part_slots: dict[str, int] = {}  # a part in SHARED_PARTS → its slot, after the objects'
@@ -254,6 +256,23 @@ class Digests:
         # ``_encode`` inlined: keys encode a sequence of a few values for every page of the site.
         find, encode = self._encoders.get, self._encode
         return b"t%d:" % len(value) + b"".join([(find(type(element)) or encode)(element) for element in value])
+
+    @staticmethod
+    def _once_each(encode: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+        """``encode``, made once per object (kept alive, so that its id stays its own).
+
+        For a component's ninety days of uptime: several pages show them in every language, and
+        each time they were encoded day by day again.
+        """
+        made: dict[int, tuple[object, bytes]] = {}
+
+        def encode_once(value: Any) -> bytes:
+            found = made.get(id(value))
+            if found is None:
+                found = made[id(value)] = (value, encode(value))
+            return found[1]
+
+        return encode_once
 
     def _state_ref(self, value: object) -> bytes:
         return b"S" + self._state(value)

@@ -178,10 +178,13 @@ class Renderer:
             yield self.digests.part(name)
         if endpoint == "files.component_feed":
             yield self.digests.of(self.state.components_by_id[values["component_id"]])
-        if endpoint == "files.component_calendar":  # the component's name and its windows
+        if endpoint == "files.component_calendar":  # the component's name, its windows and the clock's facts
             component = self.state.components_by_id[values["component_id"]]
-            yield self.digests.of((component.component, component.maintenance))
-            yield self.digests.of(clock_facts(self.state, component.maintenance))
+
+            def calendar() -> tuple[object, ...]:
+                return component.component, component.maintenance, clock_facts(self.state, component.maintenance)
+
+            yield self.digests.inputs(endpoint, values, calendar)  # the same in every language
         if endpoint == "files.calendar":
             yield self._clock_facts("calendar", lambda: clock_facts(self.state, self.state.maintenance))
         if endpoint == "files.feed" and values.get("name") == "known-issues":
