@@ -170,19 +170,20 @@ def _ticket_states(
 ) -> tuple[TicketState, ...]:
     """Each public ticket with its links merged from both sides, and why it is still open."""
     by_slug = {window.slug: window for window in maintenance}
-    windows_of: dict[int, set[str]] = defaultdict(set)
+    windows_of: dict[int, set[str]] = {}  # plain dicts: most of thousands of tickets have no links
     for window in maintenance:
         for ticket_id in window.maintenance.tickets:
-            windows_of[ticket_id].add(window.slug)
-    incidents_of: dict[int, list[str]] = defaultdict(list)
+            windows_of.setdefault(ticket_id, set()).add(window.slug)
+    incidents_of: dict[int, list[str]] = {}
     for incident in incidents:
         for ticket_id in incident.incident.tickets:
-            incidents_of[ticket_id].append(incident.slug)
+            incidents_of.setdefault(ticket_id, []).append(incident.slug)
     states = []
+    sla = site.config.sla
     for ticket in site.tickets:
-        slugs = windows_of[ticket.id] | ({ticket.maintenance} if ticket.maintenance else set())
-        linked = tuple(by_slug[slug] for slug in sorted(slugs))
-        states.append(ticket_state(ticket, linked, tuple(incidents_of[ticket.id]), site.config.sla, now))
+        slugs = windows_of.get(ticket.id, set()) | ({ticket.maintenance} if ticket.maintenance else set())
+        linked = tuple(by_slug[slug] for slug in sorted(slugs)) if slugs else ()
+        states.append(ticket_state(ticket, linked, tuple(incidents_of.get(ticket.id, ())), sla, now))
     return tuple(states)
 
 
