@@ -57,7 +57,7 @@ def dump(basis: Basis, token: str) -> tuple[str, tuple[object, ...]]:
     return token, tuple(basis)
 
 
-def pages_to_key(recorded: Basis | None, current: Basis, state: SiteState) -> set[tuple[str, Any]] | None:
+def pages_to_key(recorded: Basis, current: Basis, state: SiteState) -> set[tuple[str, Any]] | None:
     """The pages of items whose keys a rebuild must compute, as ``(endpoint, value)``; None: all of them.
 
     Known when the global keys are those recorded and only incidents changed (added, removed or
@@ -65,7 +65,7 @@ def pages_to_key(recorded: Basis | None, current: Basis, state: SiteState) -> se
     shows a component (a test holds the views to that), so that components change with their
     incidents does not matter.
     """
-    if recorded is None or recorded.keys != current.keys:
+    if recorded.keys != current.keys:
         return None
     if any(digests != recorded.items[kind] for kind, digests in current.items.items() if kind != "incident"):
         return None

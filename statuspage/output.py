@@ -239,10 +239,8 @@ class _Work:
     def pages_to_key(self) -> set[tuple[str, Any]] | None:
         """The pages of items that may differ from the published ones (``basis.pages_to_key``), once per worker."""
         if self._to_key is _NOT_WORKED_OUT:
-            if self.before is None:
-                self._to_key = None
-            else:
-                self._to_key = basis_record.pages_to_key(self.before, self.basis(), self.renderers[0].state)
+            before, state = self.before, self.renderers[0].state
+            self._to_key = basis_record.pages_to_key(before, self.basis(), state) if before is not None else None
         return self._to_key
 
     def kept(self, endpoint: str, values: dict[str, Any], path: str) -> Entry | None:

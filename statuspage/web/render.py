@@ -29,7 +29,7 @@ from ..outputs.calendar import clock_facts
 from ..outputs.feeds import known_issues_clock_facts
 from ..state import SiteState
 from .links import Links
-from .pages import PAGE_VIEWS, history_page_count, item_pages, render_page
+from .pages import ITEM_PAGE_KINDS, PAGE_VIEWS, history_page_count, item_pages, render_page
 from .theme import THEME_STATIC
 
 EVERYTHING = ("*",)  # a file that may read anything of the state
@@ -201,7 +201,7 @@ class Renderer:
 
 
 # Pages of one item (or of one page of the history): many per site, each quick to key and render.
-ITEM_PAGES = frozenset({"pages.incident", "pages.maintenance", "pages.ticket", "pages.history"})
+ITEM_PAGES = frozenset({*ITEM_PAGE_KINDS, "pages.history"})
 # Pages whose views make them from the same things in every language (only what ``Page.later``
 # adds to render them may differ): digested once for every language's key (``Digests.inputs``).
 SAME_IN_EVERY_LANGUAGE = ITEM_PAGES | {"pages.component", "pages.known_issues", "pages.known_issues_for_component"}
