@@ -196,14 +196,15 @@ def test_any_ticket_row(changes: dict[str, Any]) -> None:
 PROSE = st.lists(
     st.sampled_from(
         list("abcxyzáäčľňôšťúýž ABC019.,;:!?'\"()/%@$€-+=#>*_`[]<>&|~^{}\\")
-        + [" ", "  ", "\n", "\n\n", "\n \n", "\t", "\xa0", "\u2028", "\u3000", "1. ", "- ", "## ", "word "]
+        + [" ", "  ", "    ", "\n", "\n\n", "\n \n", "\t", "\xa0", "\u2028", "\u3000", "1. ", "- ", "## ", "word "]
+        + ["\n- ", "\n\n- ", "\n  - ", "-- "]  # lists, simple or not
     ),
     max_size=40,
 ).map("".join)
 
 
 @given(PROSE)
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=3000, deadline=None)
 def test_plain_prose_shortcut_is_what_python_markdown_makes(text: str) -> None:
     from statuspage.markup import _converter, plain_paragraphs, render_markdown, sanitise
 
@@ -220,4 +221,25 @@ def test_plain_prose_takes_the_shortcut() -> None:
     assert plain_paragraphs("We found the cause.\nA fix is being deployed.\n\nNext update in 30 min.") == (
         "<p>We found the cause.\nA fix is being deployed.</p>\n<p>Next update in 30 min.</p>"
     )
-    assert plain_paragraphs("- a list") is None and plain_paragraphs("**bold**") is None
+    assert plain_paragraphs("Affected:\n\n- the API\n- the web\n\nFixed.") == (
+        "<p>Affected:</p>\n<ul>\n<li>the API</li>\n<li>the web</li>\n</ul>\n<p>Fixed.</p>"
+    )
+    assert plain_paragraphs("**bold**") is None
+    assert plain_paragraphs("- one\n\n- two") is None  # one loose list, of paragraphs
+    assert plain_paragraphs("- one\nand more") is None  # a lazy line, part of the item
+    assert plain_paragraphs("    \nWords") is None  # Markdown makes the first line a code block
+
+
+# Long lines of every kind: multi-byte characters that a fold could cut, and the backslashes and
+# carets that escape the character after them.
+CONTENT_LINE = st.text(st.sampled_from([*"ab ,;:\"\\^", "é", "ľ", "€", "😀", "\u3000"]), max_size=400)
+
+
+@given(CONTENT_LINE)
+@settings(max_examples=800, deadline=None)
+def test_calendar_lines_are_folded_as_icalendar_folds_them(line: str) -> None:
+    from icalendar.parser import Contentline
+
+    from statuspage.outputs.calendar import fold
+
+    assert fold(line.encode()) == Contentline(line).to_ical()
