@@ -232,7 +232,7 @@ def test_plain_prose_takes_the_shortcut() -> None:
 
 # Long lines of every kind: multi-byte characters that a fold could cut, and the backslashes and
 # carets that escape the character after them.
-CONTENT_LINE = st.text(st.sampled_from([*"ab ,;:\"\\^", "é", "ľ", "€", "😀", "\u3000"]), max_size=400)
+CONTENT_LINE = st.text(st.sampled_from([*'ab ,;:"\\^', "é", "ľ", "€", "😀", "\u3000"]), max_size=400)
 
 
 @given(CONTENT_LINE)
