@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -59,9 +59,19 @@ def build_changed(
         again = fingerprint(site_dir, taken[1].isoformat(), options, cache_dir(out)) if taken else None
         return again[0] if again is not None else None
 
-    with in_background_when_told(sources_again, fork=jobs > 1) as (sources_read, sources_now):
+    with (
+        in_background_when_told(sources_again, fork=jobs > 1) as (sources_read, sources_now),
+        ExitStack() as background,  # the parse cache written by another process after a first load
+    ):
         # Load and validate: nothing is written unless the whole site is valid.
-        site = load_site(site_dir, provenance=provenance, cache=cache_dir(out), jobs=jobs, files=seen)
+        site = load_site(
+            site_dir,
+            provenance=provenance,
+            cache=cache_dir(out),
+            jobs=jobs,
+            files=seen,
+            background=background if jobs > 1 else None,
+        )
         sources_read()
         # The other helpers pay on a rebuild of a big site only: forking a process and copying
         # the memory this one then writes cost more than their work on a small site, and than they

@@ -8,6 +8,7 @@ import pickle
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
@@ -325,6 +326,31 @@ def test_parsing_in_two_processes_equals_one(
     assert_same_site(load_site(site, jobs=2), load_site(site))
     warm = load_site(site, cache=tmp_path / "cache", jobs=2)
     assert opened[-1].misses == 0  # what the workers parsed was cached
+    assert_same_site(warm, load_site(site))
+
+
+def test_a_big_write_is_made_by_another_process_and_done_when_the_build_is(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opened: list[ParseCache]
+) -> None:
+    monkeypatch.setattr(cache_module, "WRITE_APART_MIN", 1)
+    writers: list[int] = []
+    write_apart = cache_module._done_apart
+
+    def recorded(task: Callable[[], None]):  # type: ignore[no-untyped-def]
+        def task_with_pid() -> None:
+            task()
+            (tmp_path / "writer").write_text(str(os.getpid()))
+
+        writers.append(1)
+        return write_apart(task_with_pid)
+
+    monkeypatch.setattr(cache_module, "_done_apart", recorded)
+    with ExitStack() as background:
+        loaded = load_site(site, cache=tmp_path / "cache", jobs=2, background=background)
+    assert writers and int((tmp_path / "writer").read_text()) != os.getpid()
+    warm = load_site(site, cache=tmp_path / "cache")
+    assert opened[-1].misses == 0
+    assert_same_site(warm, loaded)
     assert_same_site(warm, load_site(site))
 
 

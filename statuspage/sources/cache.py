@@ -27,7 +27,7 @@ import io
 import pickle
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -39,6 +39,7 @@ from .digests import FileDigests, code_digest
 CACHE_FILE = "parsed.sqlite"
 PARALLEL_MIN = 200  # fewer misses than this parse faster than forking takes
 PARSE_RUN = 50  # entries a parsing process takes at a time
+WRITE_APART_MIN = 2000  # new items from which another process writes them (``close``)
 OVERLAP_MIN = 2000  # entries from which a few misses are parsed in another process while the rest is read
 BUCKET_CHARS = 2  # a bucket is named by this many of its keys' first characters: 256 buckets of hex keys
 _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
@@ -186,8 +187,13 @@ class ParseCache:
         """Items this load relies on without reading them (tickets found as a whole): not to be pruned."""
         self._used.update(keys)
 
-    def close(self, *, prune: bool) -> None:
-        """Write the buckets with new items and, after a load that succeeded (``prune``), drop the unused ones."""
+    def close(self, *, prune: bool, background: ExitStack | None = None) -> None:
+        """Write the buckets with new items and, after a load that succeeded (``prune``), drop the unused ones.
+
+        With ``background``, a big write (a first load: ten thousand items are a second of
+        pickling) is made by a forked process while this one goes on, and waited for when
+        ``background`` closes.
+        """
         connection, self._connection = self._connection, None
         self.files.save()
         if connection is None:
@@ -200,15 +206,24 @@ class ParseCache:
         for key, item in self._new.items():
             new.setdefault(bucket_of(key), {})[key] = item
         changed = new.keys() | {self._bucket_of_key[key] for key in unused}
-        try:
-            if changed:
-                with _transaction(connection):
-                    for name in sorted(changed):
-                        self._write_bucket(connection, name, unused, new.get(name, {}))
-        except sqlite3.Error:
-            pass  # locked by another build, or the disk is full: the next load parses again
-        finally:
-            connection.close()
+
+        def write(connection: sqlite3.Connection) -> None:
+            try:
+                if changed:
+                    with _transaction(connection):
+                        for name in sorted(changed):
+                            self._write_bucket(connection, name, unused, new.get(name, {}))
+            except sqlite3.Error:
+                pass  # locked by another build, or the disk is full: the next load parses again
+            finally:
+                connection.close()
+
+        if background is None or len(self._new) < WRITE_APART_MIN:
+            write(connection)
+            return
+        path = Path(connection.execute("PRAGMA database_list").fetchone()[2])
+        connection.close()  # a connection is not to be shared with a forked process: it opens its own
+        background.enter_context(_done_apart(lambda: write(sqlite3.connect(path, timeout=2, isolation_level=None))))
 
     def _write_bucket(self, connection: sqlite3.Connection, name: str, unused: set[str], new: dict[str, Any]) -> None:
         """A bucket as it is now: its stored items but the unused ones, and its new items.
@@ -374,6 +389,14 @@ def _connect(path: Path) -> tuple[sqlite3.Connection, _Stored]:
     except BaseException:
         connection.close()
         raise
+
+
+@contextmanager
+def _done_apart(task: Callable[[], None]) -> Iterator[None]:
+    """``task`` run by a forked process from now on, and waited for at the end (run then, where forking is unsafe)."""
+    with in_background(task) as done:
+        yield
+        done()
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
@@ -21,7 +22,13 @@ Item = TypeVar("Item", Incident, Maintenance)
 
 
 def load_site(
-    root: Path, *, provenance: bool = False, cache: Path | None = None, jobs: int = 1, files: FileDigests | None = None
+    root: Path,
+    *,
+    provenance: bool = False,
+    cache: Path | None = None,
+    jobs: int = 1,
+    files: FileDigests | None = None,
+    background: ExitStack | None = None,
 ) -> Site:
     """Read and validate the site at ``root``; raises ValidationError listing every problem found.
 
@@ -30,7 +37,9 @@ def load_site(
     With a ``cache`` folder, items parsed by an earlier load are taken from there when their files
     or rows are unchanged (see sources/cache.py): the site and the messages are the same either way.
     ``jobs`` processes parse when many items must be parsed.  ``files`` are the digests the
-    build's fingerprint took of the same files moments ago (see ``FileDigests.digest``).
+    build's fingerprint took of the same files moments ago (see ``FileDigests.digest``).  With
+    ``background``, another process may write the cache after a big load: ``background`` waits
+    for it when it closes.
     """
     store = ParseCache.open(cache, files)
     problems = Collector()
@@ -38,7 +47,7 @@ def load_site(
         with long_lived_objects():
             site = _load(root, store, jobs, problems)
     finally:
-        store.close(prune=not problems.problems)
+        store.close(prune=not problems.problems, background=background if not problems.problems else None)
     problems.raise_if_any()
     assert site is not None
     if provenance:
