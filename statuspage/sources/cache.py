@@ -190,7 +190,7 @@ class ParseCache:
     def close(self, *, prune: bool, background: ExitStack | None = None) -> None:
         """Write the buckets with new items and, after a load that succeeded (``prune``), drop the unused ones.
 
-        With ``background``, a big write (a first load: ten thousand items are a second of
+        With ``background``, a big write (a first load: ten thousand items are most of a second of
         pickling) is made by a forked process while this one goes on, and waited for when
         ``background`` closes.
         """
