@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable
@@ -352,6 +353,18 @@ def test_a_big_write_is_made_by_another_process_and_done_when_the_build_is(
     assert opened[-1].misses == 0
     assert_same_site(warm, loaded)
     assert_same_site(warm, load_site(site))
+
+
+def test_a_write_apart_that_fails_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """By the time it is waited for, the build's output is in place: a cache not written only costs parsing."""
+    monkeypatch.setattr(cache_module, "WRITE_APART_MIN", 1)
+    folder = tmp_path / "cache"
+    cache = ParseCache.open(folder)
+    cache.put("0" * 64, "an item")
+    shutil.rmtree(folder)  # as the cache's users may do at any time
+    with ExitStack() as background:
+        cache.close(prune=True, background=background)
+    assert not folder.exists()
 
 
 def test_problems_found_in_two_processes_are_those_of_one(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:

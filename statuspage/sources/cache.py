@@ -28,6 +28,7 @@ import pickle
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -207,23 +208,26 @@ class ParseCache:
             new.setdefault(bucket_of(key), {})[key] = item
         changed = new.keys() | {self._bucket_of_key[key] for key in unused}
 
-        def write(connection: sqlite3.Connection) -> None:
+        def write(connect: Callable[[], sqlite3.Connection]) -> None:
             try:
-                if changed:
-                    with _transaction(connection):
-                        for name in sorted(changed):
-                            self._write_bucket(connection, name, unused, new.get(name, {}))
+                connection = connect()
+                try:
+                    if changed:
+                        with _transaction(connection):
+                            for name in sorted(changed):
+                                self._write_bucket(connection, name, unused, new.get(name, {}))
+                finally:
+                    connection.close()
             except sqlite3.Error:
-                pass  # locked by another build, or the disk is full: the next load parses again
-            finally:
-                connection.close()
+                pass  # locked by another build, removed, or the disk is full: the next load parses again
 
         if background is None or len(self._new) < WRITE_APART_MIN:
-            write(connection)
+            write(lambda: connection)
             return
         path = Path(connection.execute("PRAGMA database_list").fetchone()[2])
         connection.close()  # a connection is not to be shared with a forked process: it opens its own
-        background.enter_context(_done_apart(lambda: write(sqlite3.connect(path, timeout=2, isolation_level=None))))
+        reopened = partial(sqlite3.connect, path, timeout=2, isolation_level=None)
+        background.enter_context(_done_apart(lambda: write(reopened)))
 
     def _write_bucket(self, connection: sqlite3.Connection, name: str, unused: set[str], new: dict[str, Any]) -> None:
         """A bucket as it is now: its stored items but the unused ones, and its new items.
@@ -393,10 +397,15 @@ def _connect(path: Path) -> tuple[sqlite3.Connection, _Stored]:
 
 @contextmanager
 def _done_apart(task: Callable[[], None]) -> Iterator[None]:
-    """``task`` run by a forked process from now on, and waited for at the end (run then, where forking is unsafe)."""
+    """``task`` run by a forked process from now on, and waited for at the end (run then, where forking is unsafe).
+
+    Its failure is no error: by then the build's output is in place, and a cache that was not
+    written only costs the next load the parsing.
+    """
     with in_background(task) as done:
         yield
-        done()
+        with suppress(Exception):
+            done()
 
 
 @contextmanager
