@@ -86,8 +86,11 @@ class ParseCache:
     tests can see what was parsed again.
     """
 
-    def __init__(self, connection: sqlite3.Connection | None, stored: _Stored, files: FileDigests) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection | None, stored: _Stored, files: FileDigests, path: Path | None = None
+    ) -> None:
         self._connection = connection
+        self._path = path  # of the connection's file: a process that writes apart opens its own (``close``)
         self._stored = stored
         self._bucket_of_key = {key: name for name, (keys, _) in stored.items() for key in keys}
         self._unpickled: dict[str, dict[str, Any]] = {}  # buckets unpickled so far, by name
@@ -122,7 +125,7 @@ class ParseCache:
                 continue
             except OSError:  # our own code could not be read to tell its version
                 break
-            return cls(connection, stored, files)
+            return cls(connection, stored, files, path)
         return cls(None, {}, files)
 
     @classmethod
@@ -221,12 +224,11 @@ class ParseCache:
             except sqlite3.Error:
                 pass  # locked by another build, removed, or the disk is full: the next load parses again
 
-        if background is None or len(self._new) < WRITE_APART_MIN:
+        if background is None or self._path is None or len(self._new) < WRITE_APART_MIN:
             write(lambda: connection)
             return
-        path = Path(connection.execute("PRAGMA database_list").fetchone()[2])
         connection.close()  # a connection is not to be shared with a forked process: it opens its own
-        reopened = partial(sqlite3.connect, path, timeout=2, isolation_level=None)
+        reopened = partial(sqlite3.connect, self._path, timeout=2, isolation_level=None)
         background.enter_context(_done_apart(lambda: write(reopened)))
 
     def _write_bucket(self, connection: sqlite3.Connection, name: str, unused: set[str], new: dict[str, Any]) -> None:
