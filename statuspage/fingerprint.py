@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from .atomic import write_atomically
 from .clock import resolve_now
 from .config import load_config
 from .errors import Collector, StatuspageError
@@ -117,11 +118,8 @@ def remember(out: Path, key: str | None, files: int) -> None:
     if key is None:
         record.unlink(missing_ok=True)
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f"{RECORD}.{os.getpid()}"
     body = {"fingerprint": key, "folder": _identity(out), "files": files}
-    partial.write_text(json.dumps(body), encoding="utf-8")
-    os.replace(partial, record)
+    write_atomically(record, json.dumps(body).encode("utf-8"))
 
 
 def forget(out: Path) -> None:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from . import basis as basis_record
+from .atomic import write_atomically
 from .basis import Basis
 from .errors import StatuspageError
 from .fingerprint import cache_dir
@@ -402,11 +403,7 @@ def _save_files(out: Path, which: str, files: Manifest) -> str:
 
 
 def _write(path: Path, value: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}")
-    with open(partial, "wb") as handle:
-        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(partial, path)
+    write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def temporary_sibling(out: Path) -> Path:

@@ -54,17 +54,22 @@ def in_workers(task: Callable[[int, int], T], jobs: int) -> list[T]:
         # A lock another thread holds at the fork stays held in the child, forever.
         return [task(0, 1)]
     children: list[tuple[int, int]] = []
-    for worker in range(1, jobs):
-        read, write = os.pipe()
-        pid = _fork()
-        if pid == 0:  # the worker: report the result or the error through the pipe, then leave at once
-            os.close(read)
-            _report(write, task, worker, jobs)
-        os.close(write)
-        children.append((pid, read))
     try:
+        for worker in range(1, jobs):
+            read, write = os.pipe()
+            try:
+                pid = _fork()
+            except BaseException:
+                os.close(read)
+                os.close(write)
+                raise
+            if pid == 0:  # the worker: report the result or the error through the pipe, then leave at once
+                os.close(read)
+                _report(write, task, worker, jobs)
+            os.close(write)
+            children.append((pid, read))
         results = [task(0, jobs)]
-    finally:
+    finally:  # also when a later fork failed: the workers already started are waited for
         reports = [_collect(pid, read) for pid, read in children]
     results += [_outcome(report) for report in reports]
     return results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import re
@@ -9,6 +10,7 @@ import shutil
 import signal
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from conftest import NOW, REPO, incident, maintenance, make_site, run, ticket, t
 
 from statuspage import output as output_module
 from statuspage import pipeline as pipeline_module
+from statuspage import workers as workers_module
 from statuspage.build import build_site
 from statuspage.clock import resolve_now
 from statuspage.digest import Digests
@@ -244,6 +247,31 @@ def test_workers_are_separate_processes_and_errors_come_back(tmp_path: Path) -> 
 
     with pytest.raises(StatuspageError, match="worker 1 failed"):
         in_workers(failing, 2)
+
+
+def test_a_failed_fork_still_waits_for_the_workers_already_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of processes (EAGAIN) at the second fork: the error comes once the first worker is done, none left behind."""
+    forks: list[int] = []
+
+    def fork_once() -> int:
+        if forks:
+            raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+        forks.append(1)
+        return os.fork()
+
+    def task(worker: int, jobs: int) -> int:
+        time.sleep(0.2)  # still working when the parent's second fork fails
+        (tmp_path / f"worker-{worker}").write_text("done", encoding="utf-8")
+        return worker
+
+    monkeypatch.setattr(workers_module, "_fork", fork_once)
+    with pytest.raises(BlockingIOError):
+        in_workers(task, 3)
+    assert (tmp_path / "worker-1").read_text(encoding="utf-8") == "done"  # waited for, not abandoned
+    with pytest.raises(ChildProcessError):  # and reaped: no child of this process is left
+        os.waitpid(-1, os.WNOHANG)
 
 
 def test_workers_do_not_keep_the_parents_signal_handlers() -> None:

@@ -24,6 +24,8 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from ..atomic import write_atomically
+
 PACKAGE = Path(__file__).resolve().parent.parent
 # Libraries whose version can change what we parse or write: a new one is new output.
 LIBRARIES = (
@@ -142,15 +144,11 @@ class FileDigests:
         if self.record is None or not self._learned:
             return
         body = {"format": _FORMAT, "files": self._known}
-        partial = self.record.with_name(f"{self.record.name}.{os.getpid()}")
         try:
-            self.record.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_bytes(pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(partial, self.record)
+            write_atomically(self.record, pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL))
             self.record.with_name("digests.json").unlink(missing_ok=True)  # the JSON record this one replaced
             _REMEMBERED[self.record] = (_stamp(self.record), dict(self._known))
         except OSError:
-            partial.unlink(missing_ok=True)
             return
         self._learned = False
 
