@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from .state import SiteState
 from .web.pages import ITEM_PAGE_KINDS, pages_showing_incidents
 
-RECORD = "basis.pickle"  # beside the trees' records (output.py), with the published files' token
+RECORD = "basis.pickle"  # beside the trees' records (trees.py), with the published files' token
 
 
 class Basis(NamedTuple):

@@ -6,12 +6,8 @@ the build keeps two trees beside each other: the published ``out`` and a spare o
 ``.<out>.spare``, holding the build before it.  A build brings the spare up to date, file by
 file, then swaps the two with one ``renameat2`` exchange; the old output becomes the next spare.
 
-What each tree holds is recorded in ``.<out>-cache/``: for every file its key (see
-``web/render.py``) and what of the state its template read, one record per tree, and in
-``trees.pickle`` which record describes which tree.  When the trees swap, the published tree's
-record is renamed to be the spare's, so a build writes only the record of the tree it made.
-Beside it, ``basis.pickle`` holds what the published tree was made from (basis.py), by which
-the next build tells which items changed.
+What each tree holds, and what the published one was made from, is recorded beside the output
+(trees.py); the trees are swapped by swap.py.
 
 A file whose key is unchanged is kept; one the published tree already has is hard-linked from
 there; only the rest is rendered.  The pages of items that show nothing that changed since the
@@ -25,12 +21,8 @@ is simply built again.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
-import pickle
 import shutil
-import tempfile
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -38,38 +30,30 @@ from pathlib import Path
 from typing import Any
 
 from . import basis as basis_record
-from .atomic import write_atomically
 from .basis import Basis
-from .errors import StatuspageError
 from .fingerprint import cache_dir
+from .swap import link_tree, swap_into_place, temporary_sibling
+from .trees import (
+    Entry,
+    Manifest,
+    Tree,
+    identity,
+    load_trees,
+    published_becomes_spare,
+    save_files,
+    save_trees,
+    spare_dir,
+    write_record,
+)
 from .web.pages import ITEM_PAGE_KINDS
 from .web.render import ITEM_PAGES, Renderer, unit_key
 from .web.theme import template_errors
 from .workers import WorkQueue, cycle_collection, in_workers
 
-_RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths in one step (Linux)
-_AT_FDCWD = -100
-TREES = "trees.pickle"  # which record of files describes each tree: small, written last
-FILES = {"live": "files-live.pickle", "spare": "files-spare.pickle"}  # each tree's files, by path
-FORMAT = 3  # of the record; another value means no record
-
-
-# One file of a tree: its key, and what of ``state`` its template read when it was rendered.  A
-# plain tuple: a big site's record holds tens of thousands, read at the start of every build.
-Entry = tuple[bytes, tuple[str, ...]]
-Manifest = dict[str, Entry]
-# A tree's record: its files (``files``), the token of their record (``token``) and, for the
-# published tree, what it was made from (``basis``, see basis.py).
-Tree = dict[str, Any]
-Recorded = tuple[tuple[int, int], str]  # in ``TREES``: a tree's identity and the token of its files' record
 _READS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple object per distinct value: a smaller record
 SHARE = 64  # files a worker takes at a time (more on a site too big for that many shares)
 # A file to make: its renderer's index, its endpoint and its URL's values.
 File = tuple[int, str, dict[str, Any]]
-
-
-def spare_dir(out: Path) -> Path:
-    return out.parent / f".{out.name}.spare"
 
 
 def write_site(
@@ -86,10 +70,10 @@ def write_site(
     before it is swapped in.  ``digested``: another process makes the state's digests (else
     each worker makes a stride of them first, see ``Digests.share``).
     """
-    live, old = _load(out)
+    live, old = load_trees(out)
     spare = spare_dir(out)
     staging, have = _staging(out, spare, live, old)
-    _save(out, (_identity(out), live["token"]) if live is not None else None, None)  # the spare is about to change
+    save_trees(out, (identity(out), live["token"]) if live is not None else None, None)  # the spare is about to change
     try:
         published: Manifest = live["files"] if live is not None else {}
         shares = _shares(renderers)
@@ -121,11 +105,11 @@ def write_site(
                 shutil.rmtree(staging, ignore_errors=True)
         if live is not None and spare.is_dir():
             with suppress(FileNotFoundError):  # removed meanwhile by hand: the spare counts as unknown
-                os.replace(cache_dir(out) / FILES["live"], cache_dir(out) / FILES["spare"])
+                published_becomes_spare(out)
                 spare_token = live["token"]
-    token = _save_files(out, "live", manifest)
-    _write(cache_dir(out) / basis_record.RECORD, basis_record.dump(work.basis(), token))
-    _save(out, (_identity(out), token), (_identity(spare), spare_token) if spare_token is not None else None)
+    token = save_files(out, "live", manifest)
+    write_record(cache_dir(out) / basis_record.RECORD, basis_record.dump(work.basis(), token))
+    save_trees(out, (identity(out), token), (identity(spare), spare_token) if spare_token is not None else None)
     return len(manifest)
 
 
@@ -142,7 +126,7 @@ def _staging(out: Path, spare: Path, live: Tree | None, old: Tree | None) -> tup
     staging = temporary_sibling(out)
     if live is None:
         return staging, {}
-    _link_tree(out, staging)
+    link_tree(out, staging)
     return staging, dict(live["files"])
 
 
@@ -343,112 +327,3 @@ def _remove_extra(staging: Path, have: Manifest, manifest: Manifest) -> None:
         if staging in folder.parents:
             with suppress(OSError):
                 folder.rmdir()  # only when empty
-
-
-def _link_tree(source: Path, target: Path) -> None:
-    for folder, _, names in os.walk(source):
-        relative = os.path.relpath(folder, source)
-        destination = target / relative if relative != "." else target
-        destination.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            os.link(os.path.join(folder, name), destination / name)
-
-
-def _identity(folder: Path) -> tuple[int, int]:
-    """A tree as a build left it: a folder put in its place, or with entries added or removed at its top,
-    has another inode or ctime.  Deeper changes are not seen: the output is not to be edited by hand
-    (a file removed from it is rendered again, one added is replaced, but one changed stays so).
-    """
-    status = folder.stat()
-    return status.st_ino, status.st_ctime_ns
-
-
-def _load(out: Path) -> tuple[Tree | None, Tree | None]:
-    """The published tree and the spare one, as recorded; a tree without a valid record counts as unknown."""
-    folder = cache_dir(out)
-    try:
-        with open(folder / TREES, "rb") as handle:
-            record = pickle.load(handle)
-    except Exception:  # noqa: BLE001 - a damaged record, whatever the damage, is no record
-        return None, None
-    if not isinstance(record, dict) or record.get("format") != FORMAT:
-        return None, None
-    return _tree(folder, "live", out, record.get("live")), _tree(folder, "spare", spare_dir(out), record.get("spare"))
-
-
-def _tree(folder: Path, which: str, tree: Path, recorded: Recorded | None) -> Tree | None:
-    """A tree's files as recorded: when it is still the folder a build left, and its files' record is the one named."""
-    if recorded is None or not tree.is_dir() or _identity(tree) != recorded[0]:
-        return None
-    try:
-        with open(folder / FILES[which], "rb") as handle:
-            token, files = pickle.load(handle)
-    except Exception:  # noqa: BLE001 - a damaged record, whatever the damage, is no record
-        return None
-    if token != recorded[1]:
-        return None
-    return {"token": token, "files": files, "basis": basis_record.load(folder, token) if which == "live" else None}
-
-
-def _save(out: Path, live: Recorded | None, spare: Recorded | None) -> None:
-    """Record which record of files describes each tree; None for a tree to count as unknown."""
-    _write(cache_dir(out) / TREES, {"format": FORMAT, "live": live, "spare": spare})
-
-
-def _save_files(out: Path, which: str, files: Manifest) -> str:
-    """Write a tree's files' record; returns its token, by which ``TREES`` names it."""
-    token = os.urandom(8).hex()
-    _write(cache_dir(out) / FILES[which], (token, files))
-    return token
-
-
-def _write(path: Path, value: object) -> None:
-    write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def temporary_sibling(out: Path) -> Path:
-    """A fresh directory next to ``out`` (same filesystem, so the final rename is atomic)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent)).resolve()
-
-
-def clean_leftovers(out: Path) -> None:
-    """Remove temporary directories that an interrupted earlier build left beside ``out``."""
-    if not out.parent.is_dir():
-        return
-    for leftover in out.parent.glob(f".{out.name}.tmp-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in out.parent.glob(f".{out.name}.old-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-
-
-def swap_into_place(built: Path, out: Path) -> None:
-    """Make ``built`` the new ``out`` in one step where the OS allows it.
-
-    ``built`` then holds the old output, if there was one.
-    """
-    if out.exists() and not out.is_dir():
-        raise StatuspageError(f"{out}: exists and is not a directory")
-    if not out.exists():
-        os.rename(built, out)
-        return
-    if _exchange(built, out):
-        return
-    # Fallback without renameat2: two renames, with a moment in which ``out`` is missing.
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    os.rmdir(old)
-    os.rename(out, old)
-    os.rename(built, out)
-    os.rename(old, built)
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    libc = ctypes.CDLL(name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is None:
-        return False
-    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
-    return result == 0

@@ -17,10 +17,11 @@ from .clock import resolve_now
 from .digest import Digests, digest_bytes, files_digest
 from .fingerprint import PACKAGE, cache_dir, fingerprint, forget, output_lock, remember, tree_files
 from .i18n import site_languages
-from .output import clean_leftovers, write_site
+from .output import write_site
 from .sources.digests import FileDigests, code_digest
 from .sources.site import load_site
 from .state import SiteState, derive
+from .swap import clean_leftovers
 from .web import create_app, site_urls, translated_site_urls
 from .web.render import Renderer
 from .web.theme import THEME_STATIC, check_templates

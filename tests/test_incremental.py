@@ -28,6 +28,7 @@ from statuspage.fingerprint import cache_dir
 from statuspage.sources import cache as cache_module
 from statuspage.sources.site import load_site
 from statuspage.state import derive
+from statuspage.trees import load_trees
 from statuspage.workers import WorkQueue, in_background, in_workers, other_threads_stay_clear
 
 
@@ -814,7 +815,7 @@ def test_item_pages_an_incident_edit_cannot_change_are_kept_without_keys(tmp_pat
     for step, (change, shows) in enumerate(steps):
         change()
         # Besides those, a page whose copy in the spare tree (the build before last) is not the published one.
-        live, spare = output_module._load(out)
+        live, spare = load_trees(out)
         assert live is not None and (spare is not None or step == 0)
         before = spare["files"] if spare is not None else live["files"]
         item_page = re.compile(r"(incidents/[^/]+|maintenance/[^/]+|known-issues/\d+)/index\.html\Z")
