@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable
+from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +82,9 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
     if template_cache is not None:  # compiling our templates costs more than a small rebuild renders
         template_cache.mkdir(parents=True, exist_ok=True)
         app.jinja_options["bytecode_cache"] = jinja2.FileSystemBytecodeCache(str(template_cache))
-    app.jinja_env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    _remember_translations(app.jinja_env)
+    catalog = translations(language)
+    app.jinja_env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    _remember_translations(app.jinja_env, catalog)
     zone = config.timezone
 
     filters: dict[str, Callable[..., str]] = {
@@ -116,24 +118,30 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
     return app
 
 
-def _remember_translations(env: jinja2.Environment) -> None:
-    """``_("...")`` translated once per text and app, not at every call.
+def _remember_translations(env: jinja2.Environment, catalog: NullTranslations) -> None:
+    """``_("...")`` as Jinja's newstyle gettext makes it, translated once per text and app.
 
     A page calls ``_`` a few dozen times; through Jinja's i18n extension each call costs two
-    context calls, a catalog lookup and a ``Markup`` format, a fifth of rendering a page.  A text
-    without variables always gives the same result (for the same autoescaping), so it is kept.
+    context calls, a catalog lookup and a ``Markup`` format, and inside a block that sets a
+    variable a copy of the context besides: a fifth of rendering a page.  Only autoescaping
+    matters of the context (``pass_eval_context``: no copy), and a text without variables always
+    gives the same result, so it is kept.
     """
-    translate: Callable[..., Any] = env.globals["_"]  # type: ignore[assignment]
     remembered: dict[tuple[str, bool], Any] = {}
 
-    @jinja2.pass_context
-    def gettext(context: jinja2.runtime.Context, *args: Any, **variables: Any) -> Any:
-        if variables or len(args) != 1 or type(args[0]) is not str:
-            return translate(context, *args, **variables)
-        key = (args[0], context.eval_ctx.autoescape)
-        if key not in remembered:
-            remembered[key] = translate(context, args[0])
-        return remembered[key]
+    @jinja2.pass_eval_context
+    def gettext(eval_context: jinja2.nodes.EvalContext, text: str, /, **variables: Any) -> Any:
+        key = (text, eval_context.autoescape)
+        found = remembered.get(key) if not variables else None
+        if found is not None:
+            return found
+        translated = catalog.gettext(text)
+        if eval_context.autoescape:
+            translated = Markup(translated)
+        made = translated % variables  # always a format string, as in Jinja's newstyle gettext: "%%" is "%"
+        if not variables:
+            remembered[key] = made
+        return made
 
     env.globals["_"] = gettext
 

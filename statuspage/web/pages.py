@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import posixpath
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +13,7 @@ from .. import explain
 from ..i18n import AUTONYMS, language_prefix, site_languages
 from ..model import Translatable, Update
 from ..state import REASON_ORDER, ComponentState, IncidentState, MaintenanceState, Phase, Reason, SiteState, TicketState
-from .links import absolute_url, page_path
+from .links import absolute_url, page_path, relative_to
 
 pages = Blueprint("pages", __name__)
 
@@ -108,11 +107,11 @@ def language_links() -> dict[str, Any]:
         return {"page_languages": switch, "alternates": []}
     path = page_path().lstrip("/")
     page = path + "index.html" if path == "" or path.endswith("/") else path
-    here = posixpath.dirname(prefix + page) or "."
+    here = f"/{prefix}{page}"  # from the site's root folder, where every language's folder is
     switch, alternates = [], []
     for lang in site_languages(config):
-        there = language_prefix(config, lang) + page
-        switch.append((lang, AUTONYMS[lang], posixpath.relpath(there, here)))
+        there = f"/{language_prefix(config, lang)}{page}"
+        switch.append((lang, AUTONYMS[lang], relative_to(there, here)))
         alternates.append((lang, AUTONYMS[lang], base + language_prefix(config, lang) + path))
     return {"page_languages": switch, "alternates": alternates}
 
