@@ -303,3 +303,57 @@ def test_a_component_page_lists_its_newest_items_and_links_to_the_rest(site_fact
     assert len(page.select("#tickets-h ~ ul li.ticket")) == 20
     more = page.select_one('a[href="../../known-issues/components/web/index.html"]')
     assert more is not None and "23" in more.get_text()
+
+
+def test_the_builds_quicker_jinja_renders_what_jinja_does() -> None:
+    """``QuickCalls`` and ``QuickImports`` (web/render.py) change how templates call and import, not what they make."""
+    import jinja2
+
+    from statuspage.web.render import QuickCalls, QuickImports
+
+    class Greeter:
+        def __call__(self, name: str) -> str:
+            return f"hello {name}"
+
+    class Told:
+        @jinja2.pass_context
+        def __call__(self, context: jinja2.runtime.Context, name: str) -> str:
+            return f"{context.get('site')} tells {name}"
+
+    def exhausted() -> str:
+        raise StopIteration
+
+    sources = {
+        "_macros.html": "{% macro shout(x, n=1) %}{{ (x ~ '!') * n }}{% endmacro %}{% set top = site %}",
+        "page.html": (
+            '{% from "_macros.html" import shout, top %}'
+            "{% block content %}{% set local = 'set in a block' %}"
+            "{{ shout('a') }} {{ shout(x='b', n=2) }} {{ top }} {{ plain(1, k=2) }} {{ eval_ctx('<i>') }}"
+            "{{ with_context() }} {{ with_env() }} {{ greet('you') }} {{ told('me') }} {{ stop() }}"
+            "{% for v in [1, 2] %}{{ plain(v) }}{{ with_context() }}{{ ', '.join(['x', local]) }}{% endfor %}"
+            "{% endblock %}"
+        ),
+    }
+    functions = {
+        "plain": lambda *args, **kwargs: f"{args}{sorted(kwargs.items())}",
+        "eval_ctx": jinja2.pass_eval_context(lambda eval_context, text: f"{eval_context.autoescape}{text}"),
+        "with_context": jinja2.pass_context(lambda context: f"{context.get('local')}/{context.get('v')}"),
+        "with_env": jinja2.pass_environment(lambda environment: str(environment.autoescape)),
+        "greet": Greeter(),
+        "told": Told(),
+        "stop": exhausted,
+    }
+
+    def render(quick: bool) -> str:
+        environment = jinja2.Environment(loader=jinja2.DictLoader(sources), autoescape=True)
+        if quick:
+            environment.template_class = QuickImports
+            environment.context_class = QuickCalls
+        environment.globals.update(functions, site="the site")
+        template = environment.get_template("page.html")
+        return template.render() + template.render()  # the second import takes the module Jinja kept
+
+    made = render(quick=True)
+    assert made == render(quick=False)
+    assert "a! b!b! the site (1,)[(&#39;k&#39;, 2)] True&lt;i&gt;set in a block/" in made
+    assert "hello you the site tells me (1,)[]" in made and "x, set in a block" in made
