@@ -486,6 +486,52 @@ def test_calendars_and_the_known_issues_feed_follow_what_they_take_from_the_cloc
     assert build_at("2026-11-25T12:31:00+01:00") == {"calendar/maintenance.ics", "calendar/components/cdn.ics"}
 
 
+def test_the_feeds_follow_what_they_take_from_the_clock(tmp_path: Path, monkeypatch) -> None:
+    """Keyed by the items they show, their ``updated`` and their updates posted, not by the clock: a later
+    build writes a feed again only when that changed, and then as a clean build does (an empty feed, dated
+    by the clock, is the exception)."""
+    later_update = "Broke.\n\n## 2026-11-25T12:45:00+01:00 identified\nFound it.\n"
+    resolved = {
+        "status": "resolved",
+        "evaluated_at": "2026-11-17T09:00:00+01:00",
+        "resolved_at": "2026-11-18T12:05:00+01:00",
+    }
+    site = make_site(
+        tmp_path / "site",
+        incidents=[
+            incident("a", resolved="2026-11-20T12:00:00+01:00", components="[web, api]"),  # no feed is empty
+            incident("b", date="2026-11-25T12:20:00+01:00", components="[api]", body="Planned to break.\n"),
+            incident("c", date="2026-11-25T11:00:00+01:00", body=later_update),
+        ],
+        maintenance=[maintenance(body="Planned.\n\n## 2026-11-25T12:30+01:00 scheduled\nStill on.\n")],
+        tickets=[ticket(1), ticket(2, reported_at="2026-11-17T08:00:00+01:00", **resolved)],
+    )
+    out = tmp_path / "out"
+    build_site(site, out, NOW, jobs=1)
+    rendered = _count_renders(monkeypatch)
+
+    def feeds_written_at(moment: str) -> set[str]:
+        rendered.clear()
+        build_site(site, out, moment, jobs=1)
+        written = {path for path in rendered if path.endswith(".rss")}  # each with its Atom twin
+        build_site(site, tmp_path / moment, moment, jobs=1)
+        assert tree(out) == tree(tmp_path / moment)
+        return written
+
+    def feeds(*names: str) -> set[str]:
+        return {f"{language}feeds/{name}.rss" for language in ("", "en/") for name in names}
+
+    assert feeds_written_at("2026-11-25T12:01:00+01:00") == set()
+    # Ticket 2 was resolved seven days ago: it leaves the known-issues feeds, "all" among them.
+    assert feeds_written_at("2026-11-25T12:10:00+01:00") == feeds("all", "known-issues", "components/web")
+    # Incident b starts: it enters the incident feeds, its start the updates feed.
+    assert feeds_written_at("2026-11-25T12:21:00+01:00") == feeds("all", "incidents", "updates", "components/api")
+    # The window's update is posted.
+    assert feeds_written_at("2026-11-25T12:31:00+01:00") == feeds("all", "maintenance", "updates", "components/cdn")
+    # Incident c's update is posted.
+    assert feeds_written_at("2026-11-25T12:46:00+01:00") == feeds("all", "incidents", "updates", "components/web")
+
+
 @pytest.mark.parametrize(
     "footer",
     [

@@ -105,6 +105,7 @@ class FeedBuilder:
         self._ = translations(language).gettext
         self._made: dict[tuple[str, object], Entry] = {}  # each item's entry, made once for all feeds
         self._feeds: dict[tuple[str, str | None], list[Entry]] = {}
+        self._chosen: dict[tuple[str, str | None], tuple[list[Story], list[TicketState]]] = {}
         self._rankings = Rankings.of(state)
 
     def _once(self, kind: str, key: object, make: Callable[[], Entry]) -> Entry:
@@ -215,10 +216,10 @@ class FeedBuilder:
 
     def updates(self) -> list[Entry]:
         """One entry per posted update of every incident and maintenance window."""
+        return self._updates(self.chosen("updates", None)[0])
+
+    def _updates(self, chosen: list[Story]) -> list[Entry]:
         entries = []
-        # Only items with one of the newest updates can have an entry in the feed: find those by
-        # time first (a translation keeps its original's update times), then make their entries.
-        chosen = _with_newest_updates(self._ranked(None), UPDATES_LIMIT, self.state.now)
         sources: list[tuple[str, str, str, tuple[Update, ...], dict[str, str]]] = [
             ("pages.incident", s.slug, *self._words(s.incident), self.labels["incident"])
             for s in chosen
@@ -247,14 +248,10 @@ class FeedBuilder:
                 )
         return newest(entries, UPDATES_LIMIT)
 
-    def known_issues(self, component: str | None = None, limit: int | None = None) -> list[Entry]:
-        """Open public tickets, and those resolved in the last RESOLVED_TICKET_DAYS; the newest ``limit`` of them."""
+    def known_issues(self, component: str | None = None) -> list[Entry]:
+        """Open public tickets, and those resolved in the last RESOLVED_TICKET_DAYS."""
         listed = known_issue_listed(self.state, component)
-        if limit is None:
-            chosen = [item for item in self.state.tickets if listed(item)]
-        else:  # make entries only for the newest
-            chosen = _newest_items(self._ranked_tickets, limit, listed, self._ticket_id)
-        return newest([self.ticket(item) for item in chosen], None)
+        return newest([self.ticket(item) for item in self.state.tickets if listed(item)], None)
 
     def entries(self, name: str, component: str | None = None) -> list[Entry]:
         """The entries of feed ``name`` (``all`` etc.), or of one component's feed (made once for RSS and Atom)."""
@@ -264,25 +261,66 @@ class FeedBuilder:
         return made
 
     def _entries(self, name: str, component: str | None) -> list[Entry]:
-        if name == "updates":
-            return self.updates()
         if name == "known-issues":
             return self.known_issues(component)
-        now = self.state.now
-        incidents, windows = name in ("all", "incidents"), name in ("all", "maintenance")
-
-        def listed(item: Story) -> bool:
-            if isinstance(item, IncidentState):  # an incident appears once it has started
-                return incidents and (item.incident.start <= now or item.ongoing)
-            return windows
-
-        limited = [
-            self.incident(s) if isinstance(s, IncidentState) else self.maintenance(s)
-            for s in _newest_items(self._ranked(component), FEED_LIMIT, listed, self._id)
-        ]
+        stories, tickets = self.chosen(name, component)
+        if name == "updates":
+            return self._updates(stories)
+        limited = [self.incident(s) if isinstance(s, IncidentState) else self.maintenance(s) for s in stories]
         if name == "all":  # what is new anywhere: the known-issues feed has every open ticket
-            limited = newest(limited + self.known_issues(component, FEED_LIMIT), FEED_LIMIT)
+            limited = newest(limited + [self.ticket(item) for item in tickets], FEED_LIMIT)
         return limited
+
+    def chosen(self, name: str, component: str | None) -> tuple[list[Story], list[TicketState]]:
+        """The items and tickets whose entries feed ``name`` (of ``component``) is made of; not the known-issues feed.
+
+        For the updates feed, the items with one of the newest updates.  Found by time before any
+        entry is made; which they are is most of what a feed takes from the clock (``clock_facts``).
+        """
+        found = self._chosen.get((name, component))
+        if found is not None:
+            return found
+        now = self.state.now
+        if name == "updates":
+            found = _with_newest_updates(self._ranked(None), UPDATES_LIMIT, now), []
+        else:
+            incidents, windows = name in ("all", "incidents"), name in ("all", "maintenance")
+
+            def listed(item: Story) -> bool:
+                if isinstance(item, IncidentState):  # an incident appears once it has started
+                    return incidents and (item.incident.start <= now or item.ongoing)
+                return windows
+
+            stories = _newest_items(self._ranked(component), FEED_LIMIT, listed, self._id)
+            tickets: list[TicketState] = []
+            if name == "all":
+                listed_ticket = known_issue_listed(self.state, component)
+                tickets = _newest_items(self._ranked_tickets, FEED_LIMIT, listed_ticket, self._ticket_id)
+            found = stories, tickets
+        self._chosen[name, component] = found
+        return found
+
+    def clock_facts(self, name: str, component: str | None) -> tuple[object, ...]:
+        """All feed ``name`` (of ``component``) takes from the clock besides its items' states; not known-issues.
+
+        That is which items and tickets it shows, each item's ``updated`` (git's time counts once
+        the state's change has happened) and how many of its updates in this language are posted,
+        and ``now`` when the feed shows nothing (an empty feed's date).  A build keys these feeds
+        by them instead of ``now``, as it does the calendars: a build a minute later writes a feed
+        again only when one of them changed.
+        """
+        now = self.state.now
+        stories, tickets = self.chosen(name, component)
+        shown = tuple(
+            (type(item).__name__, item.slug, _updated(item.changed_at, item.publication, now), self._posted(item))
+            for item in stories
+        )
+        empty = not tickets and (not stories if name != "updates" else not any(facts[3] for facts in shown))
+        return shown, tuple(item.ticket.id for item in tickets), now if empty else None
+
+    def _posted(self, item: Story) -> int:
+        """How many of the item's updates in this language are posted by now (a translation has updates of its own)."""
+        return sum(1 for update in _item(item).text(self.language).updates if update.time <= self.state.now)
 
 
 def known_issue_listed(state: SiteState, component: str | None = None) -> Callable[[TicketState], bool]:

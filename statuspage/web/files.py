@@ -55,6 +55,16 @@ def _json(data: object) -> Response:
     return Response(body, mimetype="application/json")
 
 
+def feed_builder() -> FeedBuilder:
+    """The app's feed builder: one per app, so that every feed, and the build's keys, share what it found and made."""
+    builder: FeedBuilder | None = current_app.extensions.get("statuspage_feeds")
+    if builder is None:
+        builder = current_app.extensions["statuspage_feeds"] = FeedBuilder(
+            _state(), current_app.config["LANGUAGE"], absolute
+        )
+    return builder
+
+
 def _feed(
     kind: str, entries_name: str, title: str, self_endpoint: str, component: str | None = None, **values: Any
 ) -> Response:
@@ -62,11 +72,8 @@ def _feed(
         abort(404)
     state = _state()
     language = current_app.config["LANGUAGE"]
-    builder = current_app.extensions.get("statuspage_feeds")
-    if builder is None:  # one builder per app: every feed shares its entries
-        builder = current_app.extensions["statuspage_feeds"] = FeedBuilder(state, language, absolute)
     body = render_feed(
-        builder.entries(entries_name, component),
+        feed_builder().entries(entries_name, component),
         kind=kind,
         title=title,
         self_url=absolute(self_endpoint, kind=kind, **values),

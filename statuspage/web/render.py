@@ -30,8 +30,9 @@ from werkzeug.security import safe_join
 from ..digest import DIGEST_SIZE, Digests, digest_bytes
 from ..fingerprint import tree_files
 from ..outputs.calendar import clock_facts
-from ..outputs.feeds import known_issues_clock_facts
+from ..outputs.feeds import FEED_NAMES, known_issues_clock_facts
 from ..state import SiteState
+from .files import feed_builder
 from .links import Links
 from .pages import ITEM_PAGE_KINDS, PAGE_VIEWS, history_page_count, item_pages, render_page
 from .theme import THEME_STATIC
@@ -233,8 +234,6 @@ class Renderer:
         parts = FILE_PARTS.get(endpoint, EVERYTHING)
         for name in parts(self.state, values) if callable(parts) else parts:
             yield self.digests.part(name)
-        if endpoint == "files.component_feed":
-            yield self.digests.of(self.state.components_by_id[values["component_id"]])
         if endpoint == "files.component_calendar":  # the component's name, its windows and the clock's facts
             component = self.state.components_by_id[values["component_id"]]
 
@@ -246,6 +245,13 @@ class Renderer:
             yield self._clock_facts("calendar", lambda: clock_facts(self.state, self.state.maintenance))
         if endpoint == "files.feed" and values.get("name") == "known-issues":
             yield self._clock_facts("known-issues", lambda: known_issues_clock_facts(self.state))
+        elif endpoint == "files.feed" and values.get("name") in FEED_NAMES:  # the same for its RSS and Atom
+            yield self._clock_facts(f"feed {values['name']}", lambda: feed_builder().clock_facts(values["name"], None))
+        if endpoint == "files.component_feed":  # its items (not its status and uptime, which move with the clock)
+            component_id = values["component_id"]
+            component = self.state.components_by_id[component_id]
+            yield self.digests.of((component.component, component.incidents, component.maintenance))
+            yield self._clock_facts(f"feed all {component_id}", lambda: feed_builder().clock_facts("all", component_id))
         if endpoint == "files.sitemap":  # the list of pages: every item's and component's name
             state = self.state
             yield digest_bytes(
@@ -278,19 +284,21 @@ def unit_key(endpoint: str, values: dict[str, Any]) -> Hashable:
 
 
 def _feed_parts(state: SiteState, values: dict[str, Any]) -> tuple[str, ...]:
+    # Besides what each takes from the clock (``FeedBuilder.clock_facts``, ``known_issues_clock_facts``).
     return {
-        "incidents": ("now", "incidents"),
-        "maintenance": ("now", "maintenance"),
-        "known-issues": ("tickets",),  # and what it takes from the clock (known_issues_clock_facts)
-        "updates": ("now", "incidents", "maintenance"),
-    }.get(values.get("name", ""), ("now", "incidents", "maintenance", "tickets"))
+        "incidents": ("incidents",),
+        "maintenance": ("maintenance",),
+        "known-issues": ("tickets",),
+        "updates": ("incidents", "maintenance"),
+        "all": ("incidents", "maintenance", "tickets"),
+    }.get(values.get("name", ""), EVERYTHING)
 
 
 # Every non-page file and the parts of the state its view reads (besides config, language and
 # code, which are in every key); a file not listed here depends on everything.
 FILE_PARTS: dict[str, tuple[str, ...] | Callable[[SiteState, dict[str, Any]], tuple[str, ...]]] = {
     "files.feed": _feed_parts,
-    "files.component_feed": ("now", "tickets"),  # and the component's state
+    "files.component_feed": ("tickets",),  # and the component's items and what its feed takes from the clock
     "files.calendar": ("maintenance",),  # and what it takes from the clock (clock_facts)
     "files.component_calendar": (),  # and the component's state and the clock's facts
     "files.known_issues_json": ("now", "tickets"),
