@@ -18,7 +18,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
 from ..explain import explanation, impact_label, labels
-from ..i18n import format_time, format_window, translations
+from ..i18n import format_time, format_window, site_languages, translations
 from ..model import Translatable, Update
 from ..state import IncidentState, MaintenanceState, Publication, Reason, SiteState, TicketState
 from ..state.instants import RESOLVED_TICKET_DAYS
@@ -66,6 +66,9 @@ class Rankings:
         self.state = state
         self._stories: dict[str | None, list[tuple[datetime, Story]]] = {}
         self._tickets: list[tuple[datetime, TicketState]] | None = None
+        # Feed by feed, what ``FeedBuilder.chosen`` and ``clock_facts`` found: the same in every language.
+        self.chosen: dict[tuple[str, str | None], tuple[list[Story], list[TicketState]]] = {}
+        self.clock_facts: dict[tuple[str, str | None], tuple[object, ...]] = {}
 
     @classmethod
     def of(cls, state: SiteState) -> Rankings:
@@ -105,7 +108,6 @@ class FeedBuilder:
         self._ = translations(language).gettext
         self._made: dict[tuple[str, object], Entry] = {}  # each item's entry, made once for all feeds
         self._feeds: dict[tuple[str, str | None], list[Entry]] = {}
-        self._chosen: dict[tuple[str, str | None], tuple[list[Story], list[TicketState]]] = {}
         self._rankings = Rankings.of(state)
 
     def _once(self, kind: str, key: object, make: Callable[[], Entry]) -> Entry:
@@ -276,8 +278,10 @@ class FeedBuilder:
 
         For the updates feed, the items with one of the newest updates.  Found by time before any
         entry is made; which they are is most of what a feed takes from the clock (``clock_facts``).
+        The same in every language (ties in ``updated`` go by the entries' ids, which differ between
+        languages only by the language's folder), so found once.
         """
-        found = self._chosen.get((name, component))
+        found = self._rankings.chosen.get((name, component))
         if found is not None:
             return found
         now = self.state.now
@@ -297,30 +301,44 @@ class FeedBuilder:
                 listed_ticket = known_issue_listed(self.state, component)
                 tickets = _newest_items(self._ranked_tickets, FEED_LIMIT, listed_ticket, self._ticket_id)
             found = stories, tickets
-        self._chosen[name, component] = found
+        self._rankings.chosen[name, component] = found
         return found
 
     def clock_facts(self, name: str, component: str | None) -> tuple[object, ...]:
         """All feed ``name`` (of ``component``) takes from the clock besides its items' states; not known-issues.
 
         That is which items and tickets it shows, each item's ``updated`` (git's time counts once
-        the state's change has happened) and how many of its updates in this language are posted,
-        and ``now`` when the feed shows nothing (an empty feed's date).  A build keys these feeds
-        by them instead of ``now``, as it does the calendars: a build a minute later writes a feed
-        again only when one of them changed.
+        the state's change has happened) and how many of its updates are posted in each language
+        (a translation has updates of its own), and ``now`` when a language's feed shows nothing
+        (an empty feed's date).  A build keys these feeds by them instead of ``now``, as it does
+        the calendars: a build a minute later writes a feed again only when one of them changed.
+        The same for every language's feed, so found once.
         """
+        found = self._rankings.clock_facts.get((name, component))
+        if found is not None:
+            return found
         now = self.state.now
         stories, tickets = self.chosen(name, component)
+        languages = site_languages(self.config)
         shown = tuple(
-            (type(item).__name__, item.slug, _updated(item.changed_at, item.publication, now), self._posted(item))
+            (
+                type(item).__name__,
+                item.slug,
+                _updated(item.changed_at, item.publication, now),
+                _posted(item, languages, now),
+            )
             for item in stories
         )
-        empty = not tickets and (not stories if name != "updates" else not any(facts[3] for facts in shown))
-        return shown, tuple(item.ticket.id for item in tickets), now if empty else None
-
-    def _posted(self, item: Story) -> int:
-        """How many of the item's updates in this language are posted by now (a translation has updates of its own)."""
-        return sum(1 for update in _item(item).text(self.language).updates if update.time <= self.state.now)
+        if name == "updates":  # a language whose texts have no update posted yet has an empty feed
+            empty = not all(map(any, zip(*(facts[3] for facts in shown), strict=True))) if shown else True
+        else:
+            empty = not stories and not tickets
+        found = self._rankings.clock_facts[name, component] = (
+            shown,
+            tuple(item.ticket.id for item in tickets),
+            now if empty else None,
+        )
+        return found
 
 
 def known_issue_listed(state: SiteState, component: str | None = None) -> Callable[[TicketState], bool]:
@@ -396,6 +414,13 @@ def _with_newest_updates(ranked: Iterable[tuple[datetime, Story]], limit: int, n
         return []
     oldest = newest_times[0]
     return [item for item, times in walked if any(time >= oldest for time in times)]
+
+
+def _posted(item: Story, languages: list[str], now: datetime) -> tuple[int, ...]:
+    """How many of the item's updates are posted by ``now``, in each language."""
+    return tuple(
+        sum(1 for update in _item(item).text(language).updates if update.time <= now) for language in languages
+    )
 
 
 def _item(state: IncidentState | MaintenanceState) -> Translatable:
