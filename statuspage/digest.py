@@ -197,7 +197,7 @@ class Digests:
         """The digest of every incident's, window's and ticket's state: by kind, then by slug or id.
 
         A build records them with its files: the next one tells by them which items changed
-        (see output.py).
+        (see basis.py).
         """
         state, digest = self.state, self._state
         return {

@@ -64,8 +64,7 @@ def in_workers(task: Callable[[int, int], T], jobs: int) -> list[T]:
                 os.close(write)
                 raise
             if pid == 0:  # the worker: report the result or the error through the pipe, then leave at once
-                os.close(read)
-                _report(write, task, worker, jobs)
+                _report(write, task, worker, jobs, parents_end=read)
             os.close(write)
             children.append((pid, read))
         results = [task(0, jobs)]
@@ -101,8 +100,7 @@ def in_background(task: Callable[[], T], fork: bool = True) -> Iterator[Callable
         os.close(write)
         raise
     if pid == 0:
-        os.close(read)
-        _report(write, lambda worker, jobs: task(), 1, 2)
+        _report(write, lambda worker, jobs: task(), 1, 2, parents_end=read)
     os.close(write)
     report: list[bytes] = []
 
@@ -184,9 +182,15 @@ def _fork() -> int:
         return os.fork()
 
 
-def _report(pipe: int, task: Callable[[int, int], object], worker: int, jobs: int) -> None:
+def _report(pipe: int, task: Callable[[int, int], object], worker: int, jobs: int, parents_end: int) -> None:
+    """In a forked process: run the task, write its outcome to ``pipe`` and leave, whatever happens.
+
+    ``parents_end`` is the pipe's other end, closed here: nothing a worker does may return into
+    the parent's code (its ``finally`` blocks would wait for its own siblings).
+    """
     code = 0
     try:
+        os.close(parents_end)
         # Not the parent's handlers (``watch`` stops on these): Ctrl-C interrupts, SIGTERM ends.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)

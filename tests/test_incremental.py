@@ -254,13 +254,14 @@ def test_a_failed_fork_still_waits_for_the_workers_already_started(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Out of processes (EAGAIN) at the second fork: the error comes once the first worker is done, none left behind."""
-    forks: list[int] = []
+    forks: list[int] = []  # the pid of the one worker forked
 
     def fork_once() -> int:
         if forks:
             raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
-        forks.append(1)
-        return os.fork()
+        pid = os.fork()
+        forks.append(pid)
+        return pid
 
     def task(worker: int, jobs: int) -> int:
         time.sleep(0.2)  # still working when the parent's second fork fails
@@ -271,8 +272,8 @@ def test_a_failed_fork_still_waits_for_the_workers_already_started(
     with pytest.raises(BlockingIOError):
         in_workers(task, 3)
     assert (tmp_path / "worker-1").read_text(encoding="utf-8") == "done"  # waited for, not abandoned
-    with pytest.raises(ChildProcessError):  # and reaped: no child of this process is left
-        os.waitpid(-1, os.WNOHANG)
+    with pytest.raises(ChildProcessError):  # and reaped: it is no longer this process's child
+        os.waitpid(forks[0], os.WNOHANG)
 
 
 def test_workers_do_not_keep_the_parents_signal_handlers() -> None:

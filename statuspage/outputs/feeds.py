@@ -216,11 +216,8 @@ class FeedBuilder:
             category=self.labels["reason"][item.reason.value],
         )
 
-    def updates(self) -> list[Entry]:
-        """One entry per posted update of every incident and maintenance window."""
-        return self._updates(self.chosen("updates", None)[0])
-
     def _updates(self, chosen: list[Story]) -> list[Entry]:
+        """One entry per posted update of the items chosen for the updates feed, the newest UPDATES_LIMIT."""
         entries = []
         sources: list[tuple[str, str, str, tuple[Update, ...], dict[str, str]]] = [
             ("pages.incident", s.slug, *self._words(s.incident), self.labels["incident"])
@@ -308,11 +305,12 @@ class FeedBuilder:
         """All feed ``name`` (of ``component``) takes from the clock besides its items' states; not known-issues.
 
         That is which items and tickets it shows, each item's ``updated`` (git's time counts once
-        the state's change has happened) and how many of its updates are posted in each language
-        (a translation has updates of its own), and ``now`` when a language's feed shows nothing
-        (an empty feed's date).  A build keys these feeds by them instead of ``now``, as it does
-        the calendars: a build a minute later writes a feed again only when one of them changed.
-        The same for every language's feed, so found once.
+        the state's change has happened; not in the updates feed, whose entries are updates), how
+        many of its updates are posted in each language (a translation has updates of its own),
+        and ``now`` when a language's feed shows nothing (an empty feed's date).  A build keys
+        these feeds by them instead of ``now``, as it does the calendars: a build a minute later
+        writes a feed again only when one of them changed.  The same for every language's feed,
+        so found once.
         """
         found = self._rankings.clock_facts.get((name, component))
         if found is not None:
@@ -324,7 +322,7 @@ class FeedBuilder:
             (
                 type(item).__name__,
                 item.slug,
-                _updated(item.changed_at, item.publication, now),
+                _updated(item.changed_at, item.publication, now) if name != "updates" else None,  # not shown there
                 _posted(item, languages, now),
             )
             for item in stories

@@ -132,14 +132,15 @@ def _remember_translations(env: jinja2.Environment, catalog: NullTranslations) -
     @jinja2.pass_eval_context
     def gettext(eval_context: jinja2.nodes.EvalContext, text: str, /, **variables: Any) -> Any:
         key = (text, eval_context.autoescape)
-        found = remembered.get(key) if not variables else None
+        cached = not variables and type(text) is str  # a Markup text keeps its type: not cached with the str
+        found = remembered.get(key) if cached else None
         if found is not None:
             return found
         translated = catalog.gettext(text)
         if eval_context.autoescape:
             translated = Markup(translated)
         made = translated % variables  # always a format string, as in Jinja's newstyle gettext: "%%" is "%"
-        if not variables:
+        if cached:
             remembered[key] = made
         return made
 

@@ -26,7 +26,7 @@ class Links:
         self.adapter = app.url_map.bind("localhost", "/")
         self.base = base_url + prefix
         self.page: str | None = None
-        self.absolute_page = False  # while building: the page is the 404 page (``Renderer.render`` sets both)
+        self.absolute_links = False  # while building: the page links absolutely, the 404 page (set with ``page``)
         self._paths: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = {}
         self._patterns: dict[tuple[str, str], str | None] = {}
         self._from: tuple[str | None, str, str] = (None, "", "")  # see relative
@@ -75,7 +75,7 @@ class Links:
         Flask's own path for ``serve``, whose live server knows every page by its path.
         """
         if self.page is not None:  # building: no need to ask ``g`` (a dozen links a page, thousands of pages)
-            if self.absolute_page:
+            if self.absolute_links:
                 return self.absolute(endpoint, values)
             return self.relative(self.path(endpoint, values))
         if g.get("absolute_links"):

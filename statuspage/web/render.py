@@ -202,11 +202,11 @@ class Renderer:
         """The file's bytes, and what of ``state`` its templates read (a page's, or a themed sitemap's)."""
         view = PAGE_VIEWS.get(endpoint)
         self.links.page = self.links.path(endpoint, values)
-        self.links.absolute_page = False
+        self.links.absolute_links = False
         if view is not None:
             self.recording.start()
             page = view(self.state, **values)
-            self.links.absolute_page = page.absolute_links
+            self.links.absolute_links = page.absolute_links
             body = render_page(page)
             return body.encode("utf-8"), self.recording.reads()
         if endpoint == "static":
