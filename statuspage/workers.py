@@ -56,17 +56,7 @@ def in_workers(task: Callable[[int, int], T], jobs: int) -> list[T]:
     children: list[tuple[int, int]] = []
     try:
         for worker in range(1, jobs):
-            read, write = os.pipe()
-            try:
-                pid = _fork()
-            except BaseException:
-                os.close(read)
-                os.close(write)
-                raise
-            if pid == 0:  # the worker: report the result or the error through the pipe, then leave at once
-                _report(write, task, worker, jobs, parents_end=read)
-            os.close(write)
-            children.append((pid, read))
+            children.append(_forked(task, worker, jobs))
         results = [task(0, jobs)]
     finally:  # also when a later fork failed: the workers already started are waited for
         reports = [_collect(pid, read) for pid, read in children]
@@ -92,16 +82,7 @@ def in_background(task: Callable[[], T], fork: bool = True) -> Iterator[Callable
 
         yield run_here
         return
-    read, write = os.pipe()
-    try:
-        pid = _fork()
-    except BaseException:
-        os.close(read)
-        os.close(write)
-        raise
-    if pid == 0:
-        _report(write, lambda worker, jobs: task(), 1, 2, parents_end=read)
-    os.close(write)
+    pid, read = _forked(lambda worker, jobs: task(), 1, 2)
     report: list[bytes] = []
 
     def result() -> T:
@@ -155,6 +136,21 @@ def in_background_when_told(task: Callable[[], T], fork: bool = True) -> Iterato
     finally:
         os.close(read)
         os.close(write)
+
+
+def _forked(task: Callable[[int, int], object], worker: int, jobs: int) -> tuple[int, int]:
+    """A process forked to run ``task(worker, jobs)``: its pid and the pipe its report comes through."""
+    read, write = os.pipe()
+    try:
+        pid = _fork()
+    except BaseException:
+        os.close(read)
+        os.close(write)
+        raise
+    if pid == 0:  # the worker: report the result or the error through the pipe, then leave at once
+        _report(write, task, worker, jobs, parents_end=read)
+    os.close(write)
+    return pid, read
 
 
 def _collect(pid: int, read: int) -> bytes:

@@ -455,19 +455,35 @@ def test_a_new_clock_alone_does_not_render_item_pages_again(tmp_path: Path, monk
     assert tree(out) == tree(tmp_path / "clean")
 
 
+NOTICE_POSTED_AT_12_30 = "Planned.\n\n## 2026-11-25T12:30+01:00 scheduled\nStill on.\n"  # NOW is 12:00
+# A ticket resolved seven days before 12:05 on NOW's day: the known-issues feeds list it until then.
+RESOLVED_A_WEEK_BEFORE_12_05 = ticket(
+    2,
+    reported_at="2026-11-17T08:00:00+01:00",
+    status="resolved",
+    evaluated_at="2026-11-17T09:00:00+01:00",
+    resolved_at="2026-11-18T12:05:00+01:00",
+)
+
+
+def _written_at(site: Path, out: Path, moment: str, rendered: list[str]) -> set[str]:
+    """The files a build of ``out`` at ``moment`` renders, once its output is checked against a clean build's."""
+    rendered.clear()
+    build_site(site, out, moment, jobs=1)
+    written = set(rendered)
+    clean = out.parent / f"clean {moment}"
+    build_site(site, clean, moment, jobs=1)
+    assert tree(out) == tree(clean)
+    return written
+
+
 def test_calendars_and_the_known_issues_feed_follow_what_they_take_from_the_clock(tmp_path: Path, monkeypatch) -> None:
     """Keyed by what they show of the clock (updates posted, tickets listed), not by the clock: a later
     build writes them again only when that changed, and then exactly as a clean build does."""
-    notice = "Planned.\n\n## 2026-11-25T12:30+01:00 scheduled\nStill on.\n"  # an update posted at 12:30
-    resolved = {
-        "status": "resolved",
-        "evaluated_at": "2026-11-17T09:00:00+01:00",
-        "resolved_at": "2026-11-18T12:05:00+01:00",
-    }
     site = make_site(
         tmp_path / "site",
-        maintenance=[maintenance(body=notice)],
-        tickets=[ticket(1), ticket(2, reported_at="2026-11-17T08:00:00+01:00", **resolved)],
+        maintenance=[maintenance(body=NOTICE_POSTED_AT_12_30)],
+        tickets=[ticket(1), RESOLVED_A_WEEK_BEFORE_12_05],
     )
     out = tmp_path / "out"
     build_site(site, out, NOW, jobs=1)
@@ -475,12 +491,7 @@ def test_calendars_and_the_known_issues_feed_follow_what_they_take_from_the_cloc
     clock_free = {"calendar/maintenance.ics", "calendar/components/cdn.ics", "feeds/known-issues.rss"}
 
     def build_at(moment: str) -> set[str]:
-        rendered.clear()
-        build_site(site, out, moment, jobs=1)
-        written = clock_free & set(rendered)
-        build_site(site, tmp_path / moment, moment, jobs=1)
-        assert tree(out) == tree(tmp_path / moment)
-        return written
+        return clock_free & _written_at(site, out, moment, rendered)
 
     assert build_at("2026-11-25T12:01:00+01:00") == set()
     assert build_at("2026-11-25T12:10:00+01:00") == {"feeds/known-issues.rss"}  # ticket 2 resolved 7 days ago
@@ -492,11 +503,6 @@ def test_the_feeds_follow_what_they_take_from_the_clock(tmp_path: Path, monkeypa
     build writes a feed again only when that changed, and then as a clean build does (an empty feed, dated
     by the clock, is the exception)."""
     later_update = "Broke.\n\n## 2026-11-25T12:45:00+01:00 identified\nFound it.\n"
-    resolved = {
-        "status": "resolved",
-        "evaluated_at": "2026-11-17T09:00:00+01:00",
-        "resolved_at": "2026-11-18T12:05:00+01:00",
-    }
     site = make_site(
         tmp_path / "site",
         incidents=[
@@ -504,20 +510,15 @@ def test_the_feeds_follow_what_they_take_from_the_clock(tmp_path: Path, monkeypa
             incident("b", date="2026-11-25T12:20:00+01:00", components="[api]", body="Planned to break.\n"),
             incident("c", date="2026-11-25T11:00:00+01:00", body=later_update),
         ],
-        maintenance=[maintenance(body="Planned.\n\n## 2026-11-25T12:30+01:00 scheduled\nStill on.\n")],
-        tickets=[ticket(1), ticket(2, reported_at="2026-11-17T08:00:00+01:00", **resolved)],
+        maintenance=[maintenance(body=NOTICE_POSTED_AT_12_30)],
+        tickets=[ticket(1), RESOLVED_A_WEEK_BEFORE_12_05],
     )
     out = tmp_path / "out"
     build_site(site, out, NOW, jobs=1)
     rendered = _count_renders(monkeypatch)
 
     def feeds_written_at(moment: str) -> set[str]:
-        rendered.clear()
-        build_site(site, out, moment, jobs=1)
-        written = {path for path in rendered if path.endswith(".rss")}  # each with its Atom twin
-        build_site(site, tmp_path / moment, moment, jobs=1)
-        assert tree(out) == tree(tmp_path / moment)
-        return written
+        return {path for path in _written_at(site, out, moment, rendered) if path.endswith(".rss")}  # and Atom
 
     def feeds(*names: str) -> set[str]:
         return {f"{language}feeds/{name}.rss" for language in ("", "en/") for name in names}
