@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -175,7 +176,18 @@ def _write_tickets(db: Path, size: Size, components: list[str], slugs: list[str]
     connection.close()
 
 
+EDITED = re.compile(r"\nEdited (\d+) times\.\n\Z")  # the last line of the edited incident
+
+
 def touch_one_incident(site: Path) -> None:
-    """The benchmark's edit: one sentence appended to the newest incident (its pages, feeds and lists change)."""
+    """The benchmark's edit: the newest incident's last line counts its edits (its pages, feeds and lists change).
+
+    Every edit makes text the site has never had (an edit undone would find its parse cached),
+    and the file stays the same size, so the output does not grow from run to run.
+    """
     newest = sorted((site / "content" / "incidents").glob("*.md"))[-1]
-    newest.write_text(newest.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    text = newest.read_text(encoding="utf-8")
+    found = EDITED.search(text)
+    count = int(found.group(1)) + 1 if found else 1
+    text = text[: found.start()] if found else text
+    newest.write_text(f"{text}\nEdited {count} times.\n", encoding="utf-8")
