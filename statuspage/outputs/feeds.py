@@ -18,7 +18,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
 from ..explain import explanation, impact_label, labels
-from ..i18n import format_time, format_window, site_languages, translations
+from ..i18n import format_time, format_window, translations
 from ..model import Translatable, Update
 from ..state import IncidentState, MaintenanceState, Publication, Reason, SiteState, TicketState
 from ..state.instants import RESOLVED_TICKET_DAYS
@@ -305,32 +305,28 @@ class FeedBuilder:
         """All feed ``name`` (of ``component``) takes from the clock besides its items' states; not known-issues.
 
         That is which items and tickets it shows, each item's ``updated`` (git's time counts once
-        the state's change has happened; not in the updates feed, whose entries are updates), how
-        many of its updates are posted in each language (a translation has updates of its own),
-        and ``now`` when a language's feed shows nothing (an empty feed's date).  A build keys
-        these feeds by them instead of ``now``, as it does the calendars: a build a minute later
-        writes a feed again only when one of them changed.  The same for every language's feed,
-        so found once.
+        the state's change has happened; not in the updates feed, whose entries are updates), and
+        ``now`` when the feed shows nothing (an empty feed's date).  The updates posted are in the
+        items' states (``posted``, the same in every language: a translation's updates keep the
+        original's times).  A build keys these feeds by these facts instead of ``now``, as it does
+        the calendars: a build a minute later writes a feed again only when one of them changed.
+        The same for every language's feed, so found once.
         """
         found = self._rankings.clock_facts.get((name, component))
         if found is not None:
             return found
         now = self.state.now
         stories, tickets = self.chosen(name, component)
-        languages = site_languages(self.config)
         shown = tuple(
             (
                 type(item).__name__,
                 item.slug,
-                _updated(item.changed_at, item.publication, now) if name != "updates" else None,  # not shown there
-                _posted(item, languages, now),
+                _updated(item.changed_at, item.publication, now) if name != "updates" else None,
             )
             for item in stories
         )
-        if name == "updates":  # a language whose texts have no update posted yet has an empty feed
-            empty = not all(map(any, zip(*(facts[3] for facts in shown), strict=True))) if shown else True
-        else:
-            empty = not stories and not tickets
+        # The updates feed chooses only items with an update posted: it is empty when it chose none.
+        empty = not stories and not tickets
         found = self._rankings.clock_facts[name, component] = (
             shown,
             tuple(item.ticket.id for item in tickets),
@@ -412,13 +408,6 @@ def _with_newest_updates(ranked: Iterable[tuple[datetime, Story]], limit: int, n
         return []
     oldest = newest_times[0]
     return [item for item, times in walked if any(time >= oldest for time in times)]
-
-
-def _posted(item: Story, languages: list[str], now: datetime) -> tuple[int, ...]:
-    """How many of the item's updates are posted by ``now``, in each language."""
-    return tuple(
-        sum(1 for update in _item(item).text(language).updates if update.time <= now) for language in languages
-    )
 
 
 def _item(state: IncidentState | MaintenanceState) -> Translatable:

@@ -224,12 +224,12 @@ class ParseCache:
             except sqlite3.Error:
                 pass  # locked by another build, removed, or the disk is full: the next load parses again
 
-        if background is None or self._path is None or len(self._new) < WRITE_APART_MIN:
+        path = self._path
+        if background is None or path is None or len(self._new) < WRITE_APART_MIN:
             write(lambda: connection)
             return
         connection.close()  # a connection is not to be shared with a forked process: it opens its own
-        reopened = partial(sqlite3.connect, self._path, timeout=2, isolation_level=None)
-        background.enter_context(_done_apart(lambda: write(reopened)))
+        background.enter_context(_done_apart(lambda: write(partial(_open, path))))
 
     def _write_bucket(self, connection: sqlite3.Connection, name: str, unused: set[str], new: dict[str, Any]) -> None:
         """A bucket as it is now: its stored items but the unused ones, and its new items.
@@ -376,9 +376,14 @@ def _parse(
     return sorted((result for part in parts for result in part), key=lambda result: result[0])
 
 
+def _open(path: Path) -> sqlite3.Connection:
+    """A connection to the cache in autocommit mode, waiting briefly for another build's write."""
+    return sqlite3.connect(path, timeout=2, isolation_level=None)
+
+
 def _connect(path: Path) -> tuple[sqlite3.Connection, _Stored]:
     """Open (or make) the cache and read every bucket; emptied first when written by other code."""
-    connection = sqlite3.connect(path, timeout=2, isolation_level=None)
+    connection = _open(path)
     try:
         connection.execute("PRAGMA mmap_size = 1073741824")  # every row is read: mapped, not copied, pages
         connection.executescript(_SCHEMA)
