@@ -1,3 +1,3 @@
 """statuspage: a static status page and maintenance-notice site generator."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"

@@ -125,11 +125,14 @@ def build(site_dir: Path, out: Path | None, now: str | None, provenance: bool, j
 def check(site_dir: Path) -> None:
     """Validate config, content and the tickets database; list every problem as path:line: message."""
     from .build import check_site
+    from .config import config_warnings
 
     try:
         site = check_site(site_dir)
     except StatuspageError as error:
         _fail(error)
+    for warning in config_warnings(site.config):
+        click.echo(str(warning), err=True)
     click.echo(
         f"OK: {len(site.incidents)} incidents, {len(site.maintenance)} maintenance windows, "
         f"{len(site.tickets)} public tickets"

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import Collector
+from .errors import Collector, Problem
 from .markup import FORBIDDEN_CHARACTERS
 from .model import Component, Config, Origin, Sla, Support
 
@@ -236,3 +236,18 @@ class _ConfigReader:
             line = self.lines.of("components", None, index)
             found.append(Component(cid, name, group, description, Origin(self.shown, line)))
         return tuple(found)
+
+
+PLACEHOLDER_BASE_URL = "https://status.example.com/"  # what `statuspage init` writes until told the real address
+
+
+def config_warnings(config: Config) -> list[Problem]:
+    """What is valid but almost surely not meant: init's placeholder address still in place."""
+    if config.base_url != PLACEHOLDER_BASE_URL:
+        return []
+    line = _Lines(Path(config.path).read_text(encoding="utf-8")).of("site", "base_url")
+    message = (
+        f"warning: base_url is still the placeholder {PLACEHOLDER_BASE_URL} that init wrote: set the address "
+        "the site is published at (feeds, calendars, the sitemap and the API link to it)"
+    )
+    return [Problem(config.path, line, message)]

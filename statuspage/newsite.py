@@ -20,13 +20,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .clock import localize, resolve_now
-from .config import CONFIG_NAME, LANGUAGES
+from .config import CONFIG_NAME, LANGUAGES, PLACEHOLDER_BASE_URL
 from .errors import StatuspageError
 
 TEMPLATE: Traversable = resources.files("statuspage") / "site_template"
 WORKFLOW = Path(".github") / "workflows" / "status-page.yml"
 TICKETS_DB = Path("content") / "tickets.db"
-PLACEHOLDER_BASE_URL = "https://status.example.com/"
 
 _DEFAULTS = {
     "sk": {"title": "Stav služieb", "timezone": "Europe/Bratislava", "incident": "pomale-nacitanie-stranok"},

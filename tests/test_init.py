@@ -122,3 +122,18 @@ def test_bad_options_are_one_clean_line(tmp_path: Path, option: str, value: str,
     assert result.exit_code != 0
     assert message in result.output and "Traceback" not in result.output
     assert not site.exists()
+
+
+def test_check_warns_while_base_url_is_the_placeholder_init_wrote(tmp_path: Path) -> None:
+    placeholder, real = tmp_path / "placeholder", tmp_path / "real"
+    assert run("init", str(placeholder)).exit_code == 0
+    assert run("init", str(real), "--base-url", "https://status.acme.example/").exit_code == 0
+
+    warned = run("check", "--site", str(placeholder))
+    assert warned.exit_code == 0, warned.output  # a warning, not an error: a new site still builds
+    config = placeholder / "statuspage.toml"
+    line = next(
+        n for n, text in enumerate(config.read_text(encoding="utf-8").splitlines(), 1) if text.startswith("base_url")
+    )
+    assert f"{config}:{line}: warning: base_url is still the placeholder https://status.example.com/" in warned.stderr
+    assert "warning" not in run("check", "--site", str(real)).output

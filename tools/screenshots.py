@@ -1,10 +1,12 @@
 """Screenshots of the example site's front page, for reviewers: 375 and 1280 px wide, light and dark.
 
-    python3 tools/screenshots.py [--out DIR] [--page PATH]
+    python3 tools/screenshots.py [--out DIR] [--page PATH] [--first-screen]
 
 Builds the example at the tests' fixed time, serves it on 127.0.0.1 and drives Debian's
 chromium (/usr/bin/chromium) with Playwright; it never downloads a browser.  Writes
-``front-<width>-<scheme>.png`` (full page) into DIR (default: build/screenshots).
+``front-<width>-<scheme>.png`` (full page, or what the first screen shows with ``--first-screen``)
+into DIR (default: build/screenshots).  The README's pictures in ``docs/images/`` are made with
+``--first-screen --out docs/images`` (and ``--page en/`` for the English one).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "screenshots")
     parser.add_argument("--page", default="", help="path below the site root, e.g. en/ or support/")
+    parser.add_argument("--first-screen", action="store_true", help="only what the first screen shows")
     options = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -68,8 +71,10 @@ def main() -> None:
                         )
                         page = context.new_page()
                         page.goto(url)
-                        name = options.out / f"front-{width}-{scheme}.png"
-                        page.screenshot(path=str(name), full_page=True)
+                        language = options.page.strip("/").replace("/", "-")
+                        stem = f"front-{language}" if language else "front"
+                        name = options.out / f"{stem}-{width}-{scheme}.png"
+                        page.screenshot(path=str(name), full_page=not options.first_screen)
                         print(name)
                         context.close()
                 browser.close()
