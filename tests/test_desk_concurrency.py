@@ -84,3 +84,32 @@ def test_builds_see_a_consistent_snapshot_while_a_helpdesk_writes(
     assert summary["slowest"] < MAX_COMMIT_SECONDS, summary
     assert summary["commits"] > BUILDS
     assert seen == sorted(seen) and seen[-1] > seen[0]  # each build read the writer's latest commit
+
+
+def test_a_desk_write_is_in_the_database_file_itself_when_the_command_returns(
+    site_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    """While serve or watch keeps the database open, a commit would otherwise stay in the -wal file.
+
+    Then `git commit -a`, a copy or a backup of the database file alone misses the desk's change.
+    """
+    import shutil
+    import sqlite3
+
+    site = site_factory(tickets=[ticket(1)])
+    assert run("tickets", "init", "--site", str(site)).exit_code == 0  # WAL mode
+    db = site / "content" / "tickets.db"
+    watcher = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)  # a reader, as watch keeps one
+    try:
+        assert watcher.execute("SELECT count(*) FROM tickets").fetchone() == (1,)
+        added = run(
+            "tickets", "add", "--site", str(site), "--title", "Written by the desk", "--severity", "minor",
+            "--channel", "email", "--component", "web", "--now", NOW,
+        )  # fmt: skip
+        assert added.exit_code == 0, added.output
+        copy = tmp_path / "copy.db"
+        shutil.copyfile(db, copy)  # the main file only, as git or a copy sees it
+        titles = [row[0] for row in sqlite3.connect(copy).execute("SELECT title FROM tickets ORDER BY id")]
+        assert titles == ["Ticket 1", "Written by the desk"]
+    finally:
+        watcher.close()

@@ -56,10 +56,22 @@ def writing(desk: Desk) -> Iterator[Database]:
             connection.rollback()
             raise
         connection.execute("COMMIT")
+        _into_the_database_file(connection)
     except sqlite3.Error as error:
         raise _database_error(desk, error) from None
     finally:
         connection.close()
+
+
+def _into_the_database_file(connection: sqlite3.Connection) -> None:
+    """Copy the WAL's commits into the database file itself, so the file alone has the change.
+
+    SQLite does that when the last connection closes; with ``serve`` or ``watch`` holding one
+    open, a commit would stay in the ``-wal`` file, which a copy, a backup or ``git commit -a``
+    misses.  A reader in the middle of a read only delays this up to the busy timeout; if it
+    still cannot finish, the commit is safe in the WAL and the next write or close moves it.
+    """
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
 
 
 @contextmanager
