@@ -532,6 +532,38 @@ def tickets_import(
     click.echo(f"Imported {file}: {result.added} added, {result.replaced} replaced")
 
 
+@tickets.command("snapshot")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE (.json).  [default: [tickets] snapshot in statuspage.toml]",
+)
+@SITE_OPTION
+@DB_OPTION
+def tickets_snapshot(site_dir: Path, db_path: Path | None, output: Path | None) -> None:
+    """Write the public snapshot a build reads where the database is not: public rows and columns only."""
+    from .config import load_config
+    from .desk.site import open_desk
+    from .desk.snapshot import write_snapshot
+    from .errors import Collector
+
+    with _user_errors():
+        desk = open_desk(site_dir, db_path)
+        if output is None:
+            config = load_config(site_dir, Collector())
+            output = config.tickets_snapshot if config is not None else None
+        if output is None:
+            raise StatuspageError("where to? set [tickets] snapshot in statuspage.toml or pass -o FILE.json")
+        if output.suffix.lower() != ".json":
+            raise StatuspageError(f"{output}: a snapshot is a .json file")
+        result = write_snapshot(desk, output)
+    for reason in result.left_out:
+        click.echo(f"warning: {desk.shown}: {reason}: left out, as the build leaves it out", err=True)
+    click.echo(f"Wrote {result.written} public tickets to {result.path}")
+
+
 @tickets.command("export")
 @click.option(
     "--format", "kind", type=click.Choice(["csv", "json"]), default=None, help="[default: from -o's suffix, else json]"

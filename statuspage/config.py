@@ -44,6 +44,7 @@ SETTINGS: dict[str, dict[str, str]] = {
     },
     "tickets": {
         "db": "Path of the SQLite known-issue database, relative to the site directory.",
+        "snapshot": "Public snapshot a build reads where the database is not (CI, Pages); made by `tickets snapshot`.",
     },
 }
 _REQUIRED = {"site": ("title", "base_url", "language", "timezone"), "components": ("id", "name")}
@@ -130,6 +131,11 @@ class _ConfigReader:
         if chat_url is not None and urlsplit(chat_url).scheme not in ("http", "https"):
             self.error("chat_url must be an http(s) address", "support", "chat_url")
         db = self.text(tickets, "tickets", "db", required=False)
+        snapshot = self.text(tickets, "tickets", "snapshot", required=False)
+        if snapshot is not None and not snapshot.lower().endswith(".json"):
+            self.error(
+                "snapshot must name a .json file (statuspage tickets snapshot writes JSON)", "tickets", "snapshot"
+            )
 
         # With problems, carry on with stand-ins so that content is still checked and every
         # problem is reported in one run; the problems already recorded stop any build.
@@ -148,6 +154,7 @@ class _ConfigReader:
             ),
             sla=Sla(24 if fix_min is None else fix_min, 72 if fix_max is None else fix_max),
             tickets_db=(self.root / db) if db else None,
+            tickets_snapshot=(self.root / snapshot) if snapshot else None,
             path=self.shown,
         )
 

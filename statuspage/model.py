@@ -118,6 +118,7 @@ class Config:
     sla: Sla
     tickets_db: Path | None
     path: str
+    tickets_snapshot: Path | None = None  # read where tickets_db is missing (sources/tickets.tickets_source)
 
 
 @dataclass(frozen=True)
