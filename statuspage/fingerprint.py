@@ -88,6 +88,8 @@ def fingerprint(
     if config.tickets_db is not None:
         for suffix in ("", "-wal"):  # a database in WAL mode keeps recent writes beside the file
             add_file("tickets" + suffix, f"{config.tickets_db}{suffix}")
+    if config.tickets_snapshot is not None:  # read where the database is missing
+        add_file("tickets-snapshot", config.tickets_snapshot)
     if options.get("provenance"):
         add("git", (_git(site_dir, "rev-parse", "HEAD") or "").encode())
     files.save(prune=True)  # every file a build reads was asked about: forget the others

@@ -20,12 +20,11 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .clock import localize, resolve_now
-from .config import CONFIG_NAME, LANGUAGES, PLACEHOLDER_BASE_URL
-from .errors import StatuspageError
+from .config import CONFIG_NAME, LANGUAGES, PLACEHOLDER_BASE_URL, load_config
+from .errors import Collector, StatuspageError
 
 TEMPLATE: Traversable = resources.files("statuspage") / "site_template"
 WORKFLOW = Path(".github") / "workflows" / "status-page.yml"
-TICKETS_DB = Path("content") / "tickets.db"
 
 _DEFAULTS = {
     "sk": {"title": "Stav služieb", "timezone": "Europe/Bratislava", "incident": "pomale-nacitanie-stranok"},
@@ -95,27 +94,43 @@ def init_site(
 
 
 def write_support_files(root: Path) -> list[Path]:
-    """``.gitignore``, the deploy workflow and an empty tickets database, each only if missing.
-
-    An existing tickets database is never touched: it may hold the support desk's real tickets.
-    """
+    """``.gitignore``, the deploy workflow, an empty tickets database and its snapshot, each only if missing."""
     written: list[Path] = []
     for relative, source in ((Path(".gitignore"), "gitignore"), (WORKFLOW, "status-page.yml")):
         if not (root / relative).exists():
             _write(root / relative, (TEMPLATE / source).read_text(encoding="utf-8"))
             written.append(relative)
-    if not (root / TICKETS_DB).exists():
-        create_tickets_db(root)
-        written.append(TICKETS_DB)
+    written.extend(create_tickets_files(root))
     return written
 
 
-def create_tickets_db(root: Path) -> None:
-    """An empty tickets database, made exactly as ``statuspage tickets init`` makes it."""
+def create_tickets_files(root: Path) -> list[Path]:
+    """The database where the config names it, made as ``tickets init`` makes it, and its public snapshot.
+
+    The database stays out of git (reporters' personal data; the site's ``.gitignore``); the
+    snapshot, public rows and columns only, is what CI and Pages build from.  Either is made
+    only if missing: an existing database may hold the desk's real tickets.
+    """
     from .desk.site import open_desk
+    from .desk.snapshot import write_snapshot
     from .desk.store import init_database
 
-    init_database(open_desk(root))
+    desk = open_desk(root)
+    written: list[Path] = []
+    if not desk.db_path.exists():
+        init_database(desk)
+        written.append(_relative(desk.db_path, root))
+    problems = Collector()
+    config = load_config(root, problems)
+    snapshot = config.tickets_snapshot if config is not None else None
+    if snapshot is not None and not snapshot.exists():
+        write_snapshot(desk, snapshot)
+        written.append(_relative(snapshot, root))
+    return written
+
+
+def _relative(path: Path, root: Path) -> Path:
+    return path.relative_to(root) if path.is_relative_to(root) else path
 
 
 def _refuse_non_empty(root: Path) -> None:

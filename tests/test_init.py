@@ -28,7 +28,7 @@ def test_init_writes_a_site_that_checks_and_builds(tmp_path: Path, language: str
     assert "statuspage.toml" in files
     assert ".gitignore" in files
     assert ".github/workflows/status-page.yml" in files
-    assert "content/tickets.db" in files
+    assert "tickets.db" in files and "tickets.public.json" in files  # the database beside its public snapshot
     assert [f for f in files if f.startswith("content/incidents/")] and [
         f for f in files if f.startswith("content/maintenance/")
     ]
@@ -70,7 +70,7 @@ def test_title_base_url_and_timezone_options(tmp_path: Path) -> None:
 def test_the_tickets_database_is_made_by_tickets_init(tmp_path: Path) -> None:
     site = tmp_path / "site"
     assert run("init", str(site)).exit_code == 0
-    connection = sqlite3.connect(site / "content" / "tickets.db")
+    connection = sqlite3.connect(site / "tickets.db")
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     count = connection.execute("SELECT count(*) FROM tickets").fetchone()[0]
     connection.close()
@@ -137,3 +137,34 @@ def test_check_warns_while_base_url_is_the_placeholder_init_wrote(tmp_path: Path
     )
     assert f"{config}:{line}: warning: base_url is still the placeholder https://status.example.com/" in warned.stderr
     assert "warning" not in run("check", "--site", str(real)).output
+
+
+def test_a_new_site_keeps_the_tickets_database_out_of_git_and_commits_its_public_snapshot(tmp_path: Path) -> None:
+    """Real git: what `git add -A` in a new site takes, and what a clean clone of it builds from."""
+    import json
+    import os
+    import subprocess
+
+    site = tmp_path / "site"
+    assert run("init", str(site)).exit_code == 0
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.com",
+           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.com"}  # fmt: skip
+
+    def git(*args: str, cwd: Path = site) -> str:
+        done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    git("init", "-q")
+    git("add", "-A")
+    tracked = git("ls-files").splitlines()
+    assert "tickets.public.json" in tracked
+    assert not [name for name in tracked if name.endswith((".db", ".db-wal", ".db-shm"))], tracked
+    assert json.loads((site / "tickets.public.json").read_text(encoding="utf-8"))["tickets"] == []
+    git("commit", "-q", "-m", "A new status page")
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(site), str(clone), cwd=tmp_path)
+    assert not (clone / "tickets.db").exists()
+    assert run("check", "--site", str(clone)).exit_code == 0
+    built = run("build", "--site", str(clone), "--now", NOW)
+    assert built.exit_code == 0, built.output

@@ -86,3 +86,101 @@ def test_the_snapshot_path_comes_from_the_config_or_is_asked_for(site_factory: S
     assert (site / "tickets.public.json").is_file()
     wrong = run("tickets", "snapshot", "--site", str(site), "-o", str(site / "snapshot.db"))
     assert wrong.exit_code == 1 and "a snapshot is a .json file" in wrong.output
+
+
+def _with_snapshot(site: Path) -> Path:
+    config = site / "statuspage.toml"
+    text = config.read_text(encoding="utf-8").replace("[tickets]\n", '[tickets]\nsnapshot = "tickets.public.json"\n')
+    config.write_text(text, encoding="utf-8")
+    return site
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def test_the_ci_deployment_builds_from_the_snapshot_what_the_server_builds_from_the_database(
+    site_factory: SiteFactory, tmp_path: Path
+) -> None:
+    """snapshot → commit → clean clone → build, with real git; no private row or column anywhere in the clone."""
+    import os
+    import subprocess
+
+    from conftest import NOW, incident
+
+    site = _with_snapshot(
+        site_factory(
+            incidents=[incident(extra="tickets: [1, 3]")],
+            tickets=[
+                ticket(1, title="Login <button> does nothing", reporter_name="Canary Reporter"),
+                ticket(2, public=0, title="Private canary title", reporter_email="canary@private.example"),
+                ticket(
+                    3, status="evaluating", evaluated_at="2026-11-21T10:00:00+01:00", reporter_phone="+421 999 CANARY"
+                ),
+            ],
+        )
+    )
+    (site / ".gitignore").write_text("/content/tickets.db\n/build/\n/.build*\n", encoding="utf-8")
+    server = run("build", "--site", str(site), "--out", str(tmp_path / "server"), "--now", NOW, "--no-git-provenance")
+    assert server.exit_code == 0, server.output
+
+    assert run("tickets", "snapshot", "--site", str(site)).exit_code == 0
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "Desk", "GIT_AUTHOR_EMAIL": "d@example.sk",
+           "GIT_COMMITTER_NAME": "Desk", "GIT_COMMITTER_EMAIL": "d@example.sk"}  # fmt: skip
+
+    def git(*args: str, cwd: Path = site) -> str:
+        done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "Content and the public tickets snapshot")
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(site), str(clone), cwd=tmp_path)
+    assert not (clone / "content" / "tickets.db").exists()
+    ci = run("build", "--site", str(clone), "--out", str(tmp_path / "ci"), "--now", NOW, "--no-git-provenance")
+    assert ci.exit_code == 0, ci.output
+
+    assert _tree(tmp_path / "ci") == _tree(tmp_path / "server")
+    canaries = (
+        "Canary Reporter",
+        "canary@private.example",
+        "CANARY",
+        "Private canary title",
+        "reporter_",
+        "Reporter 1",
+    )
+    objects = git("rev-list", "--all", "--objects", cwd=clone).split()
+    history = b"".join(
+        subprocess.run(["git", "cat-file", "-p", name], cwd=clone, capture_output=True, timeout=60).stdout
+        for name in objects
+        if len(name) == 40
+    )
+    assert b"Login <button> does nothing" in history  # the public title is there, as written
+    for canary in canaries:
+        assert canary.encode() not in history, canary
+        assert not any(canary.encode() in data for data in _tree(tmp_path / "ci").values()), canary
+
+
+def test_a_build_without_database_or_snapshot_names_the_database(site_factory: SiteFactory) -> None:
+    site = _with_snapshot(site_factory(tickets=[ticket(1)]))
+    (site / "content" / "tickets.db").unlink()
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 1
+    assert "tickets.db: tickets database not found" in result.output
+
+
+def test_a_snapshot_that_is_not_one_is_a_clean_error(site_factory: SiteFactory) -> None:
+    site = _with_snapshot(site_factory(tickets=[ticket(1)]))
+    (site / "content" / "tickets.db").unlink()
+    for text, message in (
+        ("{", "the tickets snapshot is not valid JSON"),
+        ('{"format": "other"}', "not a tickets snapshot"),
+        ('{"format": "statuspage-tickets-snapshot", "version": 1, "tickets": [{"id": 1, "reporter_name": "x"}]}',
+         "ticket 1 of the snapshot has unknown fields: reporter_name"),
+    ):  # fmt: skip
+        (site / "tickets.public.json").write_text(text, encoding="utf-8")
+        result = run("check", "--site", str(site))
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert "Traceback" not in result.output

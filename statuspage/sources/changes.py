@@ -20,6 +20,7 @@ from pathlib import Path
 from ..config import CONFIG_NAME, load_config
 from ..errors import Collector
 from .provenance import git_dir
+from .ticket_snapshot import is_snapshot, tickets_source
 
 FileStamp = tuple[int, int, int]  # (mtime_ns, size, inode)
 WATCHED_FOLDERS = ("content", "templates", "static")  # static: a theme's own files
@@ -116,7 +117,7 @@ class ChangeDetector:
         if stamp != self._config_stamp:
             self._config_stamp = stamp
             config = load_config(self.root, Collector())
-            self._database = config.tickets_db if config is not None else None
+            self._database = tickets_source(config.tickets_db, config.tickets_snapshot) if config is not None else None
         return self._database
 
     def _database_state(self, database: Path | None) -> tuple[object, ...] | None:
@@ -124,7 +125,7 @@ class ChangeDetector:
             self._disconnect()
             return None
         stamps = tuple(_stamp(Path(f"{database}{suffix}")) for suffix in DATABASE_SUFFIXES)
-        if stamps[0] is None:
+        if stamps[0] is None or is_snapshot(database):  # a snapshot is a plain file: its stamp tells
             self._disconnect()
             return (None, *stamps)
         return (self._data_version(database, stamps[0][2]), *stamps)

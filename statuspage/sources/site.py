@@ -16,6 +16,7 @@ from .cache import ParseCache, long_lived_objects
 from .content import References, load_incidents, load_maintenance
 from .digests import FileDigests
 from .provenance import read_provenance
+from .ticket_snapshot import tickets_source
 from .tickets import TicketRows, load_tickets, reference_problems
 
 Item = TypeVar("Item", Incident, Maintenance)
@@ -82,8 +83,9 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
         return None
     zone = config.timezone
     rows = TicketRows([], set(), set())
-    if config.tickets_db is not None:
-        rows = load_tickets(config.tickets_db, str(config.tickets_db), zone, problems, cache, jobs)
+    source = tickets_source(config.tickets_db, config.tickets_snapshot)
+    if source is not None:
+        rows = load_tickets(source, str(source), zone, problems, cache, jobs)
     tickets = rows.tickets
     refs = References(
         components=frozenset(component.id for component in config.components),

@@ -79,3 +79,17 @@ def read_snapshot(path: Path, columns: tuple[str, ...]) -> list[tuple[object, ..
     if len(set(map(repr, ids))) != len(ids):
         raise SnapshotError("the tickets snapshot lists a ticket id twice")
     return rows
+
+
+def tickets_source(database: Path | None, snapshot: Path | None) -> Path | None:
+    """The file a build reads tickets from: the database where it is, else the snapshot where that is.
+
+    A server beside the helpdesk reads the live database; CI and Pages, which never have it,
+    read the snapshot the desk committed or shipped.  With neither, the database is named, so
+    the problem reported is the missing database.
+    """
+    if database is not None and database.exists():
+        return database
+    if snapshot is not None and snapshot.exists():
+        return snapshot
+    return database if database is not None else snapshot

@@ -22,6 +22,7 @@ from ..markup import plain_line, render_markdown
 from ..model import Channel, Origin, Ticket, TicketSeverity, TicketStatus
 from .cache import ParseCache, load_all
 from .digests import zone_identity
+from .ticket_snapshot import SnapshotError, is_snapshot, read_snapshot
 
 PUBLIC_COLUMNS = (
     "id",
@@ -67,6 +68,8 @@ def load_tickets(
     rows that changed are checked and rendered again; ``jobs`` processes check many of them.
     """
     cache = cache or ParseCache.disabled()
+    if is_snapshot(path):
+        return _load_snapshot(path, shown, zone, problems, cache, jobs)
     before = len(problems.problems)
     if not path.is_file():
         problems.add(shown, None, "tickets database not found (set [tickets] db in statuspage.toml)")
@@ -128,6 +131,29 @@ def load_tickets(
     ):
         cache.put(whole, result)
     return result
+
+
+def _load_snapshot(
+    path: Path, shown: str, zone: tzinfo, problems: Collector, cache: ParseCache, jobs: int
+) -> TicketRows:
+    """Public tickets from the snapshot the desk wrote: the same rows, checked and rendered the same way.
+
+    A snapshot holds no private rows, so a link to a private ticket is reported as missing.
+    """
+    try:
+        rows = read_snapshot(path, PUBLIC_COLUMNS)
+    except SnapshotError as exc:
+        problems.add(shown, None, str(exc))
+        return TicketRows([], set(), set())
+    keys = [row_key(shown, zone, row) for row in rows]
+
+    def parse(index: int, collected: Collector) -> Ticket | None:
+        ticket = _ticket(dict(zip(PUBLIC_COLUMNS, rows[index], strict=True)), shown, zone, collected)
+        return replace(ticket, source_key=keys[index]) if ticket is not None else None
+
+    lookup = keys if cache.enabled else [None] * len(keys)
+    tickets = load_all(range(len(rows)), lookup, parse, lambda _: True, cache, problems, jobs)
+    return TicketRows(tickets, {row[0] for row in rows}, set())
 
 
 def row_key(shown: str, zone: tzinfo, row: tuple[object, ...]) -> str:
