@@ -16,6 +16,8 @@ from ..i18n import translations
 from ..markup import plain_text
 from ..model import Maintenance
 from ..state import MaintenanceState, Phase, SiteState
+from .announced import seen_changed_at
+from .vtimezone import vtimezone
 
 PRODID = "-//statuspage//maintenance calendar//EN"
 
@@ -53,6 +55,9 @@ def render_calendar(
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", zone.key)
+    years = [item.maintenance.start.year for item in windows] or [state.now.year]
+    last = max([*(item.window.end.year for item in windows), state.now.year]) + 2
+    calendar.add_component(vtimezone(zone, date(min(years) - 1, 1, 1), date(last, 1, 1)))
     for item in sorted(windows, key=lambda window: (window.maintenance.start, window.slug)):
         work = item.maintenance
         posted = posted_updates(work, state.now)
@@ -73,8 +78,9 @@ def render_calendar(
         event.add("summary", work.text(language).title)
         event.add("dtstart", work.start.astimezone(zone))
         event.add("dtend", work.end.astimezone(zone))
-        event.add("dtstamp", item.changed_at.astimezone(UTC))
-        event.add("last-modified", item.changed_at.astimezone(UTC))
+        changed = seen_changed_at(item, state.now).astimezone(UTC)  # never after the build's clock
+        event.add("dtstamp", changed)
+        event.add("last-modified", changed)
         event.add("sequence", posted + (1 if item.phase is Phase.CANCELLED else 0))
         event.add("status", "CANCELLED" if item.phase is Phase.CANCELLED else "CONFIRMED")
         event.add("description", description)
@@ -84,9 +90,6 @@ def render_calendar(
         if work.rrule:
             event.add("rrule", icalendar.vRecur.from_ical(work.rrule))
         calendar.add_component(event)
-    years = [item.maintenance.start.year for item in windows] or [state.now.year]
-    last = max([*(item.window.end.year for item in windows), state.now.year]) + 2
-    calendar.add_missing_timezones(first_date=date(min(years) - 1, 1, 1), last_date=date(last, 1, 1))
     # ``calendar.to_ical()``, but for the folding of its long lines (see ``fold``).
     return b"\r\n".join(fold(line.encode()) for line in calendar.content_lines() if line) + b"\r\n"
 
