@@ -65,7 +65,9 @@ def dated_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         for number in range(300)
     ]
-    incidents.append(incident("quiet", title="Ongoing without updates", date="2026-11-25T09:00:00+01:00", body="Slow.\n"))
+    incidents.append(
+        incident("quiet", title="Ongoing without updates", date="2026-11-25T09:00:00+01:00", body="Slow.\n")
+    )
     windows = [
         # Announced in the file, but by an update dated after the build's clock.
         maintenance(
@@ -145,7 +147,9 @@ def test_json_feed_beside_every_feed_has_the_same_entries(example_build: Path, d
 # --- newsboat ------------------------------------------------------------------------------------
 
 
-def test_newsboat_shows_html_not_tags_and_opens_the_site(example_build: Path, dated_build: Path, tmp_path: Path) -> None:
+def test_newsboat_shows_html_not_tags_and_opens_the_site(
+    example_build: Path, dated_build: Path, tmp_path: Path
+) -> None:
     """newsboat, run headless (``-x reload``), keeps what it will show in its cache database."""
     newsboat = need(shutil.which("newsboat"), "newsboat (Debian package)")
     for number, (out, base) in enumerate(builds(example_build, dated_build)):
@@ -155,7 +159,17 @@ def test_newsboat_shows_html_not_tags_and_opens_the_site(example_build: Path, da
         (home / "urls").write_text("".join(f"{path.as_uri()}\n" for path in paths), encoding="utf-8")
         (home / "config").write_text("", encoding="utf-8")
         done = subprocess.run(
-            [newsboat, "-u", str(home / "urls"), "-c", str(home / "cache.db"), "-C", str(home / "config"), "-x", "reload"],
+            [
+                newsboat,
+                "-u",
+                str(home / "urls"),
+                "-c",
+                str(home / "cache.db"),
+                "-C",
+                str(home / "config"),
+                "-x",
+                "reload",
+            ],
             capture_output=True,
             text=True,
             timeout=300,
@@ -296,7 +310,7 @@ def zoneinfo_occurrences(event: icalendar.Event, until_year: int) -> list[str]:
     local = start.replace(tzinfo=None)
     if "rrule" in event:
         rule = rrulestr(event["rrule"].to_ical().decode(), dtstart=local)
-        starts = rule.between(local, datetime(until_year, 1, 1), inc=True)
+        starts = rule.between(local, datetime(until_year, 1, 1), inc=True)  # noqa: DTZ001 - wall times
     else:
         starts = [local]
     return [moment.replace(tzinfo=zone).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for moment in starts]
@@ -338,5 +352,5 @@ def test_calendars_are_dated_no_later_than_the_clock(dated_build: Path) -> None:
         ours = timezone.to_tz()
         for year in range(CLOCK.year, CLOCK.year + 8):
             for month in (1, 4, 7, 10):
-                moment = datetime(year, month, 15, 12)
+                moment = datetime(year, month, 15, 12)  # noqa: DTZ001 - a wall time in the zone
                 assert ours.utcoffset(moment) == moment.replace(tzinfo=zone).utcoffset(), (path.name, moment)

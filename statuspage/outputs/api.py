@@ -216,9 +216,7 @@ class Api:
             "shortlink": self.url_for("pages.incident", slug=incident.slug),
             "started_at": self.time(incident.start),
             "page_id": self.page_id,
-            "incident_updates": self._updates(
-                item, item.status.value, self._affected(incident.components, new_status)
-            ),
+            "incident_updates": self._updates(item, item.status.value, self._affected(incident.components, new_status)),
             "components": self._item_components(incident.components),
         }
 

@@ -104,7 +104,7 @@ def vtimezone(zone: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
         tail = len(changes)
     timezone = icalendar.Timezone()
     timezone.add("tzid", zone.key)
-    start = datetime(first.year, first.month, first.day)
+    start = datetime(first.year, first.month, first.day)  # noqa: DTZ001 - a wall time, as VTIMEZONE writes it
     offset, name, daylight = _state(zone, start.replace(tzinfo=zone))
     timezone.add_component(_observance(Onset(start, offset, offset, name, daylight)))
     for onset in changes[:tail]:
