@@ -354,3 +354,33 @@ def test_calendars_are_dated_no_later_than_the_clock(dated_build: Path) -> None:
             for month in (1, 4, 7, 10):
                 moment = datetime(year, month, 15, 12)  # noqa: DTZ001 - a wall time in the zone
                 assert ours.utcoffset(moment) == moment.replace(tzinfo=zone).utcoffset(), (path.name, moment)
+
+
+# --- pages and sitemap: the Nu HTML checker and the sitemaps.org schema ----------------------------
+
+
+def test_nu_html_checker_finds_no_error_on_any_page(example_build: Path, dated_build: Path) -> None:
+    """The Nu HTML checker (npm vnu-jar, run on Debian's Java) on every page of both sites."""
+    java = need(shutil.which("java"), "Java (Debian package default-jre-headless)")
+    jar = need(
+        str(NODE_TOOLS / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"), "vnu-jar (npm ci in tests/js)"
+    )
+    pages = sorted(str(path) for out in (example_build, dated_build) for path in out.rglob("*.html"))
+    assert len(pages) > 50
+    done = subprocess.run(
+        [java, "-jar", jar, "--errors-only", "--format", "json", *pages], capture_output=True, text=True, timeout=600
+    )
+    errors = [message for message in json.loads(done.stderr)["messages"] if message.get("type") != "info"]
+    assert not errors, json.dumps(errors[:5], indent=1, ensure_ascii=False)
+    assert done.returncode == 0
+
+
+def test_sitemap_validates_against_the_sitemaps_org_schema(example_build: Path, dated_build: Path) -> None:
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(REPO / "tests" / "schemas" / "sitemap.xsd")))
+    for out, base in builds(example_build, dated_build):
+        sitemap = etree.parse(str(out / "sitemap.xml"))
+        assert schema.validate(sitemap), schema.error_log
+        locations = sitemap.findall(".//{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
+        assert locations and all(location.text.startswith(base) for location in locations)
