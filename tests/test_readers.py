@@ -397,3 +397,21 @@ def test_sitemap_validates_against_the_sitemaps_org_schema(example_build: Path, 
         assert schema.validate(sitemap), schema.error_log
         locations = sitemap.findall(".//{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
         assert locations and all(location.text.startswith(base) for location in locations)
+
+
+def test_a_later_build_dates_an_unannounced_window_by_its_own_clock(site_factory, tmp_path: Path) -> None:
+    """A window with no update and no git history is announced by the build: a rebuild an hour later
+    into the same folder writes what a clean build at that hour writes, not the earlier build's dates."""
+    site = site_factory(
+        maintenance=[maintenance("bare", start="2027-01-15T22:00:00+01:00", end="2027-01-16T01:00:00+01:00")]
+    )
+    out = tmp_path / "out"
+    build(site, out)
+    later = "2026-11-25T13:00:00+01:00"
+    for target in (out, tmp_path / "clean"):
+        result = run("build", "--site", str(site), "--out", str(target), "--now", later)
+        assert result.exit_code == 0, result.output
+    for name in ("calendar/maintenance.ics", "feeds/maintenance.atom", "api/v2/scheduled-maintenances/upcoming.json"):
+        assert (out / name).read_bytes() == (tmp_path / "clean" / name).read_bytes(), name
+    (event,) = icalendar.Calendar.from_ical((out / "calendar" / "maintenance.ics").read_bytes()).walk("VEVENT")
+    assert event.decoded("dtstamp") == datetime.fromisoformat(later)

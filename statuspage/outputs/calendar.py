@@ -27,14 +27,16 @@ def posted_updates(work: Maintenance, now: datetime) -> int:
     return sum(1 for update in work.updates if update.time <= now)
 
 
-def clock_facts(state: SiteState, windows: Iterable[MaintenanceState]) -> tuple[int, tuple[int, ...]]:
+def clock_facts(state: SiteState, windows: Iterable[MaintenanceState]) -> tuple[object, ...]:
     """All a calendar of ``windows`` takes from the clock besides their states: the year (time zone
-    rules are written for the years around it) and each window's number of updates posted.
+    rules are written for the years around it), each window's number of updates posted, and the
+    DTSTAMP of each (the build's clock, for a window not yet announced).
 
     A build's key for a calendar uses these instead of ``now``, so that a later build (every build
     without ``--now``) writes the calendars again only when one of them changed.
     """
-    return state.now.year, tuple(posted_updates(item.maintenance, state.now) for item in windows)
+    now = state.now
+    return now.year, tuple((posted_updates(item.maintenance, now), seen_changed_at(item, now)) for item in windows)
 
 
 def render_calendar(
