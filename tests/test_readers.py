@@ -415,3 +415,30 @@ def test_a_later_build_dates_an_unannounced_window_by_its_own_clock(site_factory
         assert (out / name).read_bytes() == (tmp_path / "clean" / name).read_bytes(), name
     (event,) = icalendar.Calendar.from_ical((out / "calendar" / "maintenance.ics").read_bytes()).walk("VEVENT")
     assert event.decoded("dtstamp") == datetime.fromisoformat(later)
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Australia/Sydney", "America/Sao_Paulo", "Asia/Tehran"])
+def test_icaljs_agrees_with_the_iana_zone_in_other_zones(site_factory, tmp_path: Path, zone: str) -> None:
+    """Northern and southern daylight-saving rules, and zones that dropped daylight saving time
+    (a yearly rule written for them would run on for ever)."""
+    from conftest import DEFAULT_CONFIG
+
+    node = need(shutil.which("node"), "node (Debian package nodejs)")
+    need(str(NODE_TOOLS / "node_modules" / "ical.js" / "package.json"), "ical.js (npm ci in tests/js)")
+    weekly = maintenance(
+        "weekly",
+        start="2016-11-06T03:00:00",
+        end="2016-11-06T03:30:00",
+        extra="rrule: FREQ=WEEKLY;BYDAY=SU",
+        body="Backup.\n\n## 2016-10-20T10:00 scheduled\nEvery Sunday.\n",
+    )
+    config = DEFAULT_CONFIG.format(language="en").replace('"Europe/Bratislava"', f'"{zone}"')
+    site = site_factory(config=config, maintenance=[weekly])
+    path = build(site, tmp_path / "out") / "calendar" / "maintenance.ics"
+    until = CLOCK.year + 8
+    done = subprocess.run(
+        [node, str(NODE_TOOLS / "occurrences.mjs"), str(path), str(until)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    (event,) = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    assert json.loads(done.stdout)[str(event["uid"])] == zoneinfo_occurrences(event, until)

@@ -99,7 +99,11 @@ def vtimezone(zone: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
     tail = len(changes)
     while tail > 0 and changes[tail - 1].rule() == last_rule[changes[tail - 1].daylight]:
         tail -= 1
-    settled = changes[tail:] and changes[tail].local.year <= last.year + 1
+    # The rule must hold from before ``last`` to the end of the check (a zone that dropped daylight
+    # saving time stops changing: its last observance then holds for ever, with no RRULE).
+    settled = (
+        changes[tail:] and changes[tail].local.year <= last.year + 1 and changes[-1].local.year >= checked.year - 1
+    )
     if not settled:  # no rule holds to the end: every change, as far as it was checked
         tail = len(changes)
     timezone = icalendar.Timezone()
