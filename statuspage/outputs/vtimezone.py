@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar as months
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -50,8 +51,12 @@ def _state(zone: ZoneInfo, moment: datetime) -> tuple[timedelta, str, bool]:
     return local.utcoffset() or timedelta(0), local.tzname() or zone.key, bool(local.dst())
 
 
-def onsets(zone: ZoneInfo, first: date, last: date) -> list[Onset]:
-    """Every change of the zone's offset, name or daylight flag between ``first`` and ``last``."""
+@cache
+def onsets(zone: ZoneInfo, first: date, last: date) -> tuple[Onset, ...]:
+    """Every change of the zone's offset, name or daylight flag between ``first`` and ``last``.
+
+    Kept: every calendar of a build (one per component and language) asks for the same.
+    """
     found = []
     moment = datetime(first.year, first.month, first.day, tzinfo=UTC)
     end = datetime(last.year, last.month, last.day, tzinfo=UTC)
@@ -72,7 +77,7 @@ def onsets(zone: ZoneInfo, first: date, last: date) -> list[Onset]:
             found.append(Onset(local, state[0], after[0], after[1], after[2]))
             state = after
         moment = following
-    return found
+    return tuple(found)
 
 
 def _observance(onset: Onset, *, yearly: bool = False) -> icalendar.Component:
