@@ -455,7 +455,11 @@ def test_a_new_clock_alone_does_not_render_item_pages_again(tmp_path: Path, monk
     assert tree(out) == tree(tmp_path / "clean")
 
 
-NOTICE_POSTED_AT_12_30 = "Planned.\n\n## 2026-11-25T12:30+01:00 scheduled\nStill on.\n"  # NOW is 12:00
+# NOW is 12:00.  Announced days before: a window with nothing posted yet is dated by the build's
+# clock (nothing is dated after it), so its feeds and calendars would follow every build.
+NOTICE_POSTED_AT_12_30 = (
+    "Planned.\n\n## 2026-11-25T12:30+01:00 scheduled\nStill on.\n\n## 2026-11-20T10:00+01:00 scheduled\nPlanned.\n"
+)
 # A ticket resolved seven days before 12:05 on NOW's day: the known-issues feeds list it until then.
 RESOLVED_A_WEEK_BEFORE_12_05 = ticket(
     2,

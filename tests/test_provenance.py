@@ -110,8 +110,9 @@ def test_feeds_use_git_times_where_the_content_has_none(repo_site, tmp_path: Pat
     assert utc(edited.published) == utc("2026-11-20T09:00:00+01:00")  # the incident's own date is better
     assert utc(edited.updated) == utc("2026-11-20T11:00:00+01:00")  # resolved after the typo fix
 
+    # Outside git, a window without an update is announced by the build itself: never a later date.
     plain = build(repo_site(), tmp_path / "plain", "--no-git-provenance")
-    assert utc(feed_entry(plain, "announced").published) == utc("2026-12-05T22:00:00+01:00")
+    assert utc(feed_entry(plain, "announced").published) == utc(NOW)
 
 
 def test_an_edit_after_the_last_state_change_updates_the_feed_entry(site_factory, tmp_path: Path) -> None:
@@ -121,6 +122,39 @@ def test_an_edit_after_the_last_state_change_updates_the_feed_entry(site_factory
     path.write_text(path.read_text(encoding="utf-8") + "\nPostmortem link.\n", encoding="utf-8")
     commit_at(site, "2026-11-22T08:00:00+01:00")
     assert utc(feed_entry(build(site, tmp_path / "out"), "outage").updated) == utc("2026-11-22T08:00:00+01:00")
+
+
+def test_a_reformatting_commit_updates_nothing(site_factory, tmp_path: Path) -> None:
+    """A commit that changes only how the files are written (wrapping, spaces, quoting, key order,
+    line endings) is not an edit: old items keep their ``updated`` and "last edited"; a real edit moves them."""
+    body = "Something broke\nin the night.\n\n## 2026-10-20T09:30+02:00 identified\nWe found it.\n"
+    old = incident("old", date="2026-10-20T09:00:00+02:00", resolved="2026-10-20T11:00:00+02:00", body=body)
+    site = site_factory(
+        incidents=[old],
+        maintenance=[maintenance("window")],
+        language="en",
+    )
+    commit_at(site, T1)
+    for path in (site / "content").rglob("*.md"):
+        head, _, text = path.read_text(encoding="utf-8").partition("\n---\n")
+        keys = head.removeprefix("---\n").splitlines()
+        quoted = [
+            f'{key}: "{value}"' if key == "title" else line for line in keys for key, _, value in [line.partition(": ")]
+        ]
+        text = text.replace("broke\nin", "broke in").replace("\n\n", "\n  \n\n")
+        path.write_bytes(("---\n" + "\n".join(reversed(quoted)) + "\n---\n" + text).replace("\n", "\r\n").encode())
+    commit_at(site, T2, "reformat everything")
+    out = build(site, tmp_path / "out")
+    assert utc(feed_entry(out, "old").updated) == utc(T1)  # published after it was resolved; not T2
+    assert utc(feed_entry(out, "window").updated) == utc(T1)
+    assert times(out, "incidents", "old") == ["2026-11-01T10:00:00+01:00"]  # no "last edited"
+
+    path = site / "content" / "incidents" / "old.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("in the night", "at night"), encoding="utf-8")
+    commit_at(site, "2026-11-22T08:00:00+01:00", "a real edit")
+    edited = build(site, tmp_path / "edited")
+    assert utc(feed_entry(edited, "old").updated) == utc("2026-11-22T08:00:00+01:00")
+    assert times(edited, "incidents", "old") == ["2026-11-01T10:00:00+01:00", "2026-11-22T08:00:00+01:00"]
 
 
 def test_commits_after_now_do_not_count(repo_site, tmp_path: Path) -> None:

@@ -144,6 +144,13 @@ FEED_TEXT = {"{http://www.w3.org/2005/Atom}title", "title", "{http://www.w3.org/
 def test_feeds(hostile_build: Path) -> None:
     for path in (hostile_build / "feeds").rglob("*.*"):
         where = str(path.relative_to(hostile_build))
+        if path.suffix == ".json":  # JSON Feed: content_html is HTML, every other string plain text
+            document = json.loads(path.read_text(encoding="utf-8"))
+            for item in document["items"]:
+                check_markup(item.pop("content_html"), ALLOWED_TAGS, where)
+            for text in strings(document):
+                check_text(text, where)
+            continue
         for element in ET.fromstring(path.read_bytes()).iter():
             if element.tag in FEED_HTML and element.text:
                 check_markup(element.text, ALLOWED_TAGS, where)

@@ -15,9 +15,10 @@ from typing import Any
 
 from ..explain import explanation, indicator_label
 from ..markup import plain_text
-from ..model import MaintenanceStatus, Update
+from ..model import MaintenanceStatus
 from ..state import ComponentState, IncidentState, MaintenanceState, Phase, SiteState, TicketState
 from ..state.status import SEVERITY_STATUS, ComponentStatus
+from .announced import announced_at, seen_changed_at
 
 LIST_LIMIT = 50  # incidents.json and scheduled-maintenances.json: the newest 50, as Statuspage does
 
@@ -148,28 +149,32 @@ class Api:
             result.append(self.component(component, position))
         return result
 
-    def _updates(
-        self,
-        owner_id: str,
-        updates: tuple[Update, ...],
-        affected: list[Json],
-    ) -> list[Json]:
+    def _updates(self, item: IncidentState | MaintenanceState, status: str, affected: list[Json]) -> list[Json]:
+        """The updates posted by now, newest first; never none, as on Statuspage.
+
+        An item with none posted gets the update that announced it (``announced_at``), in the
+        item's ``status`` then, saying its summary: clients read ``incident_updates[0]``.
+        """
+        owner = item.incident if isinstance(item, IncidentState) else item.maintenance
+        text = owner.text(self.language)
+        posted = [(update.time, update.status, update.body) for update in text.updates if update.time <= self.state.now]
+        if not posted:
+            posted = [(announced_at(item, self.state.now), status, text.body or text.title)]
         return [
             {
-                "id": stable_id(owner_id, update.time.isoformat(), update.status),
-                "status": update.status,
-                "body": plain_text(update.body),
-                "incident_id": owner_id,
-                "created_at": self.time(update.time),
-                "updated_at": self.time(update.time),
-                "display_at": self.time(update.time),
+                "id": stable_id(owner.slug, time.isoformat(), update_status),
+                "status": update_status,
+                "body": plain_text(body),
+                "incident_id": owner.slug,
+                "created_at": self.time(time),
+                "updated_at": self.time(time),
+                "display_at": self.time(time),
                 "affected_components": affected,
                 "deliver_notifications": True,
                 "custom_tweet": None,
                 "tweet_id": None,
             }
-            for update in updates
-            if update.time <= self.state.now
+            for time, update_status, body in posted
         ]
 
     def _affected(self, component_ids: tuple[str, ...], new_status: ComponentStatus) -> list[Json]:
@@ -204,16 +209,14 @@ class Api:
             "name": incident.text(self.language).title,
             "status": item.status.value,
             "created_at": self.time(incident.start),
-            "updated_at": self.time(item.changed_at),
+            "updated_at": self.time(seen_changed_at(item, self.state.now)),
             "monitoring_at": self.time(min(monitoring)) if monitoring else None,
             "resolved_at": self.time(resolved),
             "impact": incident.severity.value,
             "shortlink": self.url_for("pages.incident", slug=incident.slug),
             "started_at": self.time(incident.start),
             "page_id": self.page_id,
-            "incident_updates": self._updates(
-                incident.slug, incident.text(self.language).updates, self._affected(incident.components, new_status)
-            ),
+            "incident_updates": self._updates(item, item.status.value, self._affected(incident.components, new_status)),
             "components": self._item_components(incident.components),
         }
 
@@ -227,13 +230,15 @@ class Api:
     def _maintenance(self, item: MaintenanceState) -> Json:
         work = item.maintenance
         done = item.status is MaintenanceStatus.COMPLETED
-        started = item.window.start if item.phase is not Phase.UPCOMING else None
+        announced = announced_at(item, self.state.now)
+        # As on Statuspage, an upcoming window's ``started_at`` is when it was announced.
+        started = item.window.start if item.phase is not Phase.UPCOMING else announced
         return {
             "id": work.slug,
             "name": work.text(self.language).title,
             "status": item.status.value,
-            "created_at": self.time(min([u.time for u in work.updates] + [item.changed_at])),
-            "updated_at": self.time(item.changed_at),
+            "created_at": self.time(announced),
+            "updated_at": self.time(seen_changed_at(item, self.state.now)),
             "monitoring_at": None,
             "resolved_at": self.time(min(item.window.end, item.changed_at)) if done else None,
             "impact": "maintenance",
@@ -241,9 +246,7 @@ class Api:
             "started_at": self.time(started),
             "page_id": self.page_id,
             "incident_updates": self._updates(
-                work.slug,
-                work.text(self.language).updates,
-                self._affected(work.components, ComponentStatus.UNDER_MAINTENANCE),
+                item, item.status.value, self._affected(work.components, ComponentStatus.UNDER_MAINTENANCE)
             ),
             "components": self._item_components(work.components),
             "scheduled_for": self.time(item.window.start),

@@ -16,6 +16,8 @@ from ..i18n import translations
 from ..markup import plain_text
 from ..model import Maintenance
 from ..state import MaintenanceState, Phase, SiteState
+from .announced import seen_changed_at
+from .vtimezone import vtimezone
 
 PRODID = "-//statuspage//maintenance calendar//EN"
 
@@ -25,14 +27,16 @@ def posted_updates(work: Maintenance, now: datetime) -> int:
     return sum(1 for update in work.updates if update.time <= now)
 
 
-def clock_facts(state: SiteState, windows: Iterable[MaintenanceState]) -> tuple[int, tuple[int, ...]]:
+def clock_facts(state: SiteState, windows: Iterable[MaintenanceState]) -> tuple[object, ...]:
     """All a calendar of ``windows`` takes from the clock besides their states: the year (time zone
-    rules are written for the years around it) and each window's number of updates posted.
+    rules are written for the years around it), each window's number of updates posted, and the
+    DTSTAMP of each (the build's clock, for a window not yet announced).
 
     A build's key for a calendar uses these instead of ``now``, so that a later build (every build
     without ``--now``) writes the calendars again only when one of them changed.
     """
-    return state.now.year, tuple(posted_updates(item.maintenance, state.now) for item in windows)
+    now = state.now
+    return now.year, tuple((posted_updates(item.maintenance, now), seen_changed_at(item, now)) for item in windows)
 
 
 def render_calendar(
@@ -53,6 +57,9 @@ def render_calendar(
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", zone.key)
+    years = [item.maintenance.start.year for item in windows] or [state.now.year]
+    last = max([*(item.window.end.year for item in windows), state.now.year]) + 2
+    calendar.add_component(vtimezone(zone, date(min(years) - 1, 1, 1), date(last, 1, 1)))
     for item in sorted(windows, key=lambda window: (window.maintenance.start, window.slug)):
         work = item.maintenance
         posted = posted_updates(work, state.now)
@@ -73,8 +80,9 @@ def render_calendar(
         event.add("summary", work.text(language).title)
         event.add("dtstart", work.start.astimezone(zone))
         event.add("dtend", work.end.astimezone(zone))
-        event.add("dtstamp", item.changed_at.astimezone(UTC))
-        event.add("last-modified", item.changed_at.astimezone(UTC))
+        changed = seen_changed_at(item, state.now).astimezone(UTC)  # never after the build's clock
+        event.add("dtstamp", changed)
+        event.add("last-modified", changed)
         event.add("sequence", posted + (1 if item.phase is Phase.CANCELLED else 0))
         event.add("status", "CANCELLED" if item.phase is Phase.CANCELLED else "CONFIRMED")
         event.add("description", description)
@@ -84,9 +92,6 @@ def render_calendar(
         if work.rrule:
             event.add("rrule", icalendar.vRecur.from_ical(work.rrule))
         calendar.add_component(event)
-    years = [item.maintenance.start.year for item in windows] or [state.now.year]
-    last = max([*(item.window.end.year for item in windows), state.now.year]) + 2
-    calendar.add_missing_timezones(first_date=date(min(years) - 1, 1, 1), last_date=date(last, 1, 1))
     # ``calendar.to_ical()``, but for the folding of its long lines (see ``fold``).
     return b"\r\n".join(fold(line.encode()) for line in calendar.content_lines() if line) + b"\r\n"
 

@@ -8,6 +8,7 @@ changed as a visitor sees it, so it moves when an update is posted or the state 
 from __future__ import annotations
 
 import heapq
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,13 +21,15 @@ from markupsafe import Markup, escape
 from ..explain import explanation, impact_label, labels
 from ..i18n import format_time, format_window, translations
 from ..model import Translatable, Update
-from ..state import IncidentState, MaintenanceState, Publication, Reason, SiteState, TicketState
+from ..state import IncidentState, MaintenanceState, Reason, SiteState, TicketState
 from ..state.instants import RESOLVED_TICKET_DAYS
+from .announced import announced_at, seen_changed_at
 
 FEED_LIMIT = 50  # newest entries per item feed; history stays on the pages
 UPDATES_LIMIT = 100  # newest updates in feeds/updates
 FEED_NAMES = ("all", "incidents", "maintenance", "known-issues", "updates")
-FORMATS = ("rss", "atom")
+FORMATS = ("rss", "atom", "json")
+MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml", "json": "application/feed+json"}
 
 UrlFor = Callable[..., str]
 Item = TypeVar("Item")
@@ -85,7 +88,7 @@ class Rankings:
             found = self.state.components_by_id[component] if component is not None else self.state
             items: list[Story] = [*found.incidents, *found.maintenance]
             now = self.state.now
-            ranked = [(_updated(item.changed_at, item.publication, now).astimezone(UTC), item) for item in items]
+            ranked = [(_updated(item, now).astimezone(UTC), item) for item in items]
             ranked.sort(key=itemgetter(0), reverse=True)
             self._stories[component] = ranked
         return ranked
@@ -146,7 +149,7 @@ class FeedBuilder:
             id=page,
             title=text.title,
             link=page,
-            updated=_updated(item.changed_at, item.publication, self.state.now),
+            updated=_updated(item, self.state.now),
             published=incident.start,
             content=head + text.body + self._timeline(text.updates, self.labels["incident"]),
             category=self.labels["incident"][item.status.value],
@@ -165,14 +168,13 @@ class FeedBuilder:
             self._("Expected impact"),
             impact_label(work.impact, self.language),
         )
-        posted = [update.time for update in work.updates]
         page = self.url_for("pages.maintenance", slug=item.slug)
         return Entry(
             id=page,
             title=text.title,
             link=page,
-            updated=_updated(item.changed_at, item.publication, self.state.now),
-            published=item.publication.published if item.publication else min([*posted, item.changed_at]),
+            updated=_updated(item, self.state.now),
+            published=announced_at(item, self.state.now),
             content=head + text.body + self._timeline(text.updates, self.labels["maintenance"]),
             category=self.labels["phase"][item.phase.value],
         )
@@ -321,7 +323,7 @@ class FeedBuilder:
             (
                 type(item).__name__,
                 item.slug,
-                _updated(item.changed_at, item.publication, now) if name != "updates" else None,
+                _updated(item, now) if name != "updates" else None,
             )
             for item in stories
         )
@@ -414,15 +416,16 @@ def _item(state: IncidentState | MaintenanceState) -> Translatable:
     return state.incident if isinstance(state, IncidentState) else state.maintenance
 
 
-def _updated(changed_at: datetime, publication: Publication | None, now: datetime) -> datetime:
+def _updated(item: Story, now: datetime) -> datetime:
     """The later of the last state change and the last git edit: fixing a typo updates an entry too.
 
-    Before anything has happened (an announced window), ``changed_at`` lies ahead; git's time, when
-    known, is then the better "updated".
+    Before anything has happened (an announced window), ``changed_at`` lies ahead: the item's
+    announcement (git's time, when known) is then its "updated", never a time after ``now``.
     """
+    publication = item.publication
     if publication is None:  # outside git: ten thousand items of a big site ask
-        return changed_at
-    known = [changed_at] if changed_at <= now else []
+        return seen_changed_at(item, now)
+    known = [item.changed_at] if item.changed_at <= now else []
     known.append(publication.edited or publication.published)
     return max(known)
 
@@ -442,17 +445,20 @@ def render_feed(
     language: str,
     fallback_updated: datetime,
 ) -> bytes:
-    """Serialise ``entries`` as RSS 2.0 (``kind='rss'``) or Atom, newest first."""
+    """Serialise ``entries`` as RSS 2.0 (``kind='rss'``), Atom or JSON Feed 1.1 (``kind='json'``), newest first."""
+    if kind == "json":
+        return json_feed(entries, title=title, self_url=self_url, home_url=home_url, language=language)
+    updated = max((entry.updated for entry in entries), default=fallback_updated)
     feed = FeedGenerator()
     feed.id(self_url)
     feed.title(title)
-    feed.link(href=home_url, rel="alternate")
-    feed.link(href=self_url, rel="self")
+    # feedgen writes the last link as RSS's <channel><link>: the site a reader's "open website" opens.
+    feed.link(href=self_url, rel="self", type=MEDIA_TYPES[kind])
+    feed.link(href=home_url, rel="alternate", type="text/html")
     feed.description(title)
     feed.language(language)
     feed.author({"name": title})
     feed.generator("statuspage")
-    updated = max((entry.updated for entry in entries), default=fallback_updated)
     feed.updated(updated)
     feed.lastBuildDate(updated)
     for entry in entries:
@@ -463,7 +469,36 @@ def render_feed(
         item.link(href=entry.link)
         item.updated(entry.updated)
         item.published(entry.published)
-        item.content(str(entry.content) or str(escape(entry.title)), type="CDATA" if kind == "rss" else "html")
-        item.description(str(entry.content) or str(escape(entry.title)))
+        body = str(entry.content) or str(escape(entry.title))
+        if kind == "rss":
+            item.content(body, type="CDATA")
+            item.description(body)
+        else:  # feedgen's description() would overwrite the content and drop its type: readers then show tags
+            item.content(body, type="html")
         item.category(term=entry.category)
     return feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)
+
+
+def json_feed(entries: list[Entry], *, title: str, self_url: str, home_url: str, language: str) -> bytes:
+    """JSON Feed 1.1 (jsonfeed.org) with the same ids, links and dates as the RSS and Atom feeds."""
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": title,
+        "home_page_url": home_url,
+        "feed_url": self_url,
+        "language": language,
+        "authors": [{"name": title}],
+        "items": [
+            {
+                "id": entry.id,
+                "url": entry.link,
+                "title": entry.title,
+                "content_html": str(entry.content) or str(escape(entry.title)),
+                "date_published": entry.published.isoformat(),
+                "date_modified": entry.updated.isoformat(),
+                "tags": [entry.category],
+            }
+            for entry in entries
+        ],
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()

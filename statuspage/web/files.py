@@ -13,7 +13,7 @@ from ..i18n import language_prefixes, translations
 from ..outputs.api import Api
 from ..outputs.badge import COMPONENT_COLOR, INDICATOR_COLOR, badge_svg, endpoint_json
 from ..outputs.calendar import render_calendar
-from ..outputs.feeds import FEED_NAMES, FORMATS, FeedBuilder, render_feed
+from ..outputs.feeds import FEED_NAMES, FORMATS, MEDIA_TYPES, FeedBuilder, render_feed
 from ..state import SiteState
 from .links import absolute_url as absolute
 from .pages import page_urls
@@ -30,7 +30,6 @@ API_FILES = (
     "scheduled-maintenances/upcoming.json",
     "scheduled-maintenances/active.json",
 )
-MIMETYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 BADGE_LABEL = "status"
 FEED_TITLES = {
     "all": N_("Everything"),
@@ -81,7 +80,7 @@ def _feed(
         language=language,
         fallback_updated=state.now,
     )
-    return Response(body, mimetype=MIMETYPES[kind])
+    return Response(body, mimetype=MEDIA_TYPES[kind])
 
 
 @files.route("/feeds/<name>.<kind>")
