@@ -19,3 +19,12 @@ def visible(text: str) -> str:
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group(0))
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible_json(text: str) -> str:
+    """JSON text with the control characters ``json.dumps`` leaves raw (DEL, C1, bidi controls) as ``\\uXXXX``.
+
+    They can only stand inside strings, where the escape means the same character: parsed, the
+    JSON is unchanged, and printed, it cannot drive a terminal.
+    """
+    return _UNSAFE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
