@@ -57,6 +57,14 @@ def test_list_show_and_update_show_control_characters_instead_of_obeying_them(si
     assert "Steps:\n" in shown  # line breaks in a description are text, not controls
 
 
+def test_show_indents_the_further_lines_of_a_value(site: Path) -> None:
+    """A title with a line break cannot print a line that passes for another column."""
+    add(site, "Broken\nreporter_email    boss@example.test  (private)")
+    lines = ok(desk(site, "show", "2")).splitlines()
+    assert not any(line.startswith("reporter_email    boss@") for line in lines)
+    assert any(line.strip().startswith("reporter_email    boss@") for line in lines)
+
+
 def test_list_json_escapes_controls_and_reads_back_the_same_text(site: Path) -> None:
     add(site, HOSTILE)
     output = ok(desk(site, "list", "--json"))

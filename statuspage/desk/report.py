@@ -47,7 +47,9 @@ def ticket_text(record: TicketRecord) -> str:
     lines = []
     for name, value in row.items():
         marker = "  (private)" if name.startswith("reporter_") else ""
-        lines.append(f"{name.ljust(width)}  {'-' if value is None else visible(str(value))}{marker}")
+        # Further lines of a value are indented under it: a reporter's text cannot pass for a column.
+        shown = "-" if value is None else visible(str(value)).replace("\n", "\n" + " " * (width + 2))
+        lines.append(f"{name.ljust(width)}  {shown}{marker}")
     if record.history:
         lines += ["", "status history:"]
         for step in record.history:
