@@ -81,8 +81,11 @@ def test_a_bad_row_is_left_out_and_the_outage_still_published(
 
 
 def test_a_title_that_is_not_utf_8_leaves_only_its_row_out(site_factory, tmp_path: Path) -> None:
-    site = site_factory(incidents=[incident("payments", title=OUTAGE)], tickets=[ticket(1), ticket(17), ticket(18)])
+    site = site_factory(
+        incidents=[incident("payments", title=OUTAGE)], tickets=[ticket(1), ticket(17), ticket(18), ticket(19)]
+    )
     db = site / "content" / "tickets.db"
+    sql(db, "UPDATE tickets SET public = CAST(x'31ff' AS TEXT) WHERE id = 19")
     sql(db, "UPDATE tickets SET title = CAST(x'4f6b20fffe' AS TEXT) WHERE id = 17")
     sql(db, "UPDATE tickets SET description = CAST(x'c328' AS TEXT) WHERE id = 18")
     out = tmp_path / "out"
@@ -90,6 +93,7 @@ def test_a_title_that_is_not_utf_8_leaves_only_its_row_out(site_factory, tmp_pat
     assert result.exit_code == 0, result.output
     assert f"warning: {db}: ticket 17: title is not valid UTF-8 text; the ticket is left out" in result.stderr
     assert f"warning: {db}: ticket 18: description is not valid UTF-8 text; the ticket is left out" in result.stderr
+    assert f"warning: {db}: ticket 19: public must be 0 or 1; the ticket is left out" in result.stderr
     assert known_issue_ids(out) == [1]
     checked = run("check", "--site", str(site))
     assert checked.exit_code == 1

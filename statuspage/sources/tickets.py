@@ -107,14 +107,16 @@ def load_tickets(
             # (as lone surrogates), so that only the rows holding them are left out.
             connection.text_factory = _undecoded_text
             rows = connection.execute(query).fetchall()
-        # Every row's id and flag, streamed: a desk keeps years of mostly private tickets.
+        # Every row's id and flag, streamed: a desk keeps years of mostly private tickets.  A flag
+        # that is text is read whatever its bytes: it is named as a bad flag, never fails the read.
+        connection.text_factory = _undecoded_text
         flag_problems: list[tuple[object, str]] = []
         private: set[object] = set()
         public_ids: set[object] = set()
         for ticket_id, public in connection.execute("SELECT id, public FROM tickets ORDER BY id"):
             if message := public_problem(public):
                 flag_problems.append((ticket_id, message))
-            (private if public == 0 and not isinstance(public, bool) else public_ids).add(ticket_id)
+            (private if public == 0 else public_ids).add(ticket_id)
         connection.execute("COMMIT")
     except sqlite3.Error as exc:
         problems.add(shown, None, f"cannot read the tickets database: {exc}")
