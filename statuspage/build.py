@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import load_config
-from .errors import Collector, StatuspageError
+from .errors import Collector, Problem, StatuspageError, ValidationError
 from .fingerprint import cache_dir, fingerprint, output_lock, recorded, unchanged
 from .sources.digests import Answers, FileDigests
 from .workers import cycle_collection, in_background
@@ -36,6 +36,8 @@ class BuildResult:
     now: datetime
     derived: Callable[[], SiteState] = field(repr=False, compare=False)
     written: bool = True  # False: nothing had changed, and the output was left as it was
+    # Ticket rows left out and links dropped (SPEC §6); a build with any is never skipped as unchanged.
+    warnings: tuple[Problem, ...] = ()
 
     @cached_property
     def state(self) -> SiteState:
@@ -44,12 +46,18 @@ class BuildResult:
 
 
 def check_site(site_dir: Path) -> Site:
-    """Validate config, content, tickets and the site's templates; raises ValidationError with every problem."""
+    """Validate config, content, tickets and the site's templates; raises ValidationError with every problem.
+
+    Unlike a build, a check fails on ticket rows that a build would leave out; links a build would
+    drop are the site's ``dropped_links``, warnings only (the desk may make a ticket private at any time).
+    """
     from .sources.site import load_site
     from .web.theme import check_templates
 
     site = load_site(site_dir)
     check_templates(site_dir)
+    if site.left_out:
+        raise ValidationError(list(site.left_out), warnings=site.dropped_links)
     return site
 
 
@@ -105,7 +113,7 @@ def build_site(
     files, now, state = pipeline.build_changed(
         site_dir, out, now_option, taken, seen, options, provenance=provenance, before_swap=before_swap, jobs=jobs
     )
-    return BuildResult(out, files, now, lambda: state)
+    return BuildResult(out, files, now, lambda: state, warnings=state.site.warnings)
 
 
 def _derive(site_dir: Path, now: datetime, provenance: bool, cache: Path) -> SiteState:

@@ -109,7 +109,8 @@ def build_changed(
                 files = write_site(out, renderers, jobs, site.root, swap_when_ready, digested=helpers)
             again = sources_now()
             unchanged = again is not None and again == key and theme == fingerprinted
-            remember(out, key if unchanged else None, files)
+            # A build that left something out is not recorded: the next one loads again, and warns again.
+            remember(out, key if unchanged and not site.warnings else None, files)
     return files, now, state
 
 

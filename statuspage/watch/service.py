@@ -41,6 +41,7 @@ from ..errors import StatuspageError, ValidationError
 from ..sources.changes import ChangeDetector, Snapshot, describe_changes
 from ..state import SiteState
 from ..state.instants import state_change_instants
+from ..terminal import visible
 from ..workers import other_threads_stay_clear
 from .pull import pull
 from .report import visible_changes
@@ -217,7 +218,7 @@ class Watcher:
             except ValidationError as error:
                 log.error("build (%s) failed; keeping the previous output:", reason)
                 for problem in error.problems:
-                    log.error("  %s", problem)
+                    log.error("  %s", visible(str(problem)))
                 return False
             except StatuspageError as error:
                 log.error("build (%s) failed; keeping the previous output: %s", reason, error)
@@ -232,6 +233,8 @@ class Watcher:
                 return False
             finally:
                 self.baseline = snapshot  # a failed build is retried on the next change, not in a loop
+            for problem in result.warnings:  # published without them (SPEC §6)
+                log.warning("%s", visible(str(problem)))
             finished = time.monotonic()
             render = (rendered[0] if rendered else finished) - started
             self.lead = min(MAX_LEAD, max(MIN_LEAD, 1.5 * render + 0.25))
