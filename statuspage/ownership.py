@@ -1,0 +1,143 @@
+"""Which folders a build may replace or remove: only the ones it made, as recorded beside the output.
+
+A build replaces its output wholesale and removes the folders it leaves beside it, so it must
+never take someone else's folder for its own: ``--out ~`` or a web root with other sites in it
+would be emptied.  Every folder a build makes (the tree it fills, which the swap makes the
+output, and the spare) is recorded, by device and inode, in ``output.json`` in the output's
+cache folder (fingerprint.py), before anything is written into it.  The inode is the folder's
+own: it survives the renames of a swap and a change of mode or contents, and a copy of the
+output, or another folder put in its place, has another.  No file is added to the published tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+
+from .atomic import write_atomically
+from .errors import StatuspageError
+from .fingerprint import RECORD as FINGERPRINT_RECORD
+from .fingerprint import cache_dir
+
+RECORD = "output.json"
+SOURCES = ("content", "templates", "static", "statuspage.toml")
+
+Identity = tuple[int, int]  # a folder's device and inode
+
+
+def spare_dir(out: Path) -> Path:
+    """The spare tree beside the output (output.py)."""
+    return out.parent / f".{out.name}.spare"
+
+
+def check_output(site_dir: Path, out: Path, given: Path | None = None, tickets_db: Path | None = None) -> None:
+    """Refuse an output that is not missing, empty or ours, before anything is written beside or inside it.
+
+    ``out`` is where the build writes (a symlink's target), ``given`` the path as the user spelt it.
+    """
+    shown = f"--out {given if given is not None else out}"
+    if given is not None and given != out:
+        shown += f" (a symlink to {out})"
+    target = out.resolve()
+    _refuse_sources(site_dir, tickets_db, target, shown)
+    if ".git" in target.parts or os.path.lexists(target / ".git"):
+        raise StatuspageError(f"{shown}: refusing to replace a git repository")
+    if os.path.lexists(out) and not out.is_dir():
+        raise StatuspageError(f"{shown}: refusing to replace a file that is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not is_ours(out, out):
+        raise StatuspageError(
+            f"{shown}: refusing to replace a folder that is neither empty nor a statuspage output"
+            " (empty it, or choose another folder)"
+        )
+    spare = spare_dir(out)
+    if os.path.lexists(spare) and not is_ours(out, spare):
+        raise StatuspageError(
+            f"{shown}: refusing to replace {spare}, which the build keeps beside the output but did not make"
+            " (move it away)"
+        )
+    if _load(out) is None and out.is_dir() and any(out.iterdir()):  # recognised by an earlier version's records
+        _save(out, {identity(folder) for folder in (out, spare) if folder.is_dir()})
+
+
+def _refuse_sources(site_dir: Path, tickets_db: Path | None, target: Path, shown: str) -> None:
+    """The output must never hold or sit inside the site's sources."""
+    root = site_dir.resolve()
+    sources = [root, *(root / name for name in SOURCES)]
+    if tickets_db is not None:
+        sources.append(tickets_db.resolve())
+    for source in sources:
+        holds_source = target == source or target in source.parents
+        inside_source = source != root and source in target.parents
+        if holds_source or inside_source:
+            raise StatuspageError(f"{shown}: refusing to replace a directory that holds the site's sources")
+
+
+def identity(folder: Path) -> Identity:
+    status = folder.lstat()
+    return status.st_dev, status.st_ino
+
+
+def is_ours(out: Path, folder: Path) -> bool:
+    """``folder`` (the output, its spare or a leftover beside it) is one a build of ``out`` made."""
+    try:
+        status = folder.lstat()
+    except OSError:
+        return False
+    recorded = _load(out)
+    if recorded is not None:
+        return (status.st_dev, status.st_ino) in recorded
+    return _recorded_before(out, status)
+
+
+def adopt(out: Path, folder: Path) -> None:
+    """Record ``folder``, just made and still empty, as one of the output's own (before anything is written in it)."""
+    recorded = _load(out) or set()
+    _save(out, recorded | {identity(folder)})
+
+
+def settle(out: Path, *folders: Path) -> None:
+    """After a build: the output's own folders are exactly those of ``folders`` that exist."""
+    kept: set[Identity] = set()
+    for folder in folders:
+        if folder.is_dir() and not folder.is_symlink():
+            kept.add(identity(folder))
+    _save(out, kept)
+
+
+def _load(out: Path) -> set[Identity] | None:
+    """The recorded folders; None when there is no record (an output built before it, or none)."""
+    try:
+        record = json.loads((cache_dir(out) / RECORD).read_text(encoding="utf-8"))
+        return {(int(device), int(inode)) for device, inode in record["folders"]}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()  # a damaged record names nothing: the output is refused, never guessed
+
+
+def _save(out: Path, folders: set[Identity]) -> None:
+    body = {"folders": sorted([device, inode] for device, inode in folders)}
+    write_atomically(cache_dir(out) / RECORD, json.dumps(body).encode("utf-8"))
+
+
+def _recorded_before(out: Path, status: os.stat_result) -> bool:
+    """An output built before this record: the fingerprint's and the trees' records name it by inode and ctime.
+
+    Those records change with every build, so they only say which folder the last build left,
+    and only until the folder's ctime changes; from the next build on, ``output.json`` says it.
+    """
+    folder = [status.st_ino, status.st_ctime_ns]
+    folders: list[list[int]] = []
+    try:
+        folders.append(json.loads((cache_dir(out) / FINGERPRINT_RECORD).read_text(encoding="utf-8"))["folder"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        with open(cache_dir(out) / "trees.pickle", "rb") as handle:
+            trees = pickle.load(handle)  # our own record, in our own cache folder
+        folders += [list(trees[which][0]) for which in ("live", "spare") if trees.get(which)]
+    except Exception:  # noqa: BLE001, S110 - a damaged record, whatever the damage, names nothing
+        pass
+    return folder in folders
