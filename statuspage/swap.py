@@ -41,7 +41,11 @@ def temporary_sibling(out: Path) -> Path:
             break
         except FileExistsError:
             continue
-    adopt(out, folder)
+    try:
+        adopt(out, folder)
+    except BaseException:  # unrecorded, it would stay behind for good: no build removes what is not its own
+        folder.rmdir()
+        raise
     return folder.resolve()
 
 

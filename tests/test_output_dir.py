@@ -8,12 +8,14 @@ the umask (0755 folders and 0644 files under the usual 022), through rebuilds an
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -333,3 +335,70 @@ def test_the_published_tree_has_the_modes_of_the_umask(
         assert modes(out) == {("dir", folder), ("file", file)}, now
         if spare.exists():
             assert modes(spare) == {("dir", folder), ("file", file)}, now
+
+
+# --- A full or read-only disk -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk() -> Iterator[Path]:
+    """A real filesystem of its own, 4 MiB: a tmpfs mounted for the test (root only), unmounted after."""
+    point = Path(tempfile.mkdtemp(prefix="statuspage-disk-"))
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m,mode=0755", "tmpfs", str(point)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        point.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=True)
+        point.rmdir()
+
+
+def fill(disk: Path, room: int) -> None:
+    """Write to ``disk`` until it is full, to the last block, then free ``room`` bytes of it."""
+    descriptor = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        for size in (65536, 4096, 1):
+            try:
+                while True:
+                    os.write(descriptor, b"\0" * size)
+            except OSError as error:
+                assert error.errno == errno.ENOSPC
+        os.ftruncate(descriptor, max(0, os.fstat(descriptor).st_size - room))
+    finally:
+        os.close(descriptor)
+
+
+@pytest.mark.parametrize("room", [0, 96 * 1024], ids=["no-room", "room-for-some-files"])
+def test_a_full_disk_is_one_line_and_the_output_survives(site_factory, small_disk: Path, room: int) -> None:
+    site = site_factory(incidents=[incident()])
+    out = small_disk / "public"
+    code, _, stderr = build(site, str(out))
+    assert code == 0, stderr
+    before = tree(out)
+    fill(small_disk, room)
+    code, _, stderr = build(site, str(out), now=LATER)
+    assert code == 1 and "Traceback" not in stderr and len(stderr.splitlines()) == 1, stderr
+    assert stderr == f"Error: --out {out}: cannot write the output: No space left on device (the previous output is unchanged)\n"
+    assert tree(out) == before
+    assert sorted(path.name for path in small_disk.glob(".public.*")) in ([".public.lock"], [".public.lock", ".public.spare"])
+    (small_disk / "filler").unlink()
+    code, _, stderr = build(site, str(out), now=LATER)  # room again: the build goes through
+    assert code == 0, stderr
+    assert tree(out) != before
+
+
+def test_a_read_only_disk_is_one_line_and_the_output_survives(site_factory, small_disk: Path) -> None:
+    site = site_factory(incidents=[incident()])
+    out = small_disk / "public"
+    code, _, stderr = build(site, str(out))
+    assert code == 0, stderr
+    before = everything(small_disk)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    code, _, stderr = build(site, str(out), now=LATER)
+    assert code == 1 and "Traceback" not in stderr and len(stderr.splitlines()) == 1, stderr
+    assert stderr == f"Error: --out {out}: cannot write the output: Read-only file system (the previous output is unchanged)\n"
+    assert everything(small_disk) == before
