@@ -3,10 +3,11 @@
 A build replaces its output wholesale and removes the folders it leaves beside it, so it must
 never take someone else's folder for its own: ``--out ~`` or a web root with other sites in it
 would be emptied.  Every folder a build makes (the tree it fills, which the swap makes the
-output, and the spare) is recorded, by device and inode, in ``output.json`` in the output's
-cache folder (fingerprint.py), before anything is written into it.  The inode is the folder's
+output, and the spare) is recorded, by device and inode, in ``.<out>.folders.json`` beside the
+output, before anything is written into it.  The inode is the folder's
 own: it survives the renames of a swap and a change of mode or contents, and a copy of the
 output, or another folder put in its place, has another.  No file is added to the published tree.
+The record is kept out of the cache folder, which may be deleted to force a full build.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from .errors import StatuspageError
 from .fingerprint import RECORD as FINGERPRINT_RECORD
 from .fingerprint import cache_dir
 
-RECORD = "output.json"
 SOURCES = ("content", "templates", "static", "statuspage.toml")
 
 Identity = tuple[int, int]  # a folder's device and inode
@@ -74,6 +74,11 @@ def _refuse_sources(site_dir: Path, tickets_db: Path | None, target: Path, shown
             raise StatuspageError(f"{shown}: refusing to replace a directory that holds the site's sources")
 
 
+def record_path(out: Path) -> Path:
+    """Beside the output, like its lock: ``site/build`` is recorded in ``site/.build.folders.json``."""
+    return out.parent / f".{out.name}.folders.json"
+
+
 def identity(folder: Path) -> Identity:
     status = folder.lstat()
     return status.st_dev, status.st_ino
@@ -107,9 +112,9 @@ def settle(out: Path, *folders: Path) -> None:
 
 
 def _load(out: Path) -> set[Identity] | None:
-    """The recorded folders; None when there is no record (an output built before it, or none)."""
+    """The recorded folders; None when there is no record (an output built before it, or none yet)."""
     try:
-        record = json.loads((cache_dir(out) / RECORD).read_text(encoding="utf-8"))
+        record = json.loads(record_path(out).read_text(encoding="utf-8"))
         return {(int(device), int(inode)) for device, inode in record["folders"]}
     except FileNotFoundError:
         return None
@@ -119,14 +124,14 @@ def _load(out: Path) -> set[Identity] | None:
 
 def _save(out: Path, folders: set[Identity]) -> None:
     body = {"folders": sorted([device, inode] for device, inode in folders)}
-    write_atomically(cache_dir(out) / RECORD, json.dumps(body).encode("utf-8"))
+    write_atomically(record_path(out), json.dumps(body).encode("utf-8"))
 
 
 def _recorded_before(out: Path, status: os.stat_result) -> bool:
     """An output built before this record: the fingerprint's and the trees' records name it by inode and ctime.
 
     Those records change with every build, so they only say which folder the last build left,
-    and only until the folder's ctime changes; from the next build on, ``output.json`` says it.
+    and only until the folder's ctime changes; from the next build on, our own record says it.
     """
     folder = [status.st_ino, status.st_ctime_ns]
     folders: list[list[int]] = []

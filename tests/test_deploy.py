@@ -149,7 +149,7 @@ def _worker_user() -> str:
 
 @pytest.fixture
 def nginx(tmp_path: Path, web_root: Path) -> Iterator[tuple[int, Path]]:
-    """nginx running the example server block on 127.0.0.1 with a non-root worker, serving the example site built in place."""
+    """nginx serving the example site, built in place, by the example server block on 127.0.0.1; its worker not root."""
     if shutil.which("nginx") is None or not MIME_TYPES.is_file():
         if os.environ.get("CI"):
             pytest.fail("nginx must be installed in CI (apt-get install nginx)")
@@ -262,7 +262,7 @@ def _every_url(root: Path) -> list[str]:
 
 
 def test_nginx_as_another_user_reads_every_file_of_every_build(nginx: tuple[int, Path], site_factory) -> None:
-    """The worker is not root and owns nothing: the tree must be world-readable after clean builds, rebuilds and swaps."""
+    """The worker is not root and owns nothing: the tree must be readable by all after builds, rebuilds and swaps."""
     port, web_root = nginx
     assert _status(port, "/") == 200  # the example site, built in place by a clean build
     site = site_factory(incidents=[incident("first", title="First")])
