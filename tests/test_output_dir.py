@@ -253,6 +253,19 @@ def test_deleting_the_cache_folder_forces_a_full_build_of_an_output_still_ours(s
     assert code == 0 and stdout.startswith("Built "), stderr
 
 
+def test_a_new_site_ignores_everything_its_builds_leave(tmp_path: Path) -> None:
+    """``statuspage init``'s .gitignore covers the output and every record kept beside it."""
+    site = tmp_path / "site"
+    assert subprocess.run([sys.executable, "-m", "statuspage", "init", str(site)], capture_output=True).returncode == 0
+    subprocess.run(["git", "init", "-q", str(site)], check=True)
+    for now in (NOW, LATER):
+        code, _, stderr = build(site, now=now)
+        assert code == 0, stderr
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=site, capture_output=True, text=True, check=True)
+    untracked = {line[3:].rstrip("/") for line in status.stdout.splitlines()}
+    assert untracked == {".gitignore", ".github", "content", "statuspage.toml"}
+
+
 def test_a_symlinked_output_is_replaced_at_its_target_and_stays_a_symlink(site_factory, tmp_path: Path) -> None:
     site = site_factory(incidents=[incident()])
     www = tmp_path / "var" / "www"
