@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from .config import load_config
 from .errors import Collector, StatuspageError
 from .fingerprint import cache_dir, fingerprint, output_lock, recorded, unchanged
+from .modes import current_umask
 from .ownership import check_output
 from .sources.digests import Answers, FileDigests
 from .workers import cycle_collection, in_background
@@ -76,12 +77,13 @@ def build_site(
     # tree inside the deployed folder.
     given, out = out, out.resolve() if out.is_symlink() else out
     config = load_config(site_dir, Collector())
-    # Before anything is written beside the output or inside it: only a folder of ours is replaced.
-    check_output(site_dir, out, given, config.tickets_db if config is not None else None)
+    published = _folder(out)
     try:
+        # Before anything is written beside the output or inside it: only a folder of ours is replaced.
+        check_output(site_dir, out, given, config.tickets_db if config is not None else None)
         return _build(site_dir, out, now_option, config, provenance=provenance, before_swap=before_swap, jobs=jobs)
-    except OSError as error:  # a full or read-only disk, say: the old output is still there
-        raise StatuspageError(_unwritable(out, error)) from None
+    except OSError as error:  # a full or read-only disk, say
+        raise StatuspageError(_unwritable(out, error, swapped=_folder(out) != published)) from None
 
 
 def _build(
@@ -96,7 +98,13 @@ def _build(
 ) -> BuildResult:
     """``build_site`` once the output is known to be one it may replace."""
     # Unchanged: when every input is what the current output was built from, write nothing.
-    options: dict[str, object] = {"provenance": provenance, "site": str(site_dir), "out": str(out)}
+    # The umask too: files kept from a build under another umask would keep their modes (modes.py).
+    options: dict[str, object] = {
+        "provenance": provenance,
+        "site": str(site_dir),
+        "out": str(out),
+        "umask": current_umask(),
+    }
     seen = FileDigests.in_folder(cache_dir(out))  # the files as first seen, by fingerprint and loaders alike
 
     def take() -> tuple[Taken, Answers]:
@@ -134,9 +142,20 @@ def _derive(site_dir: Path, now: datetime, provenance: bool, cache: Path) -> Sit
     return derive(load_site(site_dir, provenance=provenance, cache=cache), now)
 
 
-def _unwritable(out: Path, error: OSError) -> str:
+def _folder(out: Path) -> tuple[int, int] | None:
+    """The output folder as it is now: another one once a build swapped its tree in."""
+    try:
+        status = out.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _unwritable(out: Path, error: OSError, swapped: bool) -> str:
     """One line for a file the build could not read or write, named as the user knows it."""
     reason = error.strerror or str(error)
+    if swapped:  # only the records after the swap failed: they are checked by the next build, which starts afresh
+        return f"--out {out}: the new output is in place, but the build could not record it: {reason}"
     where = Path(os.path.abspath(error.filename)) if isinstance(error.filename, str) else None
     if where is None or where == out or out.parent in where.parents:  # the output, or a folder a build keeps beside it
         return f"--out {out}: cannot write the output: {reason} (the previous output is unchanged)"

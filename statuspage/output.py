@@ -32,8 +32,9 @@ from typing import Any
 from . import basis as basis_record
 from .basis import Basis
 from .fingerprint import cache_dir
-from .ownership import is_ours, settle
-from .swap import link_tree, published_mode, swap_into_place, temporary_sibling
+from .modes import current_umask, published_mode
+from .ownership import is_ours, recorded_umask, settle
+from .swap import link_tree, swap_into_place, temporary_sibling
 from .trees import (
     Entry,
     Manifest,
@@ -72,6 +73,8 @@ def write_site(
     each worker makes a stride of them first, see ``Digests.share``).
     """
     live, old = load_trees(out)
+    if recorded_umask(out) != current_umask():  # a file kept from those trees would keep its old mode
+        live = old = None
     spare = spare_dir(out)
     staging, have = _staging(out, spare, live, old)
     save_trees(out, (identity(out), live["token"]) if live is not None else None, None)  # the spare is about to change

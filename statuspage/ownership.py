@@ -16,11 +16,13 @@ import json
 import os
 import pickle
 from pathlib import Path
+from typing import Any
 
 from .atomic import write_atomically
 from .errors import StatuspageError
 from .fingerprint import RECORD as FINGERPRINT_RECORD
 from .fingerprint import cache_dir
+from .modes import current_umask
 
 SOURCES = ("content", "templates", "static", "statuspage.toml")
 
@@ -103,27 +105,47 @@ def adopt(out: Path, folder: Path) -> None:
 
 
 def settle(out: Path, *folders: Path) -> None:
-    """After a build: the output's own folders are exactly those of ``folders`` that exist."""
+    """After a build: the output's own folders are exactly those of ``folders`` that exist, made under this umask."""
     kept: set[Identity] = set()
     for folder in folders:
         if folder.is_dir() and not folder.is_symlink():
             kept.add(identity(folder))
-    _save(out, kept)
+    _save(out, kept, current_umask())
+
+
+def recorded_umask(out: Path) -> int | None:
+    """The umask the output's files were written under; None when not recorded."""
+    umask = (_read(out) or {}).get("umask")
+    return umask if isinstance(umask, int) else None
+
+
+def _read(out: Path) -> dict[str, Any] | None:
+    """The record as written; None when there is none, an empty one when it is damaged."""
+    try:
+        record = json.loads(record_path(out).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def _load(out: Path) -> set[Identity] | None:
     """The recorded folders; None when there is no record (an output built before it, or none yet)."""
-    try:
-        record = json.loads(record_path(out).read_text(encoding="utf-8"))
-        return {(int(device), int(inode)) for device, inode in record["folders"]}
-    except FileNotFoundError:
+    record = _read(out)
+    if record is None:
         return None
-    except (OSError, ValueError, KeyError, TypeError):
+    try:
+        return {(int(device), int(inode)) for device, inode in record["folders"]}
+    except (KeyError, TypeError, ValueError):
         return set()  # a damaged record names nothing: the output is refused, never guessed
 
 
-def _save(out: Path, folders: set[Identity]) -> None:
-    body = {"folders": sorted([device, inode] for device, inode in folders)}
+def _save(out: Path, folders: set[Identity], umask: int | None = None) -> None:
+    """Write the record; ``umask`` None keeps the one recorded."""
+    body = {"folders": sorted([device, inode] for device, inode in folders), "umask": umask}
+    if umask is None:
+        body["umask"] = recorded_umask(out)
     write_atomically(record_path(out), json.dumps(body).encode("utf-8"))
 
 

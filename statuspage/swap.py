@@ -49,25 +49,6 @@ def temporary_sibling(out: Path) -> Path:
     return folder.resolve()
 
 
-def published_mode(folder: Path) -> None:
-    """Give a tree's top folder the mode ``os.mkdir`` would, as an older version's may not have it (0700)."""
-    os.chmod(folder, 0o777 & ~_umask())
-
-
-def _umask() -> int:
-    """The process's umask, read without setting it (``os.umask`` sets it: other threads would see the change)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def clean_leftovers(out: Path) -> None:
     """Remove temporary directories that an interrupted earlier build left beside ``out``; only those it made."""
     if not out.parent.is_dir():

@@ -339,6 +339,30 @@ def modes(root: Path) -> set[tuple[str, int]]:
     return found
 
 
+def build_under(umask: int, site: Path, out: Path, now: str, jobs: str = "1") -> str:
+    """``statuspage build`` in a process of its own under ``umask``; returns its stdout."""
+    script = f"import os, sys; os.umask({umask:#o}); from statuspage.cli import run; sys.argv[0] = 'statuspage'; run()"
+    options = ["--site", str(site), "--out", str(out), "--now", now, "--jobs", jobs]
+    completed = subprocess.run(
+        [sys.executable, "-c", script, "build", *options], capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def test_a_build_under_a_wider_umask_opens_every_file_it_kept(site_factory, tmp_path: Path) -> None:
+    """Built once under umask 077 (unreadable by the web server), then again with nothing else changed."""
+    site = site_factory(incidents=[incident()])
+    out = tmp_path / "public"
+    build_under(0o077, site, out, NOW)
+    assert modes(out) == {("dir", 0o700), ("file", 0o600)}
+    assert build_under(0o022, site, out, NOW).startswith("Built ")
+    assert modes(out) == {("dir", 0o755), ("file", 0o644)}
+    assert build_under(0o022, site, out, LATER).startswith("Built ")  # into the spare, from the 077 build
+    assert modes(out) == {("dir", 0o755), ("file", 0o644)}
+    assert build_under(0o022, site, out, LATER).startswith("Nothing changed")
+
+
 @pytest.mark.parametrize(("umask", "folder", "file"), [(0o022, 0o755, 0o644), (0o027, 0o750, 0o640)])
 def test_the_published_tree_has_the_modes_of_the_umask(
     site_factory, tmp_path: Path, umask: int, folder: int, file: int
@@ -346,17 +370,9 @@ def test_the_published_tree_has_the_modes_of_the_umask(
     site = site_factory(incidents=[incident()])
     out = tmp_path / "public"
     spare = tmp_path / ".public.spare"
-    script = f"import os, sys; os.umask({umask:#o}); from statuspage.cli import run; sys.argv[0] = 'statuspage'; run()"
     edits = [NOW, LATER, LATEST, "2026-11-25T12:03:00+01:00"]  # clean, linked from it, into the spare twice
     for jobs, now in zip(("1", "2", "1", "2"), edits, strict=True):
-        options = ["--site", str(site), "--out", str(out), "--now", now, "--jobs", jobs]
-        completed = subprocess.run(
-            [sys.executable, "-c", script, "build", *options],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert completed.returncode == 0, completed.stderr
+        build_under(umask, site, out, now, jobs)
         assert modes(out) == {("dir", folder), ("file", file)}, now
         if spare.exists():
             assert modes(spare) == {("dir", folder), ("file", file)}, now
