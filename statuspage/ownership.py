@@ -3,18 +3,23 @@
 A build replaces its output wholesale and removes the folders it leaves beside it, so it must
 never take someone else's folder for its own: ``--out ~`` or a web root with other sites in it
 would be emptied.  Every folder a build makes (the tree it fills, which the swap makes the
-output, and the spare) is recorded, by device and inode, in ``.<out>.folders.json`` beside the
-output, before anything is written into it.  The inode is the folder's
-own: it survives the renames of a swap and a change of mode or contents, and a copy of the
-output, or another folder put in its place, has another.  No file is added to the published tree.
-The record is kept out of the cache folder, which may be deleted to force a full build.
+output, and the spare) is recorded in ``.<out>.folders.json`` beside the output, before anything
+is written into it: by device and inode, and birth time where the filesystem keeps one.  These
+are the folder's own: they survive the renames of a swap and a change of mode or contents, and a
+copy of the output, or another folder put in its place, has others.  No file is added to the
+published tree, and the record is kept out of the cache folder, which may be deleted to force a
+full build.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import pickle
+import struct
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +31,7 @@ from .modes import current_umask
 
 SOURCES = ("content", "templates", "static", "statuspage.toml")
 
-Identity = tuple[int, int]  # a folder's device and inode
+Identity = tuple[int, int, int]  # a folder's device, inode and birth time (``identity``)
 
 
 def spare_dir(out: Path) -> Path:
@@ -82,8 +87,33 @@ def record_path(out: Path) -> Path:
 
 
 def identity(folder: Path) -> Identity:
+    """The folder itself, whatever its name, mode or contents: its device, inode and (where known) birth time.
+
+    The birth time tells a folder from a later one given the inode of a deleted output (ext4 reuses it at once).
+    """
     status = folder.lstat()
-    return status.st_dev, status.st_ino
+    return status.st_dev, status.st_ino, _birth_time(folder)
+
+
+def _birth_time(path: Path) -> int:
+    """When ``path`` was made, in nanoseconds, by ``statx``; 0 where the system or the filesystem cannot tell."""
+    if _statx is None:
+        return 0
+    buffer = ctypes.create_string_buffer(256)
+    if _statx(_AT_FDCWD, os.fsencode(path), _AT_SYMLINK_NOFOLLOW, _STATX_BTIME, buffer) != 0:
+        return 0
+    (mask,) = struct.unpack_from("<I", buffer, 0)
+    seconds, nanoseconds = struct.unpack_from("<qI", buffer, 80)  # stx_btime in struct statx
+    return seconds * 1_000_000_000 + nanoseconds if mask & _STATX_BTIME else 0
+
+
+def _find_statx() -> Any:
+    name = ctypes.util.find_library("c")
+    return getattr(ctypes.CDLL(name, use_errno=True), "statx", None) if name is not None else None
+
+
+_AT_FDCWD, _AT_SYMLINK_NOFOLLOW, _STATX_BTIME = -100, 0x100, 0x800  # from <fcntl.h> and <linux/stat.h>
+_statx = _find_statx() if sys.platform == "linux" else None
 
 
 def is_ours(out: Path, folder: Path) -> bool:
@@ -94,7 +124,7 @@ def is_ours(out: Path, folder: Path) -> bool:
         return False
     recorded = _load(out)
     if recorded is not None:
-        return (status.st_dev, status.st_ino) in recorded
+        return identity(folder) in recorded
     return _recorded_before(out, status)
 
 
@@ -136,14 +166,14 @@ def _load(out: Path) -> set[Identity] | None:
     if record is None:
         return None
     try:
-        return {(int(device), int(inode)) for device, inode in record["folders"]}
+        return {(int(device), int(inode), int(birth)) for device, inode, birth in record["folders"]}
     except (KeyError, TypeError, ValueError):
         return set()  # a damaged record names nothing: the output is refused, never guessed
 
 
 def _save(out: Path, folders: set[Identity], umask: int | None = None) -> None:
     """Write the record; ``umask`` None keeps the one recorded."""
-    body = {"folders": sorted([device, inode] for device, inode in folders), "umask": umask}
+    body = {"folders": sorted(list(folder) for folder in folders), "umask": umask}
     if umask is None:
         body["umask"] = recorded_umask(out)
     write_atomically(record_path(out), json.dumps(body).encode("utf-8"))

@@ -218,6 +218,19 @@ def test_an_output_moved_away_is_ours_no_more(site_factory, tmp_path: Path) -> N
     assert everything(out) == before
 
 
+def test_a_folder_made_where_a_deleted_output_was_is_not_ours(site_factory, tmp_path: Path) -> None:
+    """ext4 gives a folder made at once in place of a deleted one the same inode: that does not make it ours."""
+    site = site_factory(incidents=[incident()])
+    out = tmp_path / "public"
+    assert build(site, str(out))[0] == 0
+    shutil.rmtree(out)
+    foreign(out)
+    before = everything(out)
+    code, _, stderr = build(site, str(out), now=LATER)
+    assert_refused(stderr, code, out)
+    assert everything(out) == before
+
+
 def test_an_output_with_a_file_added_by_hand_is_still_ours(site_factory, tmp_path: Path) -> None:
     site = site_factory(incidents=[incident()])
     out = tmp_path / "public"
