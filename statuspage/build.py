@@ -8,6 +8,7 @@ a second), so this module imports none of it at its top.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,11 +20,13 @@ from typing import TYPE_CHECKING
 from .config import load_config
 from .errors import Collector, Problem, StatuspageError, ValidationError
 from .fingerprint import cache_dir, fingerprint, output_lock, recorded, unchanged
+from .modes import current_umask
+from .ownership import check_output
 from .sources.digests import Answers, FileDigests
 from .workers import cycle_collection, in_background
 
 if TYPE_CHECKING:
-    from .model import Site
+    from .model import Config, Site
     from .state import SiteState
 
 Taken = tuple[str, datetime] | None  # a fingerprint and the ``now`` it was taken at (see ``fingerprint``)
@@ -80,12 +83,36 @@ def build_site(
     """
     # A symlinked output is built where it points: swapping the link itself would leave the spare
     # tree inside the deployed folder.
-    out = out.resolve() if out.is_symlink() else out
-    # Unchanged: when every input is what the current output was built from, write nothing.
-    options: dict[str, object] = {"provenance": provenance, "site": str(site_dir), "out": str(out)}
+    given, out = out, out.resolve() if out.is_symlink() else out
     config = load_config(site_dir, Collector())
-    if config is not None:  # before anything is written beside the output
-        _refuse_dangerous_output(site_dir, config.tickets_db, out)
+    published = _folder(out)
+    try:
+        # Before anything is written beside the output or inside it: only a folder of ours is replaced.
+        check_output(site_dir, out, given, config.tickets_db if config is not None else None)
+        return _build(site_dir, out, now_option, config, provenance=provenance, before_swap=before_swap, jobs=jobs)
+    except OSError as error:  # a full or read-only disk, say
+        raise StatuspageError(_unwritable(out, error, swapped=_folder(out) != published)) from None
+
+
+def _build(
+    site_dir: Path,
+    out: Path,
+    now_option: str | None,
+    config: Config | None,
+    *,
+    provenance: bool,
+    before_swap: Callable[[], None] | None,
+    jobs: int,
+) -> BuildResult:
+    """``build_site`` once the output is known to be one it may replace."""
+    # Unchanged: when every input is what the current output was built from, write nothing.
+    # The umask too: files kept from a build under another umask would keep their modes (modes.py).
+    options: dict[str, object] = {
+        "provenance": provenance,
+        "site": str(site_dir),
+        "out": str(out),
+        "umask": current_umask(),
+    }
     seen = FileDigests.in_folder(cache_dir(out))  # the files as first seen, by fingerprint and loaders alike
 
     def take() -> tuple[Taken, Answers]:
@@ -123,15 +150,21 @@ def _derive(site_dir: Path, now: datetime, provenance: bool, cache: Path) -> Sit
     return derive(load_site(site_dir, provenance=provenance, cache=cache), now)
 
 
-def _refuse_dangerous_output(site_dir: Path, tickets_db: Path | None, out: Path) -> None:
-    """The output is replaced wholesale, so it must never hold or sit inside the site's sources."""
-    target = out.resolve()
-    root = site_dir.resolve()
-    sources = [root, root / "content", root / "templates", root / "static", root / "statuspage.toml"]
-    if tickets_db is not None:
-        sources.append(tickets_db.resolve())
-    for source in sources:
-        holds_source = target == source or target in source.parents
-        inside_source = source != root and source in target.parents
-        if holds_source or inside_source:
-            raise StatuspageError(f"--out {out}: refusing to replace a directory that holds the site's sources")
+def _folder(out: Path) -> tuple[int, int] | None:
+    """The output folder as it is now: another one once a build swapped its tree in."""
+    try:
+        status = out.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _unwritable(out: Path, error: OSError, swapped: bool) -> str:
+    """One line for a file the build could not read or write, named as the user knows it."""
+    reason = error.strerror or str(error)
+    if swapped:  # only the records after the swap failed: they are checked by the next build, which starts afresh
+        return f"--out {out}: the new output is in place, but the build could not record it: {reason}"
+    where = Path(os.path.abspath(error.filename)) if isinstance(error.filename, str) else None
+    if where is None or where == out or out.parent in where.parents:  # the output, or a folder a build keeps beside it
+        return f"--out {out}: cannot write the output: {reason} (the previous output is unchanged)"
+    return f"{where}: {reason} (the build stopped; the previous output is unchanged)"
