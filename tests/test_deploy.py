@@ -175,6 +175,7 @@ def nginx(tmp_path: Path, web_root: Path) -> Iterator[tuple[int, Path]]:
     command = ["nginx", "-e", str(temp / "error.log"), "-c", str(conf)]
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
+    assert "[warn]" not in checked.stderr + (temp / "error.log").read_text(), checked.stderr  # as written, no warning
     process = subprocess.Popen([*command, "-g", "daemon off;"], stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
@@ -211,6 +212,9 @@ def test_nginx_serves_a_built_site(nginx: tuple[int, Path]) -> None:
         "/feeds/all.atom": "application/atom+xml; charset=utf-8",
         "/feeds/all.rss": "application/rss+xml; charset=utf-8",
         "/calendar/maintenance.ics": "text/calendar; charset=utf-8",
+        "/feeds/all.json": "application/feed+json; charset=utf-8",
+        "/en/feeds/all.json": "application/feed+json; charset=utf-8",
+        "/en/calendar/maintenance.ics": "text/calendar; charset=utf-8",
         "/badge.svg": "image/svg+xml; charset=utf-8",
         "/status.txt": "text/plain; charset=utf-8",
         "/static/style.css": "text/css; charset=utf-8",
@@ -222,7 +226,13 @@ def test_nginx_serves_a_built_site(nginx: tuple[int, Path]) -> None:
         assert response.getheader("Cache-Control") == "no-cache", path
         relative = path.lstrip("/") + ("index.html" if path.endswith("/") else "")
         assert response.body == (web_root / relative).read_bytes(), path  # type: ignore[attr-defined]
-    assert get(port, "/api/v2/summary.json").getheader("Access-Control-Allow-Origin") == "*"
+    # Browser-side aggregators read the API and the feeds from other origins.
+    for path in ("/api/v2/summary.json", "/api/known-issues.json", "/feeds/all.atom", "/feeds/all.rss",
+                 "/feeds/all.json", "/calendar/maintenance.ics", "/badge.svg", "/status.txt"):  # fmt: skip
+        response = get(port, path)
+        assert response.getheader("Access-Control-Allow-Origin") == "*", path
+        assert response.getheader("X-Content-Type-Options") == "nosniff", path
+    assert get(port, "/").getheader("Access-Control-Allow-Origin") is None  # pages stay same-origin
     moved = get(port, f"/incidents/{slug}")
     assert moved.status == 301 and moved.getheader("Location", "").endswith(f"/incidents/{slug}/")
     missing = get(port, "/no/such/page/")
@@ -326,3 +336,11 @@ def test_the_pre_commit_hook_catches_a_commit_that_only_deletes_a_window_a_ticke
     assert deleting.returncode != 0, deleting.stdout + deleting.stderr
     assert "ticket 7" in deleting.stdout + deleting.stderr
     assert "upgrade" in deleting.stdout + deleting.stderr
+
+
+def test_the_deploy_guide_shows_the_nginx_example_as_it_is_tested() -> None:
+    """The server block in docs/deploy.md is docs/examples/nginx-status.conf, the one the nginx tests run."""
+    block = re.search(r"\n   ```nginx\n(.*?)\n   ```\n", DEPLOY_DOC, re.S)
+    assert block is not None
+    shown = "\n".join(line.removeprefix("   ") for line in block.group(1).splitlines())
+    assert shown.strip() == (EXAMPLES / "nginx-status.conf").read_text(encoding="utf-8").strip()
