@@ -73,6 +73,7 @@ def build_site(
     provenance: bool = True,
     before_swap: Callable[[], None] | None = None,
     jobs: int = 1,
+    content_stale_since: datetime | None = None,
 ) -> BuildResult:
     """Load → validate → derive → render what changed → swap.  The old output survives any failure.
 
@@ -80,6 +81,8 @@ def build_site(
     ``before_swap`` runs between rendering and swapping: ``watch`` renders a state change ahead of
     time and waits there, so the new output appears at the very instant the state changes.
     ``jobs`` processes render the pages; the output is the same for any number.
+    ``content_stale_since``: the sources could not be updated since then (``watch`` whose git
+    pull keeps failing); the front page says so.
     """
     # A symlinked output is built where it points: swapping the link itself would leave the spare
     # tree inside the deployed folder.
@@ -89,7 +92,10 @@ def build_site(
     try:
         # Before anything is written beside the output or inside it: only a folder of ours is replaced.
         check_output(site_dir, out, given, config.tickets_db if config is not None else None)
-        return _build(site_dir, out, now_option, config, provenance=provenance, before_swap=before_swap, jobs=jobs)
+        return _build(
+            site_dir, out, now_option, config, provenance=provenance, before_swap=before_swap, jobs=jobs,
+            content_stale_since=content_stale_since,
+        )  # fmt: skip
     except OSError as error:  # a full or read-only disk, say
         raise StatuspageError(_unwritable(out, error, swapped=_folder(out) != published)) from None
 
@@ -103,6 +109,7 @@ def _build(
     provenance: bool,
     before_swap: Callable[[], None] | None,
     jobs: int,
+    content_stale_since: datetime | None,
 ) -> BuildResult:
     """``build_site`` once the output is known to be one it may replace."""
     # Unchanged: when every input is what the current output was built from, write nothing.
@@ -113,6 +120,8 @@ def _build(
         "out": str(out),
         "umask": current_umask(),
     }
+    if content_stale_since is not None:  # shown on the front page, so part of what the output is made of
+        options["content_stale_since"] = content_stale_since.isoformat()
     seen = FileDigests.in_folder(cache_dir(out))  # the files as first seen, by fingerprint and loaders alike
 
     def take() -> tuple[Taken, Answers]:
@@ -134,7 +143,7 @@ def _build(
         if files is not None:
             if before_swap is not None:
                 before_swap()
-            derived = partial(_derive, site_dir, taken[1], provenance, cache_dir(out))
+            derived = partial(_derive, site_dir, taken[1], provenance, cache_dir(out), content_stale_since)
             return BuildResult(out, files, taken[1], derived, written=False)
 
     files, now, state = pipeline.build_changed(
@@ -143,11 +152,11 @@ def _build(
     return BuildResult(out, files, now, lambda: state, warnings=state.site.warnings)
 
 
-def _derive(site_dir: Path, now: datetime, provenance: bool, cache: Path) -> SiteState:
+def _derive(site_dir: Path, now: datetime, provenance: bool, cache: Path, stale: datetime | None) -> SiteState:
     from .sources.site import load_site
     from .state import derive
 
-    return derive(load_site(site_dir, provenance=provenance, cache=cache), now)
+    return derive(load_site(site_dir, provenance=provenance, cache=cache), now, content_stale_since=stale)
 
 
 def _folder(out: Path) -> tuple[int, int] | None:

@@ -83,7 +83,8 @@ def build_changed(
         now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
 
         # Derive: every time-dependent fact, computed once for all outputs.
-        state = derive(site, now)
+        stale = options.get("content_stale_since")
+        state = derive(site, now, content_stale_since=datetime.fromisoformat(stale) if isinstance(stale, str) else None)
 
         with output_lock(out), _collector_paused():
             clean_leftovers(out)

@@ -43,7 +43,7 @@ from ..state import SiteState
 from ..state.instants import state_change_instants
 from ..terminal import visible
 from ..workers import other_threads_stay_clear
-from .pull import pull
+from .pull import Pulled, pull
 from .report import visible_changes
 
 log = logging.getLogger("statuspage.watch")
@@ -51,6 +51,7 @@ log = logging.getLogger("statuspage.watch")
 MAX_CLOCK_JOBS = 50  # nearest state changes scheduled at once; the rest after later rebuilds
 MIN_LEAD, MAX_LEAD = 0.5, 60.0  # seconds a clock build starts before its instant
 MAX_SETTLE = 10  # debounce periods to wait at most for a burst of changes to end
+STALE_AFTER_FAILURES = 3  # failed pulls in a row before the page says it may be out of date
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
 
 
@@ -114,6 +115,8 @@ class Watcher:
         self.state: SiteState | None = None  # what the output shows
         self.lead = MIN_LEAD
         self.builds = 0
+        self.pull_failures = 0  # in a row
+        self.pulled_at: datetime | None = None  # the last time the checkout was known current
         self._lock = threading.Lock()
 
     # --- Life cycle --------------------------------------------------------------------------
@@ -131,7 +134,7 @@ class Watcher:
             f", git pull every {settings.pull_every:g}s" if settings.git_pull else "",
         )
         if settings.git_pull:
-            pull(settings.site_dir)
+            self._pulled(pull(settings.site_dir))
         self.build("start", fatal=True)
         self.scheduler.add_job(self.check, IntervalTrigger(seconds=settings.interval), id="check")
         if settings.git_pull:
@@ -167,9 +170,39 @@ class Watcher:
         self.build("sources changed", changes=describe_changes(self.baseline or Snapshot(), settled), seen=settled)
 
     def pull_and_check(self) -> None:
-        if not self.stopping.is_set():
-            pull(self.settings.site_dir)
+        if self.stopping.is_set():
+            return
+        if self._pulled(pull(self.settings.site_dir)):
+            self.build("git pull failing" if self.content_stale_since else "git pull works again")
+        else:
             self.check()
+
+    @property
+    def content_stale_since(self) -> datetime | None:
+        """Since when the page may be out of date: pulls have failed too often in a row."""
+        return self.pulled_at if self.pull_failures >= STALE_AFTER_FAILURES else None
+
+    def _pulled(self, result: Pulled) -> bool:
+        """Count a pull; whether the page must now say, or stop saying, that it may be out of date."""
+        now = wall_clock()
+        if result.failure is None:
+            recovered = self.pull_failures >= STALE_AFTER_FAILURES
+            if recovered:
+                log.info("git pull works again after %d failures", self.pull_failures)
+            self.pull_failures, self.pulled_at = 0, now
+            return recovered
+        if self.pulled_at is None:
+            self.pulled_at = now  # never pulled: the checkout is as current as at the first try
+        self.pull_failures += 1
+        if self.pull_failures == STALE_AFTER_FAILURES:
+            log.error(
+                "git pull has failed %d times in a row; the front page now says that it may be out of date "
+                "since %s, until a pull works again",
+                self.pull_failures,
+                self.pulled_at.isoformat(timespec="seconds"),
+            )
+            return True
+        return False
 
     def at_instant(self, instant: datetime) -> None:
         """A clock job: the state changes at ``instant`` although no source did."""
@@ -214,6 +247,7 @@ class Watcher:
                         provenance=self.settings.provenance,
                         before_swap=wait_for_instant,
                         jobs=self.settings.jobs,
+                        content_stale_since=self.content_stale_since,
                     )
             except ValidationError as error:
                 log.error("build (%s) failed; keeping the previous output:", reason)
