@@ -20,6 +20,7 @@ output stays in place, and the next change of the sources triggers the next try.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -225,66 +226,81 @@ class Watcher:
         source changed after it only makes the next check build again.
         """
         with self._lock:
-            if self.stopping.is_set():
-                return False
-            snapshot = seen if seen is not None else self.detector.snapshot()
-            started = time.monotonic()
-            rendered: list[float] = []
-            now = wall_clock()
-            instant = at if at is not None and at > now else None
-
-            def wait_for_instant() -> None:
-                rendered.append(time.monotonic())
-                if instant is not None:
-                    self._wait_until(instant)
-
             try:
-                with other_threads_stay_clear():  # ours only wait: see workers.py
-                    result = build_site(
-                        self.settings.site_dir,
-                        self.settings.out,
-                        (instant or now).isoformat(),
-                        provenance=self.settings.provenance,
-                        before_swap=wait_for_instant,
-                        jobs=self.settings.jobs,
-                        content_stale_since=self.content_stale_since,
-                    )
-            except ValidationError as error:
-                log.error("build (%s) failed; keeping the previous output:", reason)
-                for problem in error.problems:
-                    log.error("  %s", visible(str(problem)))
-                return False
-            except StatuspageError as error:
-                log.error("build (%s) failed; keeping the previous output: %s", reason, error)
-                if fatal:
-                    raise
-                return False
-            except _Stopped:
-                log.info("build (%s) dropped: stopping", reason)
-                return False
-            except Exception:
-                log.exception("build (%s) failed unexpectedly; keeping the previous output", reason)
-                return False
+                return self._build(reason, at=at, changes=changes, fatal=fatal, seen=seen)
             finally:
-                self.baseline = snapshot  # a failed build is retried on the next change, not in a loop
-            for problem in result.warnings:  # published without them (SPEC §6)
-                log.warning("%s", visible(str(problem)))
-            finished = time.monotonic()
-            render = (rendered[0] if rendered else finished) - started
-            self.lead = min(MAX_LEAD, max(MIN_LEAD, 1.5 * render + 0.25))
-            shown = visible_changes(self.state, result.state) + (changes or [])
-            self.state = result.state
-            self.builds += 1
-            log.info(
-                "built %d files in %.2fs (%s) as of %s%s",
-                result.files,
-                render,
-                reason,
-                result.now.isoformat(timespec="seconds"),
-                ": " + "; ".join(shown) if shown else "",
-            )
-            self._schedule(result.state)
-            return True
+                # What a build leaves behind is cyclic: Flask apps, Jinja environments and werkzeug
+                # maps refer to themselves, and hold the state and site they showed.  Only the cycle
+                # collector frees that, and a build keeps it off, then freezes everything in memory,
+                # garbage of the builds before included, while it renders (build.py, pipeline.py):
+                # left to itself it never got to it, and the process grew by every build's leftovers.
+                # Freed here, once the output is in place and the previous state is dropped.
+                gc.collect()
+
+    def _build(
+        self, reason: str, *, at: datetime | None, changes: list[str] | None, fatal: bool, seen: Snapshot | None
+    ) -> bool:
+        """``build``, under its lock."""
+        if self.stopping.is_set():
+            return False
+        snapshot = seen if seen is not None else self.detector.snapshot()
+        started = time.monotonic()
+        rendered: list[float] = []
+        now = wall_clock()
+        instant = at if at is not None and at > now else None
+
+        def wait_for_instant() -> None:
+            rendered.append(time.monotonic())
+            if instant is not None:
+                self._wait_until(instant)
+
+        try:
+            with other_threads_stay_clear():  # ours only wait: see workers.py
+                result = build_site(
+                    self.settings.site_dir,
+                    self.settings.out,
+                    (instant or now).isoformat(),
+                    provenance=self.settings.provenance,
+                    before_swap=wait_for_instant,
+                    jobs=self.settings.jobs,
+                    content_stale_since=self.content_stale_since,
+                )
+        except ValidationError as error:
+            log.error("build (%s) failed; keeping the previous output:", reason)
+            for problem in error.problems:
+                log.error("  %s", visible(str(problem)))
+            return False
+        except StatuspageError as error:
+            log.error("build (%s) failed; keeping the previous output: %s", reason, error)
+            if fatal:
+                raise
+            return False
+        except _Stopped:
+            log.info("build (%s) dropped: stopping", reason)
+            return False
+        except Exception:
+            log.exception("build (%s) failed unexpectedly; keeping the previous output", reason)
+            return False
+        finally:
+            self.baseline = snapshot  # a failed build is retried on the next change, not in a loop
+        for problem in result.warnings:  # published without them (SPEC §6)
+            log.warning("%s", visible(str(problem)))
+        finished = time.monotonic()
+        render = (rendered[0] if rendered else finished) - started
+        self.lead = min(MAX_LEAD, max(MIN_LEAD, 1.5 * render + 0.25))
+        shown = visible_changes(self.state, result.state) + (changes or [])
+        self.state = result.state
+        self.builds += 1
+        log.info(
+            "built %d files in %.2fs (%s) as of %s%s",
+            result.files,
+            render,
+            reason,
+            result.now.isoformat(timespec="seconds"),
+            ": " + "; ".join(shown) if shown else "",
+        )
+        self._schedule(result.state)
+        return True
 
     def _wait_until(self, instant: datetime) -> None:
         delay = (instant - wall_clock()).total_seconds()
