@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import Collector, Problem
 from .markup import FORBIDDEN_CHARACTERS
 from .model import Component, Config, Origin, Sla, Support
+from .sources.sitefiles import MAX_CONFIG_BYTES, RefusedFile, read_capped
 
 CONFIG_NAME = "statuspage.toml"
 LANGUAGES = ("sk", "en")
@@ -84,11 +85,17 @@ def load_config(root: Path, problems: Collector) -> Config | None:
     path = root / CONFIG_NAME
     shown = str(root / CONFIG_NAME)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_capped(path, MAX_CONFIG_BYTES, root).decode("utf-8-sig")
     except FileNotFoundError:
         problems.add(shown, None, f"not found: is {str(root)!r} a site directory?")
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    except RefusedFile as exc:
+        problems.add(shown, None, exc.reason)
+        return None
+    except OSError as exc:
+        problems.add(shown, None, f"cannot read: {exc.strerror or exc}")
+        return None
+    except UnicodeDecodeError as exc:
         problems.add(shown, None, f"cannot read: {exc}")
         return None
     try:

@@ -28,8 +28,8 @@ from .config import load_config
 from .errors import Collector, StatuspageError
 from .sources.digests import PACKAGE, FileDigests, library_versions
 from .sources.provenance import _git
+from .sources.sitefiles import SITE_FOLDERS, walk
 
-SITE_FOLDERS = ("content", "templates", "static")
 RECORD = "build.json"
 
 
@@ -69,12 +69,15 @@ def fingerprint(
     def add_file(label: str, path: str | Path) -> None:
         add(label, files.digest(path) or b"(none)")
 
-    def add_tree(label: str, root: Path) -> None:
+    def add_tree(label: str, root: Path, site: Path | None = None) -> None:
         if not root.is_dir():
             add(label, b"(none)")
             return
-        for name, path in tree_files(root):
-            add_file(f"{label}/{name}", path)
+        for entry in walk(root, site):
+            if entry.refused is None:
+                add_file(f"{label}/{entry.name}", entry.path)
+            else:  # never read; named, so the build that follows reports it rather than skipping as unchanged
+                add(f"{label}/{entry.name}", f"(refused: {entry.refused})".encode())
 
     add("now", now.isoformat().encode())
     add("options", json.dumps(options, sort_keys=True, default=str).encode())
@@ -84,7 +87,7 @@ def fingerprint(
     site_dir = Path(os.path.abspath(site_dir))  # absolute paths: nothing to resolve per file
     add_file("config", site_dir / "statuspage.toml")
     for folder in SITE_FOLDERS:
-        add_tree(folder, site_dir / folder)
+        add_tree(folder, site_dir / folder, site_dir)
     if config.tickets_db is not None:
         for suffix in ("", "-wal"):  # a database in WAL mode keeps recent writes beside the file
             add_file("tickets" + suffix, f"{config.tickets_db}{suffix}")
@@ -135,15 +138,14 @@ def _identity(out: Path) -> list[int]:
     return [status.st_ino, status.st_ctime_ns]
 
 
-def tree_files(root: Path) -> list[tuple[str, str]]:
-    """(name relative to ``root``, path) of every file below it, by name."""
-    found: list[tuple[str, str]] = []
-    for folder, folders, names in os.walk(root, followlinks=True):  # as Jinja's loader and ours follow them
-        folders[:] = [name for name in folders if name != "__pycache__"]
-        relative = os.path.relpath(folder, root).replace(os.sep, "/")
-        for name in names:
-            found.append(((name if relative == "." else f"{relative}/{name}"), os.path.join(folder, name)))
-    return sorted(found)
+def tree_files(root: Path, site: Path | None = None) -> list[tuple[str, str]]:
+    """(name relative to ``root``, path) of every file below it a build may read, by name.
+
+    Folder links inside ``site`` (default: ``root``) are followed, as Jinja's loader and ours
+    follow them; links out of it, loops, FIFOs and devices are left out (``check_site_files``
+    reports them, and no build gets past that).
+    """
+    return [(entry.name, entry.path) for entry in walk(root, site) if entry.refused is None]
 
 
 @contextmanager

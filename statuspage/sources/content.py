@@ -30,6 +30,7 @@ from ..recurrence import check_rrule
 from .cache import ParseCache, load_all
 from .digests import zone_identity
 from .frontmatter import Document, FieldReader, split_document
+from .sitefiles import RefusedFile, read_capped
 
 INCIDENT_KEYS = ("title", "date", "resolved", "severity", "components", "tickets", "pin", "pin_until")
 MAINTENANCE_KEYS = ("title", "start", "end", "components", "impact", "tickets", "cancelled", "rrule")
@@ -137,16 +138,18 @@ def _parse_heading(
 
 
 def _read(shown: str, problems: Collector) -> tuple[str, bytes] | None:
-    """The file's text, and the digest of its bytes for the item's source key."""
+    """The file's text, and the digest of its bytes for the item's source key.
+
+    Read only when it is a regular file inside the site (``content/<kind>/`` is two folders down).
+    """
+    site = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(shown))))
     try:
-        if os.stat(shown).st_size > MAX_FILE_BYTES:
-            problems.add(shown, None, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
-            return None
-        with open(shown, "rb") as handle:
-            data = handle.read()
+        data = read_capped(shown, MAX_FILE_BYTES, site)
         return data.decode("utf-8"), hashlib.blake2b(data).digest()
     except UnicodeDecodeError as exc:
         problems.add(shown, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}")
+    except RefusedFile as exc:
+        problems.add(shown, None, exc.reason)
     except OSError as exc:
         problems.add(shown, None, f"cannot read: {exc.strerror}")
     return None

@@ -16,6 +16,7 @@ from .cache import ParseCache, long_lived_objects
 from .content import References, load_incidents, load_maintenance
 from .digests import FileDigests
 from .provenance import read_provenance
+from .sitefiles import check_site_files
 from .ticket_snapshot import tickets_source
 from .tickets import TicketRows, load_tickets, reference_problems
 
@@ -82,6 +83,9 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
     Ticket rows are the public's: a bad one is left out (``Site.left_out``) and a link to a ticket
     that is not published is dropped (``Site.dropped_links``), so neither ever stops a build.
     """
+    # Before anything else is read: a FIFO, a device or a link out of the site is never opened.
+    if not check_site_files(root, problems):
+        return None
     config = load_config(root, problems)
     if config is None:
         return None

@@ -28,9 +28,11 @@ from jinja2.utils import internalcode
 from werkzeug.security import safe_join
 
 from ..digest import DIGEST_SIZE, Digests, digest_bytes
+from ..errors import StatuspageError
 from ..fingerprint import tree_files
 from ..outputs.calendar import clock_facts
 from ..outputs.feeds import FEED_NAMES, known_issues_clock_facts
+from ..sources.sitefiles import MAX_THEME_FILE_BYTES, RefusedFile, read_capped
 from ..state import SiteState
 from .files import feed_builder
 from .links import Links
@@ -149,8 +151,8 @@ class Renderer:
         self.recording = RecordingState(self.state)
         app.jinja_env.globals["state"] = self.recording
         theme = self.state.site.root / "templates"
-        # Symlinked folders too, as Jinja's loader follows them.
-        self.themed = theme.is_dir() and bool(tree_files(theme))  # the site has templates of its own
+        # The site has templates of its own; folder links inside the site too, as Jinja's loader follows them.
+        self.themed = theme.is_dir() and bool(tree_files(theme, self.state.site.root))
         app.jinja_env.template_class = FreshImports if self.themed else QuickImports
         app.jinja_env.context_class = QuickCalls
         self._context = app.app_context()
@@ -218,9 +220,15 @@ class Renderer:
 
     def _static(self, filename: str) -> bytes:
         """A theme's file where it has one, else ours (as ``overlay_static`` serves them, symlinks too)."""
-        theirs = safe_join(str(self.state.site.root / THEME_STATIC), filename)
+        site = self.state.site.root
+        theirs = safe_join(str(site / THEME_STATIC), filename)
         if theirs is not None and os.path.isfile(theirs):
-            return Path(theirs).read_bytes()
+            # Regular and inside the site, checked again on the open file: a link to /proc/self/environ
+            # swapped in after the site was checked still never reaches the output.
+            try:
+                return read_capped(theirs, MAX_THEME_FILE_BYTES, site)
+            except RefusedFile as error:
+                raise StatuspageError(f"{theirs}: {error.reason}") from None
         return (Path(self.app.static_folder or "") / filename).read_bytes()
 
     def _clock_facts(self, name: str, facts: Callable[[], object]) -> bytes:

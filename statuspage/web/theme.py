@@ -7,6 +7,7 @@ same, because the pages' Content-Security-Policy allows only same-site styleshee
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,8 +17,11 @@ from typing import Any
 import jinja2
 from flask import Flask, Response, send_from_directory
 from werkzeug.exceptions import NotFound
+from werkzeug.security import safe_join
 
 from ..errors import Collector, StatuspageError
+from ..fingerprint import tree_files
+from ..sources.sitefiles import MAX_THEME_FILE_BYTES, RefusedFile, read_capped, refusal, walk
 from ..state import SiteState
 
 THEME_STATIC = "static"  # folder in the site directory
@@ -30,10 +34,14 @@ def overlay_static(app: Flask, site_root: Path) -> None:
 
     def static(filename: str) -> Response:
         if own.is_dir():
-            try:
-                return send_from_directory(own, filename)
-            except NotFound:
-                pass  # not overridden (or not a safe path inside the folder): fall back to ours
+            theirs = safe_join(str(own), filename)
+            if theirs is not None and os.path.lexists(theirs):
+                if refusal(theirs, str(site_root)) is not None:  # a FIFO or a link out of the site: never served
+                    raise NotFound()
+                try:
+                    return send_from_directory(own, filename)
+                except NotFound:
+                    pass  # a folder of that name: fall back to ours
         return app.send_static_file(filename)
 
     app.view_functions["static"] = static
@@ -42,13 +50,11 @@ def overlay_static(app: Flask, site_root: Path) -> None:
 def static_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every static file, ours and the site's ``static/`` (a theme file need not be linked to be published)."""
     names: set[str] = set()
-    for folder in (PACKAGE_STATIC, state.site.root / THEME_STATIC):
-        if folder.is_dir():
-            names.update(
-                path.relative_to(folder).as_posix()
-                for path in folder.rglob("*")
-                if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-            )
+    for folder, site in ((PACKAGE_STATIC, None), (state.site.root / THEME_STATIC, state.site.root)):
+        # Links inside the site are followed, once; the site's files were checked when it was loaded.
+        names.update(
+            name for name, _ in tree_files(folder, site) if not any(part.startswith(".") for part in name.split("/"))
+        )
     for name in sorted(names):
         yield "static", {"filename": name}
 
@@ -64,13 +70,20 @@ def check_templates(site_root: Path) -> None:
         return
     problems = Collector()
     env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
-    for path in sorted(own.rglob("*")):
-        if not path.is_file() or path.suffix not in (".html", ".xml", ".txt"):
+    for entry in walk(own, site_root):
+        if entry.refused is not None:
+            problems.add(entry.path, None, entry.refused)
+            continue
+        path = Path(entry.path)
+        if path.suffix not in (".html", ".xml", ".txt"):
             continue
         try:
-            env.parse(path.read_text(encoding="utf-8"), name=path.name, filename=str(path))
+            text = read_capped(path, MAX_THEME_FILE_BYTES, site_root).decode("utf-8")
+            env.parse(text, name=path.name, filename=str(path))
         except jinja2.TemplateSyntaxError as error:
             problems.add(str(path), error.lineno, f"template syntax: {error.message}")
+        except RefusedFile as error:
+            problems.add(str(path), None, error.reason)
         except (OSError, UnicodeDecodeError) as error:
             problems.add(str(path), None, f"cannot read: {error}")
     problems.raise_if_any()
