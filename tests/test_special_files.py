@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import NOW, REPO, incident, maintenance, tree
 
 CANARY = "statuspage-canary-7f3e9a1c"
@@ -228,3 +230,66 @@ def test_a_tickets_snapshot_that_is_a_fifo_is_refused(site_factory: Callable[...
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
     assert "not a regular file" in output, output
+
+
+PREVIEW = """
+import sys
+import threading
+import time
+from pathlib import Path
+from statuspage.web.preview import create_preview_app
+client = create_preview_app(Path(sys.argv[1]), now_option=sys.argv[2], provenance=False).test_client()
+for path in ("/", "/static/env.txt", "/static/pipe.css"):
+    with client.get(path) as response:
+        sys.stdout.write(f"{path} {response.status_code}\\n")
+        sys.stdout.write(response.get_data(as_text=True) + "\\n")
+"""
+
+
+def test_serve_shows_the_problems_without_hanging_or_serving_them(site_factory: Callable[..., Path]) -> None:
+    """The live preview lists the refused files, serves none of them, and does not hang on a FIFO."""
+    site = site_factory(incidents=[incident()])
+    environ = static_to_environ(site)
+    pipe = static_fifo(site)
+    template = template_fifo(site)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "STATUSPAGE_TEST_SECRET": CANARY}
+    result = subprocess.run(
+        [sys.executable, "-c", PREVIEW, str(site), NOW], capture_output=True, text=True, timeout=TIMEOUT, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "/ 500" in result.stdout
+    for path in (environ, pipe, template):
+        assert f"{path}: " in result.stdout
+    assert CANARY not in result.stdout
+
+
+def test_watch_reports_the_refused_file_and_keeps_running(site_factory: Callable[..., Path]) -> None:
+    site = site_factory(incidents=[incident()])
+    out, before = built(site)
+    path = templates_linked_to_themselves(site)
+    content_fifo(site)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "statuspage", "watch", "--site", str(site), "--out", str(out), "--interval", "1h"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stderr or ()), daemon=True)
+    reader.start()  # reads until the process exits, so the test never blocks on the pipe
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline and not any(f"{path}: symlink loop" in line for line in lines):
+            time.sleep(0.1)
+        assert process.poll() is None, "".join(lines)  # still watching, for the fix
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    finally:
+        process.kill()
+        reader.join(timeout=5)
+        if process.stderr is not None:
+            process.stderr.close()
+    log = "".join(lines)
+    assert any(f"{path}: symlink loop" in line for line in lines), log
+    assert "Traceback" not in log
+    assert tree(out) == before
