@@ -100,7 +100,7 @@ def read_capped(path: str | os.PathLike[str], limit: int, site: str | os.PathLik
 
 
 def _size(limit: int) -> str:
-    return f"{limit // 1024 // 1024} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+    return f"{limit // 1024} KiB"
 
 
 def refusal(path: str, site: str | None) -> str | None:
