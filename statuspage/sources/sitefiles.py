@@ -17,6 +17,7 @@ import errno
 import os
 import stat
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import Collector
@@ -59,12 +60,23 @@ def _inside(real: str, top: str) -> bool:
     return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
+@lru_cache(maxsize=256)
+def _real_folder(folder: str) -> str:
+    """A folder's real path, remembered: resolving every file's whole path cost seconds on a big site.
+
+    Safe to remember because every load first walks the site afresh (``check_site_files``): a
+    folder since replaced by a link out of the site stops the load there.
+    """
+    return os.path.realpath(folder)
+
+
 def resolve(path: str | os.PathLike[str], site: str | os.PathLike[str] | None) -> str:
     """The real path of a site file, checked to stay inside ``site`` (None: anywhere); raises RefusedFile."""
     shown = os.fspath(path)
-    real = os.path.realpath(shown)
+    folder, name = os.path.split(os.path.abspath(shown))
+    real = os.path.realpath(shown) if os.path.islink(shown) else os.path.join(_real_folder(folder), name)
     if site is not None:
-        top = os.path.realpath(site)
+        top = _real_folder(os.path.abspath(site))
         if not _inside(real, top):
             raise RefusedFile(shown, f"symlink to {real}, outside the site: a site's files must be inside it")
     return real
@@ -76,27 +88,52 @@ def read_capped(path: str | os.PathLike[str], limit: int, site: str | os.PathLik
     A missing or unreadable file raises the OSError as usual, so callers keep their own wording.
     """
     shown = os.fspath(path)
-    real = resolve(shown, site)
+    folder, name = os.path.split(os.path.abspath(shown))
+    top = _real_folder(os.path.abspath(site)) if site is not None else None
+    real = os.path.join(_real_folder(folder), name)
     try:
-        # O_NOFOLLOW: the real path has no link left in its last part; one put there since is refused.
-        handle = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        handle = _open(shown, real, top)
     except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise RefusedFile(shown, "symlink loop: the link never reaches a file") from None
-        if error.errno == errno.ENXIO:  # a socket, or a FIFO nobody writes to
-            raise RefusedFile(shown, "not a regular file (a socket or FIFO)") from None
-        error.filename = shown
-        raise
-    with os.fdopen(handle, "rb") as file:
-        info = os.fstat(file.fileno())
+        if error.errno != errno.ELOOP:
+            raise
+        # The last part is a link (O_NOFOLLOW): resolved in full, it must lead to a file inside the site.
+        handle = _open(shown, resolve(shown, site), top, resolved=True)
+    try:
+        info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode):
             raise RefusedFile(shown, f"not a regular file ({_kind(info.st_mode)}): a site's files must be plain files")
         if info.st_size > limit:
             raise TooLarge(shown, f"file is larger than {_size(limit)}")
-        data = file.read(limit + 1)  # a file growing while read stops at the cap too
+        chunks, total, cap = [], 0, limit + 1
+        wanted = info.st_size + 1  # a buffer of the file's size, not of the cap
+        while total < cap and (chunk := os.read(handle, min(wanted, cap - total))):
+            chunks.append(chunk)
+            total += len(chunk)
+            wanted = 64 * 1024  # more than its size said: it grows meanwhile, read on up to the cap
+    finally:
+        os.close(handle)
+    data = b"".join(chunks)
     if len(data) > limit:
         raise TooLarge(shown, f"file is larger than {_size(limit)}")
     return data
+
+
+def _open(shown: str, real: str, top: str | None, *, resolved: bool = False) -> int:
+    """Open a real path that must be inside ``top`` without following a last link or blocking on a FIFO.
+
+    ``resolved``: ``real`` is the link's target resolved in full, so a link left in it is a loop.
+    """
+    if top is not None and not _inside(real, top):
+        raise RefusedFile(shown, f"symlink to {real}, outside the site: a site's files must be inside it")
+    try:
+        return os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ENXIO:  # a socket, or a FIFO nobody writes to
+            raise RefusedFile(shown, "not a regular file (a socket or FIFO)") from None
+        if error.errno == errno.ELOOP and resolved:
+            raise RefusedFile(shown, "symlink loop: the link never reaches a file") from None
+        error.filename = shown
+        raise
 
 
 def _size(limit: int) -> str:
