@@ -8,6 +8,7 @@ the test instead of stopping the suite.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -273,6 +274,7 @@ def test_watch_reports_the_refused_file_and_keeps_running(site_factory: Callable
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
+        start_new_session=True,  # its own process group: a hung build's helpers are ended with it
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stderr or ()), daemon=True)
@@ -285,7 +287,9 @@ def test_watch_reports_the_refused_file_and_keeps_running(site_factory: Callable
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
     finally:
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):  # helpers forked by a build may outlive it, holding the pipe
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
         reader.join(timeout=5)
         if process.stderr is not None:
             process.stderr.close()
