@@ -259,7 +259,11 @@ def config_warnings(config: Config) -> list[Problem]:
     """What is valid but almost surely not meant: init's placeholder address still in place."""
     if config.base_url != PLACEHOLDER_BASE_URL:
         return []
-    line = _Lines(Path(config.path).read_text(encoding="utf-8")).of("site", "base_url")
+    try:
+        text = read_capped(config.path, MAX_CONFIG_BYTES).decode("utf-8-sig", errors="replace")
+    except OSError:  # replaced since it was read: the warning still stands, without its line
+        text = ""
+    line = _Lines(text).of("site", "base_url")
     message = (
         f"base_url is still the placeholder {PLACEHOLDER_BASE_URL} that init wrote: set the address "
         "the site is published at (feeds, calendars, the sitemap and the API link to it)"
