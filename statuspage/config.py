@@ -46,6 +46,9 @@ SETTINGS: dict[str, dict[str, str]] = {
         "db": "Path of the SQLite known-issue database, relative to the site directory.",
         "snapshot": "Public snapshot a build reads where the database is not (CI, Pages); made by `tickets snapshot`.",
     },
+    "notify": {
+        "websub_hub": "WebSub hub (an https URL) that every feed names, so readers can be pushed new entries.",
+    },
 }
 _REQUIRED = {"site": ("title", "base_url", "language", "timezone"), "components": ("id", "name")}
 
@@ -115,6 +118,7 @@ class _ConfigReader:
         support = self.table(data, "support")
         sla = self.table(data, "sla")
         tickets = self.table(data, "tickets")
+        notify = self.table(data, "notify")
 
         title = self.text(site, "site", "title")
         language = self.text(site, "site", "language")
@@ -131,6 +135,11 @@ class _ConfigReader:
         if chat_url is not None and urlsplit(chat_url).scheme not in ("http", "https"):
             self.error("chat_url must be an http(s) address", "support", "chat_url")
         db = self.text(tickets, "tickets", "db", required=False)
+        websub_hub = self.text(notify, "notify", "websub_hub", required=False)
+        if websub_hub is not None and (
+            urlsplit(websub_hub).scheme not in ("http", "https") or not urlsplit(websub_hub).netloc
+        ):
+            self.error("websub_hub must be an absolute http(s) address", "notify", "websub_hub")
         snapshot = self.text(tickets, "tickets", "snapshot", required=False)
         if snapshot is not None and not snapshot.lower().endswith(".json"):
             self.error(
@@ -155,6 +164,7 @@ class _ConfigReader:
             sla=Sla(24 if fix_min is None else fix_min, 72 if fix_max is None else fix_max),
             tickets_db=(self.root / db) if db else None,
             tickets_snapshot=(self.root / snapshot) if snapshot else None,
+            websub_hub=websub_hub,
             path=self.shown,
         )
 

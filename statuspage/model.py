@@ -119,6 +119,7 @@ class Config:
     tickets_db: Path | None
     path: str
     tickets_snapshot: Path | None = None  # read where tickets_db is missing (sources/tickets.tickets_source)
+    websub_hub: str | None = None  # [notify] websub_hub: named in every feed
 
 
 @dataclass(frozen=True)

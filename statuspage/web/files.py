@@ -79,6 +79,7 @@ def _feed(
         home_url=absolute("pages.index"),
         language=language,
         fallback_updated=state.now,
+        hub=state.site.config.websub_hub,
     )
     return Response(body, mimetype=MEDIA_TYPES[kind])
 
