@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -44,6 +45,9 @@ from ..state.instants import state_change_instants
 from ..workers import other_threads_stay_clear
 from .pull import pull
 from .report import visible_changes
+
+if TYPE_CHECKING:
+    from ..publish.background import Publisher
 
 log = logging.getLogger("statuspage.watch")
 
@@ -81,6 +85,7 @@ class WatchSettings:
     provenance: bool = True
     debounce: float = 0.5  # seconds the sources must stay unchanged before a rebuild
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # processes a build loads and renders in
+    publish: bool = False  # upload each new output to the [[publish]] targets (statuspage/publish)
 
 
 class _Stopped(Exception):
@@ -114,6 +119,14 @@ class Watcher:
         self.lead = MIN_LEAD
         self.builds = 0
         self._lock = threading.Lock()
+        # Publishing runs in its own thread, so a slow or failing host never delays the next build.
+        # Notifications (when they exist) belong after a successful publish, so that their links
+        # resolve: pass them to Publisher as ``after``.
+        self.publisher: Publisher | None = None
+        if settings.publish:
+            from ..publish.background import Publisher  # boto3 is loaded only when publishing
+
+            self.publisher = Publisher(settings.site_dir, settings.out)
 
     # --- Life cycle --------------------------------------------------------------------------
 
@@ -131,6 +144,11 @@ class Watcher:
         )
         if settings.git_pull:
             pull(settings.site_dir)
+        if self.publisher is not None:
+            from ..publish.run import load_targets
+
+            load_targets(settings.site_dir)  # no [[publish]] target, or a bad one: stop at once, not at each build
+            self.publisher.start()
         self.build("start", fatal=True)
         self.scheduler.add_job(self.check, IntervalTrigger(seconds=settings.interval), id="check")
         if settings.git_pull:
@@ -149,6 +167,8 @@ class Watcher:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
         self.detector.close()
+        if self.publisher is not None:
+            self.publisher.stop()  # a publish in progress finishes first
         log.info("stopped after %d builds", self.builds)
 
     # --- Jobs ---------------------------------------------------------------------------------
@@ -247,6 +267,8 @@ class Watcher:
                 ": " + "; ".join(shown) if shown else "",
             )
             self._schedule(result.state)
+            if self.publisher is not None:
+                self.publisher.request()  # the new output is in place: publish it, without waiting here
             return True
 
     def _wait_until(self, instant: datetime) -> None:
