@@ -318,9 +318,8 @@ def publish(site_dir: Path, out: Path | None, dry_run: bool) -> None:
         click.echo(f"{result.name}: failed: {result.error}", err=True)
     if failed:
         names = ", ".join(result.name for result in failed)
-        click.echo(
-            f"Error: publishing failed for {names}; {len(results) - len(failed)} of {len(results)} done", err=True
-        )
+        done = len(results) - len(failed)
+        click.echo(f"Error: publishing failed for {names}; {done} of {len(results)} targets done", err=True)
         sys.exit(1)
 
 

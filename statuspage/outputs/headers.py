@@ -162,7 +162,7 @@ def _block(pattern: str, headers: dict[str, str]) -> str:
 
 
 def rules_matching(url: str, prefixes: Iterable[str]) -> list[str]:
-    """The ``_headers`` patterns (but ``/*``) a request for ``url`` matches; a splat crosses slashes, as on both hosts."""
+    """The ``_headers`` patterns (but ``/*``) a request for ``url`` matches; a splat crosses slashes, as there."""
     found = []
     for prefix in prefixes:
         patterns = [f"/{prefix}{rule.pattern}" for rule in RULES if not (rule.root_only and prefix)]
