@@ -58,7 +58,7 @@ SETTINGS: dict[str, dict[str, str]] = {
         "access_key_id_env": "Name of the environment variable holding this target's access key id.",
         "secret_access_key_env": "Name of the environment variable holding this target's secret key.",
         "max_deletions": "A publish that would delete more objects than this is refused.  [default: 100]",
-        "cors": "Add a rule to the bucket's CORS configuration: scripts anywhere may read the API and feeds.  [default: true]",
+        "cors": "Add a CORS rule to the bucket so that scripts anywhere may read the API and feeds.  [default: true]",
     },
 }
 _REQUIRED = {
