@@ -24,10 +24,13 @@ CORS_ORIGIN = "*"  # the API and the feeds are public data, read by other sites'
 HEADERS_FILE = "_headers"  # Netlify / Cloudflare Pages; never uploaded to object storage
 # Sent with every response where the host allows it (Netlify, Cloudflare Pages, a CDN's response
 # headers policy): S3 itself cannot send them, see docs/deploy.md.
+# The pages carry their full Content-Security-Policy in a <meta> (web/app.py, with a theme's own
+# script hashes); a header can add what a <meta> cannot: forbidding framing.  Both are enforced.
 SECURITY_HEADERS: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Referrer-Policy": "no-referrer",  # as docs/examples/nginx-status.conf
     "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
 }
 _LANGUAGE = re.compile(r"^[a-z]{2}$")  # the folder of a language other than the site's (``en/``)
 _TEXT = "; charset=utf-8"
