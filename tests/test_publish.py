@@ -492,3 +492,63 @@ def test_watch_publishes_after_each_build_and_retries_a_failed_publish(
     failures = [r.getMessage() for r in caplog.records if r.getMessage().startswith("publish to fallback failed")]
     assert len(failures) >= 2, "a failed publish is logged and tried again"
     assert any("will be retried" in r.getMessage() for r in caplog.records)
+
+
+def test_headers_file_follows_the_site_languages_on_a_rebuild(site_factory: SiteMaker) -> None:
+    site = site_factory(language="sk")
+    build(site)
+    first = (site / "build" / HEADERS_FILE).read_text(encoding="utf-8")
+    assert "/en/feeds/*.atom" in first and "/sk/" not in first
+    config = site / "statuspage.toml"
+    config.write_text(config.read_text().replace('language = "sk"', 'language = "en"'), encoding="utf-8")
+    build(site)
+    second = (site / "build" / HEADERS_FILE).read_text(encoding="utf-8")
+    assert "/sk/feeds/*.atom" in second and "/en/" not in second
+
+
+# --------------------------------------------------------------------------- progress and watch
+
+
+def test_a_terminal_gets_a_progress_bar(published_site: Callable[..., Path]) -> None:
+    import pty
+
+    site = published_site()
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    with os.fdopen(leader, "rb", buffering=0) as terminal:
+        done = subprocess.Popen(
+            [sys.executable, "-m", "statuspage", "publish", "--site", str(site)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+        )
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = terminal.read(4096)
+            except OSError:  # the program ended and closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        stdout, _ = done.communicate(timeout=120)
+    assert done.returncode == 0
+    assert b"primary" in seen and b"100%" in seen  # click's bar on the terminal
+    assert b"uploaded" not in seen and b"primary: uploaded" not in stdout  # not the plain lines
+    assert counts(stdout.decode())[0] > 0
+
+
+def test_without_a_terminal_progress_is_plain_lines(published_site: Callable[..., Path]) -> None:
+    site = published_site()
+    code, output = publish(site)
+    assert code == 0
+    assert re.search(r"^primary: uploaded \d+ assets$", output, re.M)
+    assert re.search(r"^primary: uploaded \d+ front pages$", output, re.M)
+
+
+def test_watch_publish_without_a_target_stops_at_once(site_factory: SiteMaker) -> None:
+    site = site_factory()
+    result = run("watch", "--site", str(site), "--publish")
+    assert result.exit_code == 1
+    assert "no [[publish]] target" in result.output

@@ -49,7 +49,8 @@ class Publisher:
     def stop(self) -> None:
         self._stopping.set()
         self._wanted.set()
-        self._thread.join()
+        if self._thread.ident is not None:  # started (a watcher that failed to start never started it)
+            self._thread.join()
 
     def _run(self) -> None:
         pause = self.first_retry

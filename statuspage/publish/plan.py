@@ -7,7 +7,9 @@ bucket; modification times never count, since every build may rewrite a file unc
 The order never lets a visitor load a page whose assets or data are missing: static files, then
 data and feeds, then pages (the new ones before the changed ones that may link to them, each
 language's front page last), and deletions only after every page that linked to a deleted object
-has been replaced.
+has been replaced.  Pages already published that link to a new page are among the changed ones,
+so they are replaced only once it is there; new pages linking to each other (a new window and a
+new ticket waiting for it) may appear a moment apart, but no published page links to them yet.
 """
 
 from __future__ import annotations
