@@ -20,7 +20,7 @@ from fnmatch import fnmatchcase
 
 SHORT = "public, max-age=60"  # what changes with every update: a visitor sees it within a minute
 MODERATE = "public, max-age=3600"  # static files whose names do not change with their content
-CORS_ORIGIN = "*"  # the API and the feeds are public data, read by other sites' scripts
+CORS_ORIGIN = "*"  # the API, feeds, calendars, badges and status.txt are public data, read by other sites' scripts
 HEADERS_FILE = "_headers"  # Netlify / Cloudflare Pages; never uploaded to object storage
 # Sent with every response where the host allows it (Netlify, Cloudflare Pages, a CDN's response
 # headers policy): S3 itself cannot send them, see docs/deploy.md.
@@ -108,7 +108,7 @@ def kind_of(path: str) -> Kind:
         return Kind("feed", FEED_JSON if path.endswith(".json") else media_type(path), SHORT, cors=True)
     if top == "api":
         return Kind("api", media_type(path), SHORT, cors=True)
-    return Kind("data", media_type(path), SHORT)
+    return Kind("data", media_type(path), SHORT, cors=True)  # calendars, badges, status.txt: read by programs too
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,7 @@ class Rule:
 
 # Every file of the output matches exactly one rule (tests/test_publish.py checks it on a build), so
 # no header is sent twice: both hosts join the values of a header set by several matching rules.
+# A new top-level folder of the output needs its rule here (that test names the file that has none).
 RULES: tuple[Rule, ...] = (
     Rule("", "index.html"),
     Rule("index.html", "index.html"),
