@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import StatuspageError, ValidationError
+from .errors import Problem, StatuspageError, ValidationError
+from .terminal import visible
 
 SITE_OPTION = click.option(
     "--site",
@@ -47,12 +48,19 @@ def _fail(error: StatuspageError) -> None:
     """Print a user error as clean lines, never a traceback, and exit 1."""
     if isinstance(error, ValidationError):
         for problem in error.problems:
-            click.echo(str(problem), err=True)
+            click.echo(visible(str(problem)), err=True)
+        _warn(error.warnings)
         count = len(error.problems)
         click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
     else:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(visible(f"Error: {error}"), err=True)
     sys.exit(1)
+
+
+def _warn(warnings: Sequence[Problem]) -> None:
+    """What was published without (ticket rows left out, links dropped), one line each, shown safe for a terminal."""
+    for problem in warnings:
+        click.echo(visible(f"warning: {problem}"), err=True)
 
 
 @click.group()
@@ -113,6 +121,7 @@ def build(site_dir: Path, out: Path | None, now: str | None, provenance: bool, j
         )
     except StatuspageError as error:
         _fail(error)
+    _warn(result.warnings)
     if result.written:
         click.echo(f"Built {result.files} files into {result.out}")
     else:
@@ -131,8 +140,8 @@ def check(site_dir: Path) -> None:
         site = check_site(site_dir)
     except StatuspageError as error:
         _fail(error)
-    for warning in config_warnings(site.config):
-        click.echo(str(warning), err=True)
+    _warn(config_warnings(site.config))
+    _warn(site.dropped_links)
     click.echo(
         f"OK: {len(site.incidents)} incidents, {len(site.maintenance)} maintenance windows, "
         f"{len(site.tickets)} public tickets"
@@ -610,7 +619,7 @@ def tickets_snapshot(site_dir: Path, db_path: Path | None, output: Path | None) 
             raise StatuspageError(f"{output}: a snapshot is a .json file")
         result = write_snapshot(desk, output)
     for reason in result.left_out:
-        click.echo(f"warning: {desk.shown}: {reason}: left out, as the build leaves it out", err=True)
+        click.echo(visible(f"warning: {desk.shown}: {reason}: left out, as the build leaves it out"), err=True)
     click.echo(f"Wrote {result.written} public tickets to {result.path}")
 
 

@@ -353,7 +353,7 @@ def config_warnings(config: Config) -> list[Problem]:
         return []
     line = _Lines(Path(config.path).read_text(encoding="utf-8")).of("site", "base_url")
     message = (
-        f"warning: base_url is still the placeholder {PLACEHOLDER_BASE_URL} that init wrote: set the address "
+        f"base_url is still the placeholder {PLACEHOLDER_BASE_URL} that init wrote: set the address "
         "the site is published at (feeds, calendars, the sitemap and the API link to it)"
     )
     return [Problem(config.path, line, message)]

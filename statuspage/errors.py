@@ -26,8 +26,9 @@ class StatuspageError(Exception):
 class ValidationError(StatuspageError):
     """The site has one or more problems; all of them are carried so they can be reported at once."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], warnings: tuple[Problem, ...] | list[Problem] = ()) -> None:
         self.problems = sorted(set(problems), key=_problem_sort_key)
+        self.warnings = sorted(set(warnings), key=_problem_sort_key)  # reported beside them, not counted
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

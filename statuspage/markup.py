@@ -1,4 +1,4 @@
-"""The one sanitising path: Markdown to safe HTML (Python-Markdown, then nh3), and any text to plain text."""
+"""The one sanitising path: Markdown to safe HTML (Python-Markdown, then nh3); titles as written; HTML's text."""
 
 from __future__ import annotations
 
@@ -150,24 +150,29 @@ def plain_paragraphs(text: str) -> str | None:
 
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
 _BLOCK_END = re.compile(r"</(p|li|h[2-6]|tr|blockquote|pre|dd|dt)>|<br\s*/?>", re.IGNORECASE)
+# What a line of text shown as written must not carry: C0 and C1 controls and DEL.  Line breaks
+# and tabs become spaces (``plain_line``); the rest is dropped, as XML 1.0 forbids most of it and
+# a terminal would act on it.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def plain_text(markup: str) -> str:
-    """Text with no markup at all, for titles, JSON, calendars and status.txt.
+    """The text that sanitised HTML (``render_markdown``'s) shows a reader, for JSON, calendars and feeds.
 
-    Tags are removed (script and style with their content), then entities are decoded; that is
-    repeated until nothing changes, so text that only *spells* a tag (``&lt;script&gt;``) cannot
-    become one in a plain-text output that a careless reader might insert as HTML.
+    Tags are removed (script and style with their content) and entities decoded exactly once, as
+    a browser shows them: ``&amp;lt;b&amp;gt;`` in the HTML is the text ``&lt;b&gt;``.  The result
+    is text, not markup; every output escapes it its own way.
     """
     text = _BLOCK_END.sub(lambda match: match.group(0) + "\n", without_control_characters(str(markup)))
-    for _ in range(5):
-        cleaned = html.unescape(nh3.clean(text, tags=set()))
-        if cleaned == text:
-            break
-        text = cleaned
+    # nh3 parses as a browser does and writes the text back with HTML's escapes, undone once here.
+    text = html.unescape(nh3.clean(text, tags=set()))
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 def plain_line(text: str) -> str:
-    """``plain_text`` on one line with single spaces, for titles."""
-    return " ".join(plain_text(text).split())
+    """A title as written, on one line: controls dropped, white space as single spaces.
+
+    Never unescaped, never stripped of tags: ``Button <Save> does nothing`` stays exactly that,
+    and each output escapes it for itself (Jinja, the XML writer, json, icalendar).
+    """
+    return " ".join(_CONTROLS.sub("", text).split())

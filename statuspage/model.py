@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from .errors import StatuspageError
+from .errors import Problem, StatuspageError
 
 
 class Severity(Enum):
@@ -256,6 +256,18 @@ class Translatable:
         copy.__dict__["provenance"] = provenance
         return copy
 
+    def with_tickets(self, tickets: tuple[int, ...]) -> Self:
+        """The item linking only ``tickets`` (the published ones), leaving packed fields packed.
+
+        Its ``source_key`` says so too, as equal keys must make equal items (see digest.py).
+        """
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__["tickets"] = tickets
+        if copy.__dict__.get("source_key"):
+            copy.__dict__["source_key"] += ":tickets=" + ",".join(str(ticket_id) for ticket_id in tickets)
+        return copy
+
     def text(self, language: str) -> Text:
         """The translation where there is one, falling back to the original piece by piece.
 
@@ -289,6 +301,7 @@ class Incident(Translatable):
     # What the item was read from, as a digest (file bytes and zone): equal keys, equal items.  It lets
     # the renderer tell whether a page must be rendered again without looking at the item's text.
     source_key: str = field(default="", compare=False, repr=False)
+    tickets_line: int = field(default=1, compare=False, repr=False)  # of ``tickets:``, where a dropped link is named
 
 
 @dataclass(frozen=True)
@@ -310,6 +323,7 @@ class Maintenance(Translatable):
     # What the item was read from, as a digest (file bytes and zone): equal keys, equal items.  It lets
     # the renderer tell whether a page must be rendered again without looking at the item's text.
     source_key: str = field(default="", compare=False, repr=False)
+    tickets_line: int = field(default=1, compare=False, repr=False)  # of ``tickets:``, where a dropped link is named
 
     PACKED: ClassVar[tuple[str, ...]] = ()  # not worth it: a thousand windows, derived from their updates
 
@@ -346,3 +360,13 @@ class Site:
     incidents: tuple[Incident, ...]  # newest first
     maintenance: tuple[Maintenance, ...]  # by start, newest first
     tickets: tuple[Ticket, ...]  # public tickets, by id
+    # Untrusted rows never stop a build (SPEC §6): what was left out of it, and why.
+    left_out: tuple[Problem, ...] = ()  # public ticket rows that failed their checks (``check`` fails on them)
+    dropped_links: tuple[Problem, ...] = ()  # links from content to tickets that are not published
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """What ``build`` and ``watch`` report and publish without: rows left out, then links dropped."""
+        left_out = sorted(set(self.left_out))
+        rows = (Problem(row.path, row.line, f"{row.message}; the ticket is left out") for row in left_out)
+        return (*rows, *sorted(set(self.dropped_links)))

@@ -32,6 +32,8 @@ from typing import Any
 from . import basis as basis_record
 from .basis import Basis
 from .fingerprint import cache_dir
+from .modes import current_umask, published_mode
+from .ownership import is_ours, recorded_umask, settle
 from .swap import link_tree, swap_into_place, temporary_sibling
 from .trees import (
     Entry,
@@ -71,6 +73,8 @@ def write_site(
     each worker makes a stride of them first, see ``Digests.share``).
     """
     live, old = load_trees(out)
+    if recorded_umask(out) != current_umask():  # a file kept from those trees would keep its old mode
+        live = old = None
     spare = spare_dir(out)
     staging, have = _staging(out, spare, live, old)
     save_trees(out, (identity(out), live["token"]) if live is not None else None, None)  # the spare is about to change
@@ -98,7 +102,8 @@ def write_site(
     spare_token: str | None = None
     if staging.exists():
         if staging != spare:
-            shutil.rmtree(spare, ignore_errors=True)
+            if is_ours(out, spare):
+                shutil.rmtree(spare, ignore_errors=True)
             if live is not None:  # the previous output was known: it becomes the spare
                 os.rename(staging, spare)
             else:
@@ -107,6 +112,7 @@ def write_site(
             with suppress(FileNotFoundError):  # removed meanwhile by hand: the spare counts as unknown
                 published_becomes_spare(out)
                 spare_token = live["token"]
+    settle(out, out, spare)
     token = save_files(out, "live", manifest)
     write_record(cache_dir(out) / basis_record.RECORD, basis_record.dump(work.basis(), token))
     save_trees(out, (identity(out), token), (identity(spare), spare_token) if spare_token is not None else None)
@@ -120,13 +126,18 @@ def _staging(out: Path, spare: Path, live: Tree | None, old: Tree | None) -> tup
     first rebuild after a clean build); else an empty folder.
     """
     if old is not None:  # known: the folder is still the one recorded (``_load``)
+        published_mode(spare)
         return spare, dict(old["files"])
-    if spare.exists():
+    if spare.exists() and is_ours(out, spare):  # else ``check_output`` refused the build
         shutil.rmtree(spare, ignore_errors=True)
     staging = temporary_sibling(out)
     if live is None:
         return staging, {}
-    link_tree(out, staging)
+    try:
+        link_tree(out, staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return staging, dict(live["files"])
 
 

@@ -83,7 +83,8 @@ def build_changed(
         now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
 
         # Derive: every time-dependent fact, computed once for all outputs.
-        state = derive(site, now)
+        stale = options.get("content_stale_since")
+        state = derive(site, now, content_stale_since=datetime.fromisoformat(stale) if isinstance(stale, str) else None)
 
         with output_lock(out), _collector_paused():
             clean_leftovers(out)
@@ -109,7 +110,8 @@ def build_changed(
                 files = write_site(out, renderers, jobs, site.root, swap_when_ready, digested=helpers)
             again = sources_now()
             unchanged = again is not None and again == key and theme == fingerprinted
-            remember(out, key if unchanged else None, files)
+            # A build that left something out is not recorded: the next one loads again, and warns again.
+            remember(out, key if unchanged and not site.warnings else None, files)
     return files, now, state
 
 

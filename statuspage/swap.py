@@ -5,11 +5,13 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
 
 from .errors import StatuspageError
+from .ownership import adopt, is_ours
 
 _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths in one step (Linux)
 _AT_FDCWD = -100
@@ -26,19 +28,35 @@ def link_tree(source: Path, target: Path) -> None:
 
 
 def temporary_sibling(out: Path) -> Path:
-    """A fresh directory next to ``out`` (same filesystem, so the final rename is atomic)."""
+    """A fresh directory next to ``out`` (same filesystem, so the final rename is atomic), recorded as ours.
+
+    Made by ``os.mkdir``, which honours the umask, unlike ``tempfile.mkdtemp`` (0700): it becomes
+    the published tree, which a web server running as another user must read.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent)).resolve()
+    while True:
+        folder = out.parent / f".{out.name}.tmp-{secrets.token_hex(4)}"
+        try:
+            folder.mkdir()
+            break
+        except FileExistsError:
+            continue
+    try:
+        adopt(out, folder)
+    except BaseException:  # unrecorded, it would stay behind for good: no build removes what is not its own
+        folder.rmdir()
+        raise
+    return folder.resolve()
 
 
 def clean_leftovers(out: Path) -> None:
-    """Remove temporary directories that an interrupted earlier build left beside ``out``."""
+    """Remove temporary directories that an interrupted earlier build left beside ``out``; only those it made."""
     if not out.parent.is_dir():
         return
-    for leftover in out.parent.glob(f".{out.name}.tmp-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in out.parent.glob(f".{out.name}.old-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    for pattern in (f".{out.name}.tmp-*", f".{out.name}.old-*"):
+        for leftover in out.parent.glob(pattern):
+            if is_ours(out, leftover):
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def swap_into_place(built: Path, out: Path) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from . import basis as basis_record
 from .atomic import write_atomically
 from .fingerprint import cache_dir
+from .ownership import spare_dir
 
 TREES = "trees.pickle"  # which record of files describes each tree: small, written last
 FILES = {"live": "files-live.pickle", "spare": "files-spare.pickle"}  # each tree's files, by path
@@ -33,10 +34,6 @@ Manifest = dict[str, Entry]
 # published tree, what it was made from (``basis``, see basis.py).
 Tree = dict[str, Any]
 Recorded = tuple[tuple[int, int], str]  # in ``TREES``: a tree's identity and the token of its files' record
-
-
-def spare_dir(out: Path) -> Path:
-    return out.parent / f".{out.name}.spare"
 
 
 def identity(folder: Path) -> tuple[int, int]:

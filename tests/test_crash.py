@@ -46,6 +46,7 @@ def test_kill_at_any_point_leaves_a_complete_output(tmp_path: Path) -> None:
     litter = [
         path.name
         for path in tmp_path.iterdir()
-        if path.name.startswith(".public.") and path.name not in (".public.lock", ".public.spare")
+        if path.name.startswith(".public.")
+        and path.name not in (".public.lock", ".public.spare", ".public.folders.json")
     ]
     assert litter == [], "temporary directories of killed builds must be cleaned by the next build"

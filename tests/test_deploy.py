@@ -7,20 +7,25 @@ built site (skipped where systemd-analyze or nginx is not installed).
 
 from __future__ import annotations
 
+import grp
 import http.client
 import os
+import pwd
 import re
 import shlex
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, run
+from conftest import NOW, REPO, incident, run
 
 EXAMPLES = REPO / "docs" / "examples"
 DEPLOY_DOC = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
@@ -121,12 +126,33 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def nginx(tmp_path: Path, example_build: Path) -> Iterator[tuple[int, Path]]:
-    """nginx running the example server block on 127.0.0.1, serving a copy of the example build."""
+def web_root() -> Iterator[Path]:
+    """Where nginx's worker, another user, may reach the site: pytest's own temporary folders are 0700."""
+    folder = Path(tempfile.mkdtemp(prefix="statuspage-www-"))
+    os.chmod(folder, 0o755)
+    try:
+        yield folder / "site"
+    finally:
+        shutil.rmtree(folder)
+
+
+def _worker_user() -> str:
+    """nginx's ``user`` line: as root, the worker runs as nobody, as a real server's does (never as root)."""
+    if os.geteuid() != 0:
+        return ""  # the worker runs as this user, who is not root
+    nobody = pwd.getpwnam("nobody")
+    return f"user nobody {grp.getgrgid(nobody.pw_gid).gr_name};\n"
+
+
+@pytest.fixture
+def nginx(tmp_path: Path, web_root: Path) -> Iterator[tuple[int, Path]]:
+    """nginx serving the example site, built in place, by the example server block on 127.0.0.1; its worker not root."""
     if shutil.which("nginx") is None or not MIME_TYPES.is_file():
+        if os.environ.get("CI"):
+            pytest.fail("nginx must be installed in CI (apt-get install nginx)")
         pytest.skip("nginx is not installed (apt-get install nginx)")
-    web_root = tmp_path / "www" / "site"
-    shutil.copytree(example_build, web_root)
+    result = run("build", "--site", str(REPO), "--out", str(web_root), "--now", NOW)
+    assert result.exit_code == 0, result.output
     port = _free_port()
     server = (EXAMPLES / "nginx-status.conf").read_text(encoding="utf-8")
     server = server.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("listen [::]:80;", "")
@@ -139,7 +165,7 @@ def nginx(tmp_path: Path, example_build: Path) -> Iterator[tuple[int, Path]]:
     )
     conf = tmp_path / "nginx.conf"
     conf.write_text(
-        ("user root;\n" if os.geteuid() == 0 else "")
+        _worker_user()
         + f"worker_processes 1;\npid {temp / 'nginx.pid'};\nerror_log {temp / 'error.log'};\nevents {{}}\n"
         + f"http {{\n    include {MIME_TYPES};\n    default_type application/octet-stream;\n    access_log off;\n"
         + f"{temporary}\n{server}\n}}\n",
@@ -149,6 +175,7 @@ def nginx(tmp_path: Path, example_build: Path) -> Iterator[tuple[int, Path]]:
     command = ["nginx", "-e", str(temp / "error.log"), "-c", str(conf)]
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
+    assert "[warn]" not in checked.stderr + (temp / "error.log").read_text(), checked.stderr  # as written, no warning
     process = subprocess.Popen([*command, "-g", "daemon off;"], stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
@@ -185,6 +212,9 @@ def test_nginx_serves_a_built_site(nginx: tuple[int, Path]) -> None:
         "/feeds/all.atom": "application/atom+xml; charset=utf-8",
         "/feeds/all.rss": "application/rss+xml; charset=utf-8",
         "/calendar/maintenance.ics": "text/calendar; charset=utf-8",
+        "/feeds/all.json": "application/feed+json; charset=utf-8",
+        "/en/feeds/all.json": "application/feed+json; charset=utf-8",
+        "/en/calendar/maintenance.ics": "text/calendar; charset=utf-8",
         "/badge.svg": "image/svg+xml; charset=utf-8",
         "/status.txt": "text/plain; charset=utf-8",
         "/static/style.css": "text/css; charset=utf-8",
@@ -196,7 +226,13 @@ def test_nginx_serves_a_built_site(nginx: tuple[int, Path]) -> None:
         assert response.getheader("Cache-Control") == "no-cache", path
         relative = path.lstrip("/") + ("index.html" if path.endswith("/") else "")
         assert response.body == (web_root / relative).read_bytes(), path  # type: ignore[attr-defined]
-    assert get(port, "/api/v2/summary.json").getheader("Access-Control-Allow-Origin") == "*"
+    # Browser-side aggregators read the API and the feeds from other origins.
+    for path in ("/api/v2/summary.json", "/api/known-issues.json", "/feeds/all.atom", "/feeds/all.rss",
+                 "/feeds/all.json", "/calendar/maintenance.ics", "/badge.svg", "/status.txt"):  # fmt: skip
+        response = get(port, path)
+        assert response.getheader("Access-Control-Allow-Origin") == "*", path
+        assert response.getheader("X-Content-Type-Options") == "nosniff", path
+    assert get(port, "/").getheader("Access-Control-Allow-Origin") is None  # pages stay same-origin
     moved = get(port, f"/incidents/{slug}")
     assert moved.status == 301 and moved.getheader("Location", "").endswith(f"/incidents/{slug}/")
     missing = get(port, "/no/such/page/")
@@ -205,13 +241,49 @@ def test_nginx_serves_a_built_site(nginx: tuple[int, Path]) -> None:
 
 def test_nginx_serves_the_new_tree_after_a_watch_swap(nginx: tuple[int, Path], site_factory) -> None:
     """watch replaces the web root by renaming; nginx serves the new files at once, no reload."""
-    from conftest import NOW, incident
-
     port, web_root = nginx
     site = site_factory(incidents=[incident(title="Swapped in")])
     assert run("build", "--site", str(site), "--out", str(web_root), "--now", NOW).exit_code == 0
     page = get(port, "/incidents/outage/")
     assert page.status == 200 and b"Swapped in" in page.body  # type: ignore[attr-defined]
+
+
+def _status(port: int, path: str) -> int:
+    """The HTTP status nginx answers ``path`` with (urllib raises for 4xx and 5xx)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": "status.example.sk"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - our own local server
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _every_url(root: Path) -> list[str]:
+    """The URL of every file of a built tree: a folder's index.html by the folder's own URL."""
+    urls = []
+    for folder, _, names in os.walk(root):
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "/" if relative == "." else f"/{relative}/"
+        urls += [prefix if name == "index.html" else prefix + name for name in names]
+    return sorted(urls)
+
+
+def test_nginx_as_another_user_reads_every_file_of_every_build(nginx: tuple[int, Path], site_factory) -> None:
+    """The worker is not root and owns nothing: the tree must be readable by all after builds, rebuilds and swaps."""
+    port, web_root = nginx
+    assert _status(port, "/") == 200  # the example site, built in place by a clean build
+    site = site_factory(incidents=[incident("first", title="First")])
+    later = ["2026-11-25T12:01:00+01:00", "2026-11-25T12:02:00+01:00", "2026-11-25T12:03:00+01:00"]
+    for number, now in enumerate(later):  # a new tree, then one linked from it, then the spare in turn
+        if number == 1:
+            (site / "content" / "incidents" / "second.md").write_text(
+                incident("second", title="Second")[1], encoding="utf-8"
+            )
+        assert run("build", "--site", str(site), "--out", str(web_root), "--now", now).exit_code == 0
+        urls = _every_url(web_root)
+        assert len(urls) > 20 and "/incidents/first/" in urls
+        failed = {url: status for url in urls if (status := _status(port, url)) != 200}
+        assert failed == {}, f"after the build at {now}"
 
 
 @pytest.mark.skipif(shutil.which("check-jsonschema") is None, reason="check-jsonschema is not installed")
@@ -264,3 +336,11 @@ def test_the_pre_commit_hook_catches_a_commit_that_only_deletes_a_window_a_ticke
     assert deleting.returncode != 0, deleting.stdout + deleting.stderr
     assert "ticket 7" in deleting.stdout + deleting.stderr
     assert "upgrade" in deleting.stdout + deleting.stderr
+
+
+def test_the_deploy_guide_shows_the_nginx_example_as_it_is_tested() -> None:
+    """The server block in docs/deploy.md is docs/examples/nginx-status.conf, the one the nginx tests run."""
+    block = re.search(r"\n   ```nginx\n(.*?)\n   ```\n", DEPLOY_DOC, re.S)
+    assert block is not None
+    shown = "\n".join(line.removeprefix("   ") for line in block.group(1).splitlines())
+    assert shown.strip() == (EXAMPLES / "nginx-status.conf").read_text(encoding="utf-8").strip()

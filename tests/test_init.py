@@ -135,7 +135,7 @@ def test_check_warns_while_base_url_is_the_placeholder_init_wrote(tmp_path: Path
     line = next(
         n for n, text in enumerate(config.read_text(encoding="utf-8").splitlines(), 1) if text.startswith("base_url")
     )
-    assert f"{config}:{line}: warning: base_url is still the placeholder https://status.example.com/" in warned.stderr
+    assert f"warning: {config}:{line}: base_url is still the placeholder https://status.example.com/" in warned.stderr
     assert "warning" not in run("check", "--site", str(real)).output
 
 

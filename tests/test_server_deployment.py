@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -143,3 +144,79 @@ def test_pushes_and_desk_writes_both_reach_the_page_while_watch_follows_git(tmp_
     assert "Traceback" not in text, text
     status = _run(env, server, "git", "status", "--porcelain")
     assert status == "", f"the watcher or the desk left changes git would trip over:\n{status}"
+
+
+def test_a_pull_that_cannot_apply_is_loud_retried_and_shown_until_it_works(site_factory, tmp_path: Path) -> None:
+    """The old layout's trap: the tickets database in git, written on the server and in a push.
+
+    Every pull then fails; the watcher says why and what to do, keeps trying, and once it has
+    failed a few times the front page says it may be out of date, until a pull works again.
+    """
+    import logging
+
+    from bs4 import BeautifulSoup
+    from conftest import incident, ticket
+
+    from statuspage.watch import Watcher, WatchSettings
+    from statuspage.watch.service import STALE_AFTER_FAILURES
+
+    env = _env(tmp_path)
+    admin = site_factory(incidents=[incident("first", title="First incident")], tickets=[ticket(1)])
+    (admin / ".gitignore").write_text("/build/\n/.build*\n*.db-wal\n*.db-shm\n", encoding="utf-8")
+    _statuspage(env, admin, "tickets", "init")  # the desk's schema, committed with the database
+    bare = tmp_path / "origin.git"
+    _run(env, tmp_path, "git", "init", "-q", "--bare", "-b", "main", str(bare))
+    for args in (("init", "-q", "-b", "main"), ("add", "-A"), ("commit", "-q", "-m", "Site with its database")):
+        _run(env, admin, "git", *args)
+    _run(env, admin, "git", "remote", "add", "origin", str(bare))
+    _run(env, admin, "git", "push", "-q", "origin", "main")
+    server = tmp_path / "server"
+    _run(env, tmp_path, "git", "clone", "-q", str(bare), str(server))
+
+    lines: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("statuspage.watch")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    out = tmp_path / "www"
+    watcher = Watcher(
+        WatchSettings(server, out, interval=0.2, git_pull=True, pull_every=0.3, provenance=False, debounce=0.05, jobs=1)
+    )
+    try:
+        watcher.start()
+
+        def front() -> BeautifulSoup:
+            return BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
+
+        assert front().select_one("p.stale") is None
+        # The desk writes on the server; the admin commits a database of their own and an incident.
+        _statuspage(env, server, "tickets", "update", "1", "--title", "Written on the server")
+        (admin / "content" / "incidents" / "second.md").write_text(incident("second", title="Second incident")[1])
+        connection = sqlite3.connect(admin / "content" / "tickets.db")
+        with connection:
+            connection.execute("UPDATE tickets SET title = 'Written by the admin' WHERE id = 1")
+        connection.close()
+        _run(env, admin, "git", "add", "-A")
+        _run(env, admin, "git", "commit", "-q", "-m", "A second incident, and the admin's database")
+        _run(env, admin, "git", "push", "-q", "origin", "main")
+
+        _wait_for(lambda: front().select_one("p.stale") is not None, 30, "the page says it may be out of date")
+        failures = [line for line in lines if line.startswith("git pull --ff-only failed")]
+        assert len(failures) >= STALE_AFTER_FAILURES
+        assert "content/tickets.db" in failures[0] and "must not be in git" in failures[0], failures[0]
+        assert any("the front page now says that it may be out of date" in line for line in lines)
+        assert "Second incident" not in (out / "api" / "v2" / "incidents.json").read_text(encoding="utf-8")
+
+        # Someone sorts it out on the server; the next pull applies and the notice goes.
+        _run(env, server, "git", "checkout", "--", "content/tickets.db")
+        _wait_for(lambda: front().select_one("p.stale") is None, 30, "the notice gone once a pull works")
+        _wait_for(
+            lambda: "Second incident" in (out / "api" / "v2" / "incidents.json").read_text(encoding="utf-8"),
+            30,
+            "the push on the page",
+        )
+        assert any(line.startswith("git pull works again") for line in lines)
+    finally:
+        watcher.stop()
+        logger.removeHandler(handler)

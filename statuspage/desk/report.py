@@ -1,10 +1,15 @@
-"""What the desk commands print: a table for people, JSON for scripts, one ticket in full."""
+"""What the desk commands print: a table for people, JSON for scripts, one ticket in full.
+
+Every value may be a reporter's text: control characters in it are shown (``\x1b``), never sent
+to the terminal as they are (see ``terminal.visible``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from ..terminal import visible
 from .rows import Row
 from .store import InitResult, TicketRecord, Update
 
@@ -31,8 +36,8 @@ def _cell(name: str, value: Any) -> str:
         return "yes" if value == 1 else "no"
     text = " ".join(str(value).split())
     if name == "title" and len(text) > TITLE_WIDTH:
-        return text[: TITLE_WIDTH - 1] + "…"
-    return text
+        text = text[: TITLE_WIDTH - 1] + "…"
+    return visible(text)
 
 
 def ticket_text(record: TicketRecord) -> str:
@@ -42,15 +47,16 @@ def ticket_text(record: TicketRecord) -> str:
     lines = []
     for name, value in row.items():
         marker = "  (private)" if name.startswith("reporter_") else ""
-        lines.append(f"{name.ljust(width)}  {'-' if value is None else value}{marker}")
+        # Further lines of a value are indented under it: a reporter's text cannot pass for a column.
+        shown = "-" if value is None else visible(str(value)).replace("\n", "\n" + " " * (width + 2))
+        lines.append(f"{name.ljust(width)}  {shown}{marker}")
     if record.history:
         lines += ["", "status history:"]
         for step in record.history:
             came_from = f"{step['previous']} → " if step["previous"] else ""
             forced = ", forced" if step["forced"] else ""
-            lines.append(
-                f"  {step['changed_at']}  {came_from}{step['status']}  ({step['via']} at {step['recorded_at']}{forced})"
-            )
+            when = f"{step['via']} at {step['recorded_at']}{forced}"
+            lines.append(visible(f"  {step['changed_at']}  {came_from}{step['status']}  ({when})"))
     return "\n".join(lines)
 
 
@@ -74,4 +80,4 @@ def _short(value: Any) -> str:
     if value is None:
         return "-"
     text = " ".join(str(value).split())
-    return text if len(text) <= TITLE_WIDTH else text[: TITLE_WIDTH - 1] + "…"
+    return visible(text if len(text) <= TITLE_WIDTH else text[: TITLE_WIDTH - 1] + "…")

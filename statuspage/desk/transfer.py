@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlite_utils import Database
 from ..clock import resolve_now
 from ..errors import Problem, StatuspageError, ValidationError
 from ..sources.tickets import PUBLIC_COLUMNS
+from ..terminal import visible_json
 from .rows import (
     Row,
     components_json,
@@ -75,7 +77,8 @@ def read_ticket_file(path: Path) -> TicketFile:
     if kind not in FORMATS:
         raise StatuspageError(f"{path}: unknown format {path.suffix!r}; expected a .csv or .json file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with open(path, encoding="utf-8-sig", newline="") as handle:  # a CR inside a cell is the reporter's
+            text = handle.read()
     except UnicodeDecodeError as error:
         raise StatuspageError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:
@@ -108,8 +111,12 @@ def _csv_file(path: Path, text: str) -> TicketFile:
 
 
 def _cell(value: str) -> str | None:
-    """An empty CSV cell is a missing value, as NULL is in the database."""
-    return None if value == "" else value
+    """An empty CSV cell is NULL, as in the database; a formula that ``export`` made inert is read back as it was."""
+    if value == "":
+        return None
+    if value.startswith("'") and _FORMULA.match(value, 1):
+        return value[1:]
+    return value
 
 
 def _json_file(path: Path, text: str) -> TicketFile:
@@ -278,13 +285,30 @@ def export_tickets(desk: Desk, kind: str = "json", *, public_only: bool = False)
 def rows_json(rows: list[Row]) -> str:
     """Rows as a JSON list, components as lists: for people and for ``import``."""
     shown = [{**row, "components": decoded_components(row.get("components"))} for row in rows]
-    return json.dumps(shown, ensure_ascii=False, indent=2) + "\n"
+    return visible_json(json.dumps(shown, ensure_ascii=False, indent=2)) + "\n"
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (``=HYPERLINK(...)``, DDE):
+# OWASP's CSV injection advice is to make such a cell text with a leading single quote.  A cell
+# that already starts with quotes before one of them gets one more, so ``import`` can take exactly
+# one away from every such cell and read back what was exported, character for character.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
 
 
 def _csv_text(rows: list[Row], columns: Sequence[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # Records end in CRLF (RFC 4180), which also makes the writer quote a cell holding a lone CR.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if row[name] is None else row[name] for name in columns])
+        writer.writerow([_inert_cell(row[name]) for name in columns])
     return buffer.getvalue()
+
+
+def _inert_cell(value: object) -> object:
+    """A value as a CSV cell that no spreadsheet runs as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and _FORMULA.match(value):
+        return "'" + value
+    return value

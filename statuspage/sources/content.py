@@ -45,28 +45,23 @@ _CLOCK = re.compile(r"^\d{1,2}:\d{2}")
 
 @dataclass(frozen=True)
 class References:
-    """What content may point at: component ids from the config, ticket ids from the database."""
+    """What content must point at: component ids from the config.
+
+    Ticket links are not checked here: whether a ticket is published is the database's call, and
+    a link to one that is not is dropped after loading (``sources/site.py``), never an error.
+    """
 
     components: frozenset[str]
-    tickets: frozenset[object]
-    private_tickets: frozenset[object]
 
-    def check(self, fields: FieldReader, components: tuple[str, ...], tickets: tuple[int, ...]) -> None:
+    def check(self, fields: FieldReader, components: tuple[str, ...]) -> None:
         for component in components:
             if component not in self.components:
                 known = ", ".join(sorted(self.components))
                 fields.error("components", f"unknown component {component!r} (known: {known})")
-        for ticket_id in tickets:
-            if ticket_id in self.private_tickets:
-                fields.error("tickets", f"ticket {ticket_id} is not public; link only public tickets")
-            elif ticket_id not in self.tickets:
-                fields.error("tickets", f"ticket {ticket_id} not found in the tickets database")
 
     def allows(self, item: Incident | Maintenance) -> bool:
         """Whether ``check`` would find nothing wrong with the item's links: a cached item is used only then."""
-        return all(component in self.components for component in item.components) and all(
-            ticket_id in self.tickets and ticket_id not in self.private_tickets for ticket_id in item.tickets
-        )
+        return all(component in self.components for component in item.components)
 
 
 @dataclass(frozen=True)
@@ -334,7 +329,7 @@ def _incident(
     components = fields.names("components", required=True)
     tickets = fields.numbers("tickets")
     if refs is not None:
-        refs.check(fields, components, tickets)
+        refs.check(fields, components)
     pin = fields.flag("pin")
     pin_until = fields.time("pin_until")
     if pin_until is not None and not pin:
@@ -362,6 +357,7 @@ def _incident(
         body=render_markdown(timeline.summary),
         updates=timeline.updates,
         origin=Origin(doc.path, 1),
+        tickets_line=fields.line("tickets"),
     )
 
 
@@ -387,7 +383,7 @@ def _maintenance(
     impact = fields.choice("impact", Impact, default=Impact.NONE)
     tickets = fields.numbers("tickets")
     if refs is not None:
-        refs.check(fields, components, tickets)
+        refs.check(fields, components)
     cancelled = fields.flag("cancelled")
     rule = fields.text("rrule")
     if start is not None and end is not None and end <= start:
@@ -414,6 +410,7 @@ def _maintenance(
         body=render_markdown(timeline.summary),
         updates=timeline.updates,
         origin=Origin(doc.path, 1),
+        tickets_line=fields.line("tickets"),
     )
 
 

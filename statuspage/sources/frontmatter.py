@@ -154,13 +154,13 @@ class FieldReader:
         return value
 
     def plain(self, key: str, *, required: bool = False) -> str | None:
-        """Text shown as-is everywhere (titles): any markup in it is removed, not escaped."""
+        """Text shown as written everywhere (titles), on one line: each output escapes it, none strips it."""
         value = self.text(key, required=required)
         if value is None:
             return None
         clean = plain_line(value)
         if not clean:
-            self.error(key, f"{key} has no text once markup is removed")
+            self.error(key, f"{key} has no printable text")
             return None
         return clean
 

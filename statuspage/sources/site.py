@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..config import load_config
-from ..errors import Collector
+from ..errors import Collector, Problem
 from ..model import Config, Incident, Maintenance, Provenance, Site, Ticket
 from .cache import ParseCache, long_lived_objects
 from .content import References, load_incidents, load_maintenance
@@ -77,7 +77,11 @@ def _with_history(items: tuple[Item, ...], history: Mapping[Path, Provenance]) -
 
 
 def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site | None:
-    """The site, or None when a problem was reported."""
+    """The site, or None when a problem was reported.
+
+    Ticket rows are the public's: a bad one is left out (``Site.left_out``) and a link to a ticket
+    that is not published is dropped (``Site.dropped_links``), so neither ever stops a build.
+    """
     config = load_config(root, problems)
     if config is None:
         return None
@@ -86,42 +90,67 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
     source = tickets_source(config.tickets_db, config.tickets_snapshot)
     if source is not None:
         rows = load_tickets(source, str(source), zone, problems, cache, jobs)
-    tickets = rows.tickets
-    refs = References(
-        components=frozenset(component.id for component in config.components),
-        tickets=frozenset(rows.public_ids),  # invalid rows are reported on their own, not as "missing"
-        private_tickets=frozenset(rows.private_ids),
-    )
+    refs = References(components=frozenset(component.id for component in config.components))
     content = root / "content"
     incidents = load_incidents(content / "incidents", zone, refs, problems, cache, jobs)
     maintenance = load_maintenance(content / "maintenance", zone, refs, problems, cache, jobs)
-    _cross_check(config, incidents, maintenance, tickets, problems)
+    _cross_check(incidents, maintenance, problems)
+    left_out = list(rows.left_out)
+    tickets = _referring_tickets(config, maintenance, rows.tickets, left_out)
     if problems.problems:
+        problems.problems.extend(left_out)  # reported with the rest: ``check`` names every row
         return None
+    published = {ticket.id for ticket in tickets}
+    dropped: list[Problem] = []
+    incidents = [_published_links(item, published, rows, dropped) for item in incidents]
+    maintenance = [_published_links(item, published, rows, dropped) for item in maintenance]
     return Site(
         root=root,
         config=config,
         incidents=tuple(sorted(incidents, key=lambda i: (i.start, i.slug), reverse=True)),
         maintenance=tuple(sorted(maintenance, key=lambda m: (m.start, m.slug), reverse=True)),
         tickets=tuple(sorted(tickets, key=lambda t: t.id)),
+        left_out=tuple(left_out),
+        dropped_links=tuple(dropped),
     )
 
 
-def _cross_check(
-    config: Config,
-    incidents: list[Incident],
-    maintenance: list[Maintenance],
-    tickets: list[Ticket],
-    problems: Collector,
-) -> None:
-    """References that need everything loaded: slugs shared by two kinds, tickets' components and maintenance."""
-    component_ids = {component.id for component in config.components}
-    maintenance_slugs = {item.slug for item in maintenance}
+def _cross_check(incidents: list[Incident], maintenance: list[Maintenance], problems: Collector) -> None:
+    """References that need all content loaded: slugs shared by two kinds."""
     incident_slugs = {item.slug for item in incidents}
     for item in maintenance:
         if item.slug in incident_slugs:
             problems.add(item.origin.path, 1, f"duplicate slug {item.slug!r}: an incident has the same name")
 
+
+def _referring_tickets(
+    config: Config, maintenance: list[Maintenance], tickets: list[Ticket], left_out: list[Problem]
+) -> list[Ticket]:
+    """The tickets whose components and maintenance exist; the others are left out, and ``left_out`` says why."""
+    component_ids = {component.id for component in config.components}
+    maintenance_slugs = {item.slug for item in maintenance}
+    kept = []
     for ticket in tickets:
-        for message in reference_problems(ticket.components, ticket.maintenance, component_ids, maintenance_slugs):
-            problems.add(ticket.origin.path, None, message)
+        found = reference_problems(ticket.components, ticket.maintenance, component_ids, maintenance_slugs)
+        left_out += [Problem(ticket.origin.path, None, message) for message in found]
+        if not found:
+            kept.append(ticket)
+    return kept
+
+
+def _published_links(item: Item, published: set[int], rows: TicketRows, dropped: list[Problem]) -> Item:
+    """The item linking only published tickets; each link dropped is added to ``dropped``, saying why."""
+    kept = tuple(ticket_id for ticket_id in item.tickets if ticket_id in published)
+    if len(kept) == len(item.tickets):
+        return item
+    for ticket_id in item.tickets:
+        if ticket_id in published:
+            continue
+        if ticket_id in rows.private_ids:
+            why = f"ticket {ticket_id} is private"
+        elif ticket_id in rows.public_ids:
+            why = f"ticket {ticket_id} is left out (see its problems)"
+        else:
+            why = f"ticket {ticket_id} is not in the tickets database"
+        dropped.append(Problem(item.origin.path, item.tickets_line, f"{why}; the link to it is left out"))
+    return item.with_tickets(kept)

@@ -17,7 +17,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from ..clock import parse_time
-from ..errors import Collector
+from ..errors import Collector, Problem
 from ..markup import plain_line, render_markdown
 from ..model import Channel, Origin, Ticket, TicketSeverity, TicketStatus
 from .cache import ParseCache, load_all
@@ -52,11 +52,16 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
 
 @dataclass(frozen=True)
 class TicketRows:
-    """The valid public tickets, and the ids of all rows, so links can tell 'private' or 'invalid' from 'missing'."""
+    """The valid public tickets, the rows left out and why, and the ids of all rows.
+
+    A public row that fails validation is left out of the site, never a reason to refuse a build
+    (SPEC §6): ``left_out`` says why, and the ids let links tell 'private' or 'left out' from 'missing'.
+    """
 
     tickets: list[Ticket]
-    public_ids: set[object]
+    public_ids: set[object]  # every row not marked private (public = 0): published unless left out
     private_ids: set[object]
+    left_out: tuple[Problem, ...] = ()
 
 
 def load_tickets(
@@ -64,8 +69,10 @@ def load_tickets(
 ) -> TicketRows:
     """Read public tickets; private rows are read only as ids.
 
-    With a ``cache``, an unchanged database is not read at all, and in a changed one only the
-    rows that changed are checked and rendered again; ``jobs`` processes check many of them.
+    ``problems`` gets what stops the whole database being read; a row that fails its checks is
+    left out and named in the result's ``left_out`` instead.  With a ``cache``, an unchanged
+    database is not read at all, and in a changed one only the rows that changed are checked and
+    rendered again; ``jobs`` processes check many of them.
     """
     cache = cache or ParseCache.disabled()
     if is_snapshot(path):
@@ -95,25 +102,33 @@ def load_tickets(
         if missing:
             problems.add(shown, None, f"table 'tickets' lacks column(s): {', '.join(missing)}")
             return TicketRows([], set(), set())
-        rows = connection.execute(
-            f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM tickets WHERE public = 1 ORDER BY id"  # noqa: S608
-        ).fetchall()
-        # Every row's id and flag, streamed: a desk keeps years of mostly private tickets.
-        flag_problems: list[str] = []
+        query = f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM tickets WHERE public = 1 ORDER BY id"  # noqa: S608
+        try:
+            rows = connection.execute(query).fetchall()
+        except sqlite3.OperationalError:
+            # Text that is not UTF-8 fails the whole query: read it again keeping the bad bytes
+            # (as lone surrogates), so that only the rows holding them are left out.
+            connection.text_factory = _undecoded_text
+            rows = connection.execute(query).fetchall()
+        # Every row's id and flag, streamed: a desk keeps years of mostly private tickets.  A flag
+        # that is text is read whatever its bytes: it is named as a bad flag, never fails the read.
+        connection.text_factory = _undecoded_text
+        flag_problems: list[tuple[object, str]] = []
         private: set[object] = set()
+        public_ids: set[object] = set()
         for ticket_id, public in connection.execute("SELECT id, public FROM tickets ORDER BY id"):
             if message := public_problem(public):
-                flag_problems.append(f"ticket {ticket_id}: {message}")
-            if public != 1:
-                private.add(ticket_id)
+                flag_problems.append((ticket_id, message))
+            (private if public == 0 else public_ids).add(ticket_id)
         connection.execute("COMMIT")
     except sqlite3.Error as exc:
         problems.add(shown, None, f"cannot read the tickets database: {exc}")
         return TicketRows([], set(), set())
     finally:
         connection.close()
-    for message in flag_problems:
-        problems.add(shown, None, message)
+    left_out = Collector()
+    for ticket_id, message in flag_problems:
+        left_out.add(f"{shown}: ticket {ticket_id}", None, message)
     keys = [row_key(shown, zone, row) for row in rows]
 
     def parse(index: int, collected: Collector) -> Ticket | None:
@@ -121,9 +136,10 @@ def load_tickets(
         return replace(ticket, source_key=keys[index]) if ticket is not None else None
 
     lookup = keys if cache.enabled else [None] * len(keys)
-    tickets = load_all(range(len(rows)), lookup, parse, lambda _: True, cache, problems, jobs)
-    result = TicketRows(tickets, {row[0] for row in rows}, private)
-    # Kept whole only if nothing was wrong and the database is still what the key says was read.
+    tickets = load_all(range(len(rows)), lookup, parse, lambda _: True, cache, left_out, jobs)
+    result = TicketRows(tickets, public_ids, private, tuple(left_out.problems))
+    # Kept whole (rows left out included) only if the database could be read and is still what
+    # the key says was read.
     if (
         whole is not None
         and len(problems.problems) == before
@@ -133,12 +149,18 @@ def load_tickets(
     return result
 
 
+def _undecoded_text(data: bytes) -> str:
+    """SQLite text as Python text, with bytes that are not UTF-8 kept as lone surrogates for the checks to name."""
+    return data.decode("utf-8", "surrogateescape")
+
+
 def _load_snapshot(
     path: Path, shown: str, zone: tzinfo, problems: Collector, cache: ParseCache, jobs: int
 ) -> TicketRows:
     """Public tickets from the snapshot the desk wrote: the same rows, checked and rendered the same way.
 
-    A snapshot holds no private rows, so a link to a private ticket is reported as missing.
+    A snapshot holds no private rows, so a link to a private ticket is dropped as a missing one.
+    A row that fails its checks is left out, as from the database.
     """
     try:
         rows = read_snapshot(path, PUBLIC_COLUMNS)
@@ -151,9 +173,10 @@ def _load_snapshot(
         ticket = _ticket(dict(zip(PUBLIC_COLUMNS, rows[index], strict=True)), shown, zone, collected)
         return replace(ticket, source_key=keys[index]) if ticket is not None else None
 
+    left_out = Collector()
     lookup = keys if cache.enabled else [None] * len(keys)
-    tickets = load_all(range(len(rows)), lookup, parse, lambda _: True, cache, problems, jobs)
-    return TicketRows(tickets, {row[0] for row in rows}, set())
+    tickets = load_all(range(len(rows)), lookup, parse, lambda _: True, cache, left_out, jobs)
+    return TicketRows(tickets, {row[0] for row in rows}, set(), tuple(left_out.problems))
 
 
 def row_key(shown: str, zone: tzinfo, row: tuple[object, ...]) -> str:
@@ -239,6 +262,9 @@ def _ticket(row: dict[str, object], shown: str, zone: tzinfo, problems: Collecto
         if not isinstance(value, str):
             error(f"{name} must be text")
             return None
+        if not _is_unicode(value):
+            error(f"{name} is not valid UTF-8 text")
+            return None
         if len(value) > MAX_TEXT:
             error(f"{name} is longer than {MAX_TEXT // 1024} KiB")
             return None
@@ -268,9 +294,9 @@ def _ticket(row: dict[str, object], shown: str, zone: tzinfo, problems: Collecto
     if title is not None:
         if len(title) > MAX_TITLE:
             error(f"title is longer than {MAX_TITLE} characters")
-        title = plain_line(title) or None
+        title = plain_line(title) or None  # as written: every output escapes it its own way
         if title is None:
-            error("title has no text once markup is removed")
+            error("title has no printable text")
     description = text("description", False)
     severity = choice("severity", TicketSeverity)
     channel = choice("channel", Channel)
@@ -306,6 +332,15 @@ def _ticket(row: dict[str, object], shown: str, zone: tzinfo, problems: Collecto
         maintenance=maintenance,
         origin=Origin(where),
     )
+
+
+def _is_unicode(text: str) -> bool:
+    """False for text holding lone surrogates: bytes that were not UTF-8 (``_undecoded_text``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _components(raw: object, error) -> tuple[str, ...]:  # type: ignore[no-untyped-def]

@@ -85,6 +85,9 @@ class SiteState:
     maintenance_by_slug: dict[str, MaintenanceState] = field(repr=False, compare=False)
     tickets_by_id: dict[int, TicketState] = field(repr=False, compare=False)
     components_by_id: dict[str, ComponentState] = field(repr=False, compare=False)
+    # Since when the sources could not be brought up to date (watch's git pull keeps failing):
+    # the page then says that what it shows may be out of date.
+    content_stale_since: datetime | None = None
 
     @cached_property
     def open_tickets(self) -> tuple[TicketState, ...]:
@@ -143,8 +146,12 @@ def _incident_state(incident: Incident, now: datetime) -> IncidentState:
     )
 
 
-def derive(site: Site, now: datetime) -> SiteState:
-    """Compute everything time-dependent once, from the loaded site and the build's clock."""
+def derive(site: Site, now: datetime, *, content_stale_since: datetime | None = None) -> SiteState:
+    """Compute everything time-dependent once, from the loaded site and the build's clock.
+
+    ``content_stale_since`` is when the sources were last known current, if they could not be
+    updated since (``watch --git-pull`` failing); it is shown, never derived.
+    """
     zone = site.config.timezone
     incidents = tuple(_incident_state(incident, now) for incident in site.incidents)
     maintenance = tuple(maintenance_state(item, now, zone) for item in site.maintenance)
@@ -162,6 +169,7 @@ def derive(site: Site, now: datetime) -> SiteState:
         maintenance_by_slug={state.slug: state for state in maintenance},
         tickets_by_id={state.ticket.id: state for state in tickets},
         components_by_id={state.component.id: state for state in components},
+        content_stale_since=content_stale_since,
     )
 
 

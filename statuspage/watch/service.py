@@ -20,6 +20,7 @@ output stays in place, and the next change of the sources triggers the next try.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -42,8 +43,9 @@ from ..errors import StatuspageError, ValidationError
 from ..sources.changes import ChangeDetector, Snapshot, describe_changes
 from ..state import SiteState
 from ..state.instants import state_change_instants
+from ..terminal import visible
 from ..workers import other_threads_stay_clear
-from .pull import pull
+from .pull import Pulled, pull
 from .report import visible_changes
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ log = logging.getLogger("statuspage.watch")
 MAX_CLOCK_JOBS = 50  # nearest state changes scheduled at once; the rest after later rebuilds
 MIN_LEAD, MAX_LEAD = 0.5, 60.0  # seconds a clock build starts before its instant
 MAX_SETTLE = 10  # debounce periods to wait at most for a burst of changes to end
+STALE_AFTER_FAILURES = 3  # failed pulls in a row before the page says it may be out of date
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
 
 
@@ -118,6 +121,8 @@ class Watcher:
         self.state: SiteState | None = None  # what the output shows
         self.lead = MIN_LEAD
         self.builds = 0
+        self.pull_failures = 0  # in a row
+        self.pulled_at: datetime | None = None  # the last time the checkout was known current
         self._lock = threading.Lock()
         # Publishing runs in its own thread, so a slow or failing host never delays the next build.
         # Notifications (when they exist) belong after a successful publish, so that their links
@@ -143,7 +148,7 @@ class Watcher:
             f", git pull every {settings.pull_every:g}s" if settings.git_pull else "",
         )
         if settings.git_pull:
-            pull(settings.site_dir)
+            self._pulled(pull(settings.site_dir))
         if self.publisher is not None:
             from ..publish.run import load_targets
 
@@ -186,9 +191,39 @@ class Watcher:
         self.build("sources changed", changes=describe_changes(self.baseline or Snapshot(), settled), seen=settled)
 
     def pull_and_check(self) -> None:
-        if not self.stopping.is_set():
-            pull(self.settings.site_dir)
+        if self.stopping.is_set():
+            return
+        if self._pulled(pull(self.settings.site_dir)):
+            self.build("git pull failing" if self.content_stale_since else "git pull works again")
+        else:
             self.check()
+
+    @property
+    def content_stale_since(self) -> datetime | None:
+        """Since when the page may be out of date: pulls have failed too often in a row."""
+        return self.pulled_at if self.pull_failures >= STALE_AFTER_FAILURES else None
+
+    def _pulled(self, result: Pulled) -> bool:
+        """Count a pull; whether the page must now say, or stop saying, that it may be out of date."""
+        now = wall_clock()
+        if result.failure is None:
+            recovered = self.pull_failures >= STALE_AFTER_FAILURES
+            if recovered:
+                log.info("git pull works again after %d failures", self.pull_failures)
+            self.pull_failures, self.pulled_at = 0, now
+            return recovered
+        if self.pulled_at is None:
+            self.pulled_at = now  # never pulled: the checkout is as current as at the first try
+        self.pull_failures += 1
+        if self.pull_failures == STALE_AFTER_FAILURES:
+            log.error(
+                "git pull has failed %d times in a row; the front page now says that it may be out of date "
+                "since %s, until a pull works again",
+                self.pull_failures,
+                self.pulled_at.isoformat(timespec="seconds"),
+            )
+            return True
+        return False
 
     def at_instant(self, instant: datetime) -> None:
         """A clock job: the state changes at ``instant`` although no source did."""
@@ -211,65 +246,83 @@ class Watcher:
         source changed after it only makes the next check build again.
         """
         with self._lock:
-            if self.stopping.is_set():
-                return False
-            snapshot = seen if seen is not None else self.detector.snapshot()
-            started = time.monotonic()
-            rendered: list[float] = []
-            now = wall_clock()
-            instant = at if at is not None and at > now else None
-
-            def wait_for_instant() -> None:
-                rendered.append(time.monotonic())
-                if instant is not None:
-                    self._wait_until(instant)
-
             try:
-                with other_threads_stay_clear():  # ours only wait: see workers.py
-                    result = build_site(
-                        self.settings.site_dir,
-                        self.settings.out,
-                        (instant or now).isoformat(),
-                        provenance=self.settings.provenance,
-                        before_swap=wait_for_instant,
-                        jobs=self.settings.jobs,
-                    )
-            except ValidationError as error:
-                log.error("build (%s) failed; keeping the previous output:", reason)
-                for problem in error.problems:
-                    log.error("  %s", problem)
-                return False
-            except StatuspageError as error:
-                log.error("build (%s) failed; keeping the previous output: %s", reason, error)
-                if fatal:
-                    raise
-                return False
-            except _Stopped:
-                log.info("build (%s) dropped: stopping", reason)
-                return False
-            except Exception:
-                log.exception("build (%s) failed unexpectedly; keeping the previous output", reason)
-                return False
+                return self._build(reason, at=at, changes=changes, fatal=fatal, seen=seen)
             finally:
-                self.baseline = snapshot  # a failed build is retried on the next change, not in a loop
-            finished = time.monotonic()
-            render = (rendered[0] if rendered else finished) - started
-            self.lead = min(MAX_LEAD, max(MIN_LEAD, 1.5 * render + 0.25))
-            shown = visible_changes(self.state, result.state) + (changes or [])
-            self.state = result.state
-            self.builds += 1
-            log.info(
-                "built %d files in %.2fs (%s) as of %s%s",
-                result.files,
-                render,
-                reason,
-                result.now.isoformat(timespec="seconds"),
-                ": " + "; ".join(shown) if shown else "",
-            )
-            self._schedule(result.state)
-            if self.publisher is not None:
-                self.publisher.request()  # the new output is in place: publish it, without waiting here
-            return True
+                # What a build leaves behind is cyclic: Flask apps, Jinja environments and werkzeug
+                # maps refer to themselves, and hold the state and site they showed.  Only the cycle
+                # collector frees that, and a build keeps it off, then freezes everything in memory,
+                # garbage of the builds before included, while it renders (build.py, pipeline.py):
+                # left to itself it never got to it, and the process grew by every build's leftovers.
+                # Freed here, once the output is in place and the previous state is dropped.
+                gc.collect()
+
+    def _build(
+        self, reason: str, *, at: datetime | None, changes: list[str] | None, fatal: bool, seen: Snapshot | None
+    ) -> bool:
+        """``build``, under its lock."""
+        if self.stopping.is_set():
+            return False
+        snapshot = seen if seen is not None else self.detector.snapshot()
+        started = time.monotonic()
+        rendered: list[float] = []
+        now = wall_clock()
+        instant = at if at is not None and at > now else None
+
+        def wait_for_instant() -> None:
+            rendered.append(time.monotonic())
+            if instant is not None:
+                self._wait_until(instant)
+
+        try:
+            with other_threads_stay_clear():  # ours only wait: see workers.py
+                result = build_site(
+                    self.settings.site_dir,
+                    self.settings.out,
+                    (instant or now).isoformat(),
+                    provenance=self.settings.provenance,
+                    before_swap=wait_for_instant,
+                    jobs=self.settings.jobs,
+                    content_stale_since=self.content_stale_since,
+                )
+        except ValidationError as error:
+            log.error("build (%s) failed; keeping the previous output:", reason)
+            for problem in error.problems:
+                log.error("  %s", visible(str(problem)))
+            return False
+        except StatuspageError as error:
+            log.error("build (%s) failed; keeping the previous output: %s", reason, error)
+            if fatal:
+                raise
+            return False
+        except _Stopped:
+            log.info("build (%s) dropped: stopping", reason)
+            return False
+        except Exception:
+            log.exception("build (%s) failed unexpectedly; keeping the previous output", reason)
+            return False
+        finally:
+            self.baseline = snapshot  # a failed build is retried on the next change, not in a loop
+        for problem in result.warnings:  # published without them (SPEC §6)
+            log.warning("%s", visible(str(problem)))
+        finished = time.monotonic()
+        render = (rendered[0] if rendered else finished) - started
+        self.lead = min(MAX_LEAD, max(MIN_LEAD, 1.5 * render + 0.25))
+        shown = visible_changes(self.state, result.state) + (changes or [])
+        self.state = result.state
+        self.builds += 1
+        log.info(
+            "built %d files in %.2fs (%s) as of %s%s",
+            result.files,
+            render,
+            reason,
+            result.now.isoformat(timespec="seconds"),
+            ": " + "; ".join(shown) if shown else "",
+        )
+        self._schedule(result.state)
+        if self.publisher is not None:
+            self.publisher.request()  # the new output is in place: publish it, without waiting here
+        return True
 
     def _wait_until(self, instant: datetime) -> None:
         delay = (instant - wall_clock()).total_seconds()

@@ -140,6 +140,7 @@ def index(state: SiteState) -> Page:
         "open_tickets": most_severe,
         "open_ticket_count": len(state.open_tickets),
         "indicator_label": explain.indicator_label(state.indicator, current_app.config["LANGUAGE"]),
+        "content_stale_since": state.content_stale_since,
     }
     groups = _groups(state)
     # Of each component, our index.html shows its name, status and uptime bars.
