@@ -60,8 +60,29 @@ def file_digest(body: bytes, kind: Kind) -> str:
     return hashlib.sha256(body + b"\0" + headers.encode()).hexdigest()
 
 
-def scan_output(out: Path) -> dict[str, LocalFile]:
-    """Every file to publish: the whole output but ``_headers`` (for Netlify and Cloudflare) and dot files."""
+class OutputChanging(Exception):
+    """The output was swapped for a new one again and again while it was being read."""
+
+
+def scan_output(out: Path, attempts: int = 5) -> dict[str, LocalFile]:
+    """Every file to publish, all from one build.
+
+    A build swaps a new output in by exchanging the folders, so the folder at ``out`` is another
+    one after a swap: a scan that saw a swap is done again (``watch --publish`` builds meanwhile).
+    """
+    for _ in range(attempts):
+        before = os.stat(out).st_ino
+        try:
+            found = _scan(out)
+        except FileNotFoundError:  # listed in one output, gone in the next
+            continue
+        if os.stat(out).st_ino == before:
+            return found
+    raise OutputChanging(f"{out} was replaced by new builds {attempts} times while being read")
+
+
+def _scan(out: Path) -> dict[str, LocalFile]:
+    """The whole output but ``_headers`` (for Netlify and Cloudflare) and dot files."""
     found: dict[str, LocalFile] = {}
     for folder, dirs, names in os.walk(out):
         dirs[:] = sorted(name for name in dirs if not name.startswith("."))

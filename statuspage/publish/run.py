@@ -19,7 +19,7 @@ from ..config import load_config
 from ..errors import Collector, StatuspageError
 from ..model import PublishTarget
 from .bucket import Bucket, PublishError, describe
-from .plan import LocalFile, Plan, file_digest, make_plan, scan_output
+from .plan import LocalFile, OutputChanging, Plan, file_digest, make_plan, scan_output
 
 UPLOAD_THREADS = 8  # objects in flight at once: uploads are mostly waiting for the network
 
@@ -70,7 +70,10 @@ def publish_site(
     """Publish ``out`` to every target of the site; each result says what was done or why it failed."""
     targets = load_targets(site_dir)
     check_output(out)
-    local = scan_output(out)
+    try:
+        local = scan_output(out)
+    except OutputChanging as error:
+        raise StatuspageError(str(error)) from None
     return [publish_target(target, out, local, dry_run=dry_run, say=say, progress=progress) for target in targets]
 
 
