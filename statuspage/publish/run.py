@@ -74,6 +74,8 @@ def publish_site(
         local = scan_output(out)
     except OutputChanging as error:
         raise StatuspageError(str(error)) from None
+    except OSError as error:
+        raise StatuspageError(f"{out}: cannot read the output: {error}") from None
     return [publish_target(target, out, local, dry_run=dry_run, say=say, progress=progress) for target in targets]
 
 
