@@ -600,3 +600,13 @@ def test_watch_publish_without_a_target_stops_at_once(site_factory: SiteMaker) -
     result = run("watch", "--site", str(site), "--publish")
     assert result.exit_code == 1
     assert "no [[publish]] target" in result.output
+
+
+def test_publishing_an_output_that_was_never_built_is_a_clear_error(
+    site_factory: SiteMaker, bucket: str, s3_endpoint: str
+) -> None:
+    site = site_factory(config=DEFAULT_CONFIG.format(language="sk") + target("primary", bucket, s3_endpoint))
+    code, output = publish(site, "--out", str(site / "nothing-here"))
+    assert code == 1
+    assert "no built site here" in output and "Traceback" not in output
+    assert objects(s3_endpoint, bucket) == {}
