@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from bs4 import BeautifulSoup
@@ -391,6 +392,13 @@ def page_links(key: str, html: bytes, prefix: str) -> set[str]:
     return found
 
 
+def feed_links(xml: bytes, prefix: str) -> set[str]:
+    """The bucket keys an Atom feed's entries link to (absolute links to the site's base_url)."""
+    hrefs = [link.get("href", "") for link in ElementTree.fromstring(xml).iter("{http://www.w3.org/2005/Atom}link")]
+    paths = [href.removeprefix("https://status.test/") for href in hrefs if href.startswith("https://status.test/")]
+    return {prefix + (path + "index.html" if path == "" or path.endswith("/") else path) for path in paths}
+
+
 def test_a_reader_during_a_publish_never_finds_a_page_linking_to_a_missing_object(
     published_site: Callable[..., Path], bucket: str, s3_endpoint: str, slow_endpoint: str
 ) -> None:
@@ -429,7 +437,7 @@ def test_a_reader_during_a_publish_never_finds_a_page_linking_to_a_missing_objec
             pages = sorted(key for key in before if key.endswith(".html"))
             fronts = [key for key in pages if key.count("/") <= 2 and key.endswith("/index.html")]
             others = [key for key in pages if key not in fronts]
-            chosen = fronts + others[turn % max(1, len(others)) :][:8]
+            chosen = fronts + others[turn % max(1, len(others)) :][:8] + ["site/feeds/all.atom"]
             turn += 8
             read_pages = {}
             for key in chosen:
@@ -440,8 +448,9 @@ def test_a_reader_during_a_publish_never_finds_a_page_linking_to_a_missing_objec
             after = listing()
             # Missing before the pages were read and still missing after: missing while they were read
             # (one publish never adds an object and deletes it again).
-            for key, html in read_pages.items():
-                missing = {link for link in page_links(key, html, "site/") if link not in before and link not in after}
+            for key, body in read_pages.items():
+                links = feed_links(body, "site/") if key.endswith(".atom") else page_links(key, body, "site/")
+                missing = {link for link in links if link not in before and link not in after}
                 broken.extend(f"{key} → {link}" for link in sorted(missing))
             rounds[0] += 1
 
@@ -464,7 +473,7 @@ def test_a_reader_during_a_publish_never_finds_a_page_linking_to_a_missing_objec
     up, deleted, _ = counts(done.stdout)
     assert up > 10 and deleted >= 4
     assert rounds[0] >= 1
-    assert not broken, "pages linking to missing objects during the publish:\n" + "\n".join(broken[:20])
+    assert not broken, "pages or feeds linking to missing objects during the publish:\n" + "\n".join(broken[:20])
 
 
 # --------------------------------------------------------------------------- Netlify and Cloudflare Pages

@@ -5,11 +5,12 @@ Cache-Control rule uploads them again), against the manifest the last publish le
 bucket; modification times never count, since every build may rewrite a file unchanged.
 
 The order never lets a visitor load a page whose assets or data are missing: static files, then
-data and feeds, then pages (the new ones before the changed ones that may link to them, each
-language's front page last), and deletions only after every page that linked to a deleted object
-has been replaced.  Pages already published that link to a new page are among the changed ones,
-so they are replaced only once it is there; new pages linking to each other (a new window and a
-new ticket waiting for it) may appear a moment apart, but no published page links to them yet.
+new data files (a new component's feeds and badges), then new pages, then changed data and feeds
+(whose entries may link to the new pages), then changed pages, each language's front page last;
+deletions only after every page that linked to a deleted object has been replaced.  Pages already
+published that link to a new page are among the changed ones, so they are replaced only once it is
+there; new pages linking to each other (a new window and a new ticket waiting for it) may appear a
+moment apart, but no published page links to them yet.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from ..outputs.headers import HEADERS_FILE, Kind, kind_of
 
 MANIFEST = ".statuspage-publish.json"  # in the target's prefix: what the last publish uploaded
-PHASES = ("assets", "data", "new pages", "pages", "front pages")
+PHASES = ("assets", "new data", "new pages", "data", "pages", "front pages")
 
 
 @dataclass(frozen=True)
@@ -98,13 +99,14 @@ def _scan(out: Path) -> dict[str, LocalFile]:
 
 
 def _phase(file: LocalFile, remote: dict[str, str]) -> int:
+    new = file.path not in remote
     if file.kind.name == "asset":
         return 0
     if file.kind.name != "page":
-        return 1
+        return 1 if new else 3  # changed feeds link to new pages: after them
     if _front(file.path):
-        return 4
-    return 2 if file.path not in remote else 3
+        return 5
+    return 2 if new else 4
 
 
 def _front(path: str) -> bool:
