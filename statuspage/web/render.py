@@ -309,5 +309,6 @@ FILE_PARTS: dict[str, tuple[str, ...] | Callable[[SiteState, dict[str, Any]], tu
     "files.status_txt": ("indicator", "statuses"),
     "files.sitemap": (),  # and the list of pages
     "files.robots": (),
+    "files.headers": (),  # the site's languages, which are in the config
     "static": (),  # the files themselves are in every key
 }
