@@ -16,6 +16,7 @@ from .cache import ParseCache, long_lived_objects
 from .content import References, load_incidents, load_maintenance
 from .digests import FileDigests
 from .provenance import read_provenance
+from .sitefiles import MAX_STATIC_BYTES, MAX_TEMPLATE_BYTES, Refused, check_regular, site_root, walk_tree
 from .tickets import TicketRows, load_tickets, reference_problems
 
 Item = TypeVar("Item", Incident, Maintenance)
@@ -82,7 +83,7 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
         return None
     zone = config.timezone
     rows = TicketRows([], set(), set())
-    if config.tickets_db is not None:
+    if config.tickets_db is not None and _database_file(config.tickets_db, problems):
         rows = load_tickets(config.tickets_db, str(config.tickets_db), zone, problems, cache, jobs)
     tickets = rows.tickets
     refs = References(
@@ -94,6 +95,7 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
     incidents = load_incidents(content / "incidents", zone, refs, problems, cache, jobs)
     maintenance = load_maintenance(content / "maintenance", zone, refs, problems, cache, jobs)
     _cross_check(config, incidents, maintenance, tickets, problems)
+    check_theme_files(root, problems)
     if problems.problems:
         return None
     return Site(
@@ -103,6 +105,26 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
         maintenance=tuple(sorted(maintenance, key=lambda m: (m.start, m.slug), reverse=True)),
         tickets=tuple(sorted(tickets, key=lambda t: t.id)),
     )
+
+
+def _database_file(path: Path, problems: Collector) -> bool:
+    """Whether the tickets database can be opened: it may live outside the site, but SQLite must not wait on a FIFO."""
+    try:
+        check_regular(str(path), None)
+    except Refused as refusal:
+        problems.add(str(path), None, str(refusal))
+        return False
+    except OSError:
+        pass  # missing or unreadable: load_tickets says so in its words
+    return True
+
+
+def check_theme_files(root: Path, problems: Collector) -> None:
+    """Every file under ``templates/`` and ``static/`` is read or published: each must be a regular file in the site."""
+    inside = site_root(root)
+    for folder, limit in (("templates", MAX_TEMPLATE_BYTES), ("static", MAX_STATIC_BYTES)):
+        for path, message in walk_tree(str(root / folder), inside, limit).refused:
+            problems.add(path, None, message)
 
 
 def _cross_check(
