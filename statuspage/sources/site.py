@@ -109,6 +109,8 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
 
 def _database_file(path: Path, problems: Collector) -> bool:
     """Whether the tickets database can be opened: it may live outside the site, but SQLite must not wait on a FIFO."""
+    if path.is_dir():
+        return True  # load_tickets says it is not found
     try:
         check_regular(str(path), None)
     except Refused as refusal:
