@@ -102,6 +102,12 @@ CASES: list[Case] = [
         "outside the site",
     ),
     (
+        "content folder -> a folder outside",
+        lambda s: (os.rename(s / "content", s.parent / "moved"), link(s / "content", s.parent / "moved")),
+        "content/incidents",
+        "outside the site",
+    ),
+    (
         "incident socket",
         lambda s: unix_socket(s / "content/incidents/sock.md"),
         "content/incidents/sock.md",

@@ -30,7 +30,7 @@ from ..recurrence import check_rrule
 from .cache import ParseCache, load_all
 from .digests import zone_identity
 from .frontmatter import Document, FieldReader, split_document
-from .sitefiles import Refused, check_link, check_regular, read_capped, site_root
+from .sitefiles import Refused, check_inside, check_link, check_regular, read_capped, site_root
 
 INCIDENT_KEYS = ("title", "date", "resolved", "severity", "components", "tickets", "pin", "pin_until")
 MAINTENANCE_KEYS = ("title", "start", "end", "components", "impact", "tickets", "cancelled", "rrule")
@@ -178,6 +178,7 @@ def _discover(folder: Path, problems: Collector) -> list[_Source]:
     base = str(folder)
     try:
         check_link(base, inside)
+        check_inside(base, inside)  # content/ itself may be the link
     except Refused as refusal:
         problems.add(base, None, str(refusal))
         return []

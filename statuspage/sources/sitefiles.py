@@ -63,6 +63,13 @@ def check_link(path: str, inside: str) -> None:
         raise Refused(f"symlink to {real}, outside the site; only files inside the site are read")
 
 
+def check_inside(path: str, inside: str) -> None:
+    """Refuse a path whose real path is not inside ``inside``, through a link at any of its parts."""
+    real = os.path.realpath(path)
+    if not is_inside(real, inside):
+        raise Refused(f"its real path {real} is outside the site; only files inside the site are read")
+
+
 def check_regular(path: str, inside: str | None, limit: int | None = None) -> os.stat_result:
     """The file's stat when it may be read: inside the site (``inside``: None skips that) and a regular file."""
     if inside is not None:
@@ -133,8 +140,13 @@ def walk_tree(folder: str, inside: str, limit: int | None = None, skip: frozense
     if not os.path.isdir(folder):
         return found
     stack: list[tuple[str, str, tuple[str, ...]]] = [(folder, "", (os.path.realpath(folder),))]
+    entered = 0
     while stack:
         here, relative, above = stack.pop()
+        entered += 1
+        if entered > MAX_TREE_FILES:  # folders linked twice into each other's place, many levels deep
+            found.refused.append((folder, f"more than {MAX_TREE_FILES} folders; a site's theme has a few"))
+            return found
         try:
             entries = sorted(os.scandir(here), key=lambda entry: entry.name)
         except OSError as error:
