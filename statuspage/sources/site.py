@@ -16,7 +16,15 @@ from .cache import ParseCache, long_lived_objects
 from .content import References, load_incidents, load_maintenance
 from .digests import FileDigests
 from .provenance import read_provenance
-from .sitefiles import MAX_STATIC_BYTES, MAX_TEMPLATE_BYTES, Refused, check_regular, site_root, walk_tree
+from .sitefiles import (
+    MAX_STATIC_BYTES,
+    MAX_TEMPLATE_BYTES,
+    MAX_TREE_FILES,
+    Refused,
+    check_regular,
+    site_root,
+    walk_tree,
+)
 from .tickets import TicketRows, load_tickets, reference_problems
 
 Item = TypeVar("Item", Incident, Maintenance)
@@ -125,7 +133,7 @@ def check_theme_files(root: Path, problems: Collector) -> None:
     """Every file under ``templates/`` and ``static/`` is read or published: each must be a regular file in the site."""
     inside = site_root(root)
     for folder, limit in (("templates", MAX_TEMPLATE_BYTES), ("static", MAX_STATIC_BYTES)):
-        for path, message in walk_tree(str(root / folder), inside, limit).refused:
+        for path, message in walk_tree(str(root / folder), inside, limit, max_files=MAX_TREE_FILES).refused:
             problems.add(path, None, message)
 
 

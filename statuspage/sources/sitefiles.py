@@ -19,6 +19,7 @@ MAX_CONFIG_BYTES = 256 * 1024  # statuspage.toml: a few dozen components at most
 MAX_TEMPLATE_BYTES = 1024 * 1024  # one template of a theme
 MAX_STATIC_BYTES = 32 * 1024 * 1024  # one static file: a logo, a stylesheet, a font
 MAX_TREE_FILES = 20_000  # files under templates/ or static/: a theme has dozens
+MAX_TREE_FOLDERS = 20_000  # folders entered by any walk: only links nested into each other's place reach it
 
 
 class Refused(Exception):
@@ -124,12 +125,18 @@ class Tree:
     refused: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
 
 
-def walk_tree(folder: str, inside: str, limit: int | None = None, skip: frozenset[str] = frozenset()) -> Tree:
+def walk_tree(
+    folder: str,
+    inside: str,
+    limit: int | None = None,
+    skip: frozenset[str] = frozenset(),
+    max_files: int | None = None,
+) -> Tree:
     """Every regular file under ``folder``, following symlinks only inside ``inside``, each folder once per path.
 
     A symlinked folder whose target is the folder holding it, or one above it, is a loop: it is
-    refused rather than walked.  Folder names in ``skip`` are not entered.  At most
-    ``MAX_TREE_FILES`` files are listed; past that the walk stops with a refusal.
+    refused rather than walked.  Folder names in ``skip`` are not entered.  Past ``max_files``
+    files (any number without it) or ``MAX_TREE_FOLDERS`` folders the walk stops with a refusal.
     """
     found = Tree()
     try:
@@ -144,8 +151,8 @@ def walk_tree(folder: str, inside: str, limit: int | None = None, skip: frozense
     while stack:
         here, relative, above = stack.pop()
         entered += 1
-        if entered > MAX_TREE_FILES:  # folders linked twice into each other's place, many levels deep
-            found.refused.append((folder, f"more than {MAX_TREE_FILES} folders; a site's theme has a few"))
+        if entered > MAX_TREE_FOLDERS:  # folders linked twice into each other's place, many levels deep
+            found.refused.append((folder, f"more than {MAX_TREE_FOLDERS} folders"))
             return found
         try:
             entries = sorted(os.scandir(here), key=lambda entry: entry.name)
@@ -161,8 +168,8 @@ def walk_tree(folder: str, inside: str, limit: int | None = None, skip: frozense
                 if entry.name not in skip:
                     stack.append((entry.path, name, (*above, os.path.realpath(entry.path))))
             else:
-                if len(found.files) >= MAX_TREE_FILES:
-                    found.refused.append((folder, f"more than {MAX_TREE_FILES} files; a site's theme has dozens"))
+                if max_files is not None and len(found.files) >= max_files:
+                    found.refused.append((folder, f"more than {max_files} files; a site's theme has dozens"))
                     return found
                 found.files.append((name, entry.path))
     found.files.sort()
