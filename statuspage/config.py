@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import Collector, Problem
 from .markup import FORBIDDEN_CHARACTERS
 from .model import Component, Config, Origin, PublishTarget, Sla, Support
+from .sources.sitefiles import MAX_CONFIG_BYTES, Refused, check_link, read_capped, site_root
 
 CONFIG_NAME = "statuspage.toml"
 LANGUAGES = ("sk", "en")
@@ -105,9 +106,13 @@ def load_config(root: Path, problems: Collector) -> Config | None:
     path = root / CONFIG_NAME
     shown = str(root / CONFIG_NAME)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        check_link(str(path), site_root(root))
+        text = read_capped(path, MAX_CONFIG_BYTES).decode("utf-8-sig")
     except FileNotFoundError:
         problems.add(shown, None, f"not found: is {str(root)!r} a site directory?")
+        return None
+    except Refused as refusal:
+        problems.add(shown, None, str(refusal))
         return None
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(shown, None, f"cannot read: {exc}")

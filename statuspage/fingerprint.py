@@ -28,6 +28,7 @@ from .config import load_config
 from .errors import Collector, StatuspageError
 from .sources.digests import PACKAGE, FileDigests, library_versions
 from .sources.provenance import _git
+from .sources.sitefiles import site_root, walk_tree
 
 SITE_FOLDERS = ("content", "templates", "static")
 RECORD = "build.json"
@@ -136,14 +137,14 @@ def _identity(out: Path) -> list[int]:
 
 
 def tree_files(root: Path) -> list[tuple[str, str]]:
-    """(name relative to ``root``, path) of every file below it, by name."""
-    found: list[tuple[str, str]] = []
-    for folder, folders, names in os.walk(root, followlinks=True):  # as Jinja's loader and ours follow them
-        folders[:] = [name for name in folders if name != "__pycache__"]
-        relative = os.path.relpath(folder, root).replace(os.sep, "/")
-        for name in names:
-            found.append(((name if relative == "." else f"{relative}/{name}"), os.path.join(folder, name)))
-    return sorted(found)
+    """(name relative to ``root``, path) of every regular file below it, by name.
+
+    Symlinks are followed as Jinja's loader and ours follow them, but only while they stay inside
+    the folder holding ``root`` (the site): what leads out, loops or is not a regular file is left
+    out here, and refused by the load (sources/site.py), so asking never hangs or reads a device.
+    """
+    inside = site_root(os.path.dirname(os.path.abspath(root)))
+    return walk_tree(str(root), inside, skip=frozenset({"__pycache__"})).files
 
 
 @contextmanager

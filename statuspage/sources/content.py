@@ -30,6 +30,7 @@ from ..recurrence import check_rrule
 from .cache import ParseCache, load_all
 from .digests import zone_identity
 from .frontmatter import Document, FieldReader, split_document
+from .sitefiles import Refused, check_inside, check_link, check_regular, read_capped, site_root
 
 INCIDENT_KEYS = ("title", "date", "resolved", "severity", "components", "tickets", "pin", "pin_until")
 MAINTENANCE_KEYS = ("title", "start", "end", "components", "impact", "tickets", "cancelled", "rrule")
@@ -139,12 +140,10 @@ def _parse_heading(
 def _read(shown: str, problems: Collector) -> tuple[str, bytes] | None:
     """The file's text, and the digest of its bytes for the item's source key."""
     try:
-        if os.stat(shown).st_size > MAX_FILE_BYTES:
-            problems.add(shown, None, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
-            return None
-        with open(shown, "rb") as handle:
-            data = handle.read()
+        data = read_capped(shown, MAX_FILE_BYTES)
         return data.decode("utf-8"), hashlib.blake2b(data).digest()
+    except Refused as refusal:
+        problems.add(shown, None, str(refusal))
     except UnicodeDecodeError as exc:
         problems.add(shown, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}")
     except OSError as exc:
@@ -166,17 +165,37 @@ class _Source:
 
 
 def _discover(folder: Path, problems: Collector) -> list[_Source]:
-    """Pair every ``<slug>.md`` with its ``<slug>.<lang>.md`` translations."""
+    """Pair every ``<slug>.md`` with its ``<slug>.<lang>.md`` translations.
+
+    ``folder`` is ``<site>/content/<kind>``: it and its files must be inside the site (SPEC §10).
+    """
+    inside = site_root(Path(os.path.abspath(folder)).parent.parent)
+    base = str(folder)
+    try:
+        check_link(base, inside)
+        check_inside(base, inside)  # content/ itself may be the link
+    except Refused as refusal:
+        problems.add(base, None, str(refusal))
+        return []
     if not folder.is_dir():
         return []
     originals: dict[str, str] = {}
     translations: dict[str, dict[str, str]] = {}
     # Names sorted and joined as strings, as sorted Paths would be: ten thousand Paths are slow.
-    base = str(folder)
-    for name in sorted(os.listdir(folder), key=os.path.normcase):
+    for entry in sorted(os.scandir(folder), key=lambda entry: os.path.normcase(entry.name)):
+        name = entry.name
         if not name.endswith(".md") or name.startswith("."):
             continue
         shown = os.path.join(base, name) if base != "." else name  # str(folder / name)
+        if not entry.is_file(follow_symlinks=False):  # a link, or anything but a file: looked at closely
+            try:
+                check_regular(shown, inside)
+            except Refused as refusal:
+                problems.add(shown, None, str(refusal))
+                continue
+            except OSError as exc:
+                problems.add(shown, None, f"cannot read: {exc.strerror}")
+                continue
         slug, _, language = name.removesuffix(".md").partition(".")
         if not SLUG.match(slug):
             problems.add(shown, None, "file name must be a slug of lowercase letters, digits, '-' and '_'")

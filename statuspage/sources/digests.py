@@ -23,6 +23,7 @@ from datetime import tzinfo
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from stat import S_IFMT, S_ISREG
 
 from ..atomic import write_atomically
 
@@ -176,9 +177,19 @@ def _stamp(path: Path) -> tuple[int, int, int]:
 
 
 def file_digest(path: str | os.PathLike[str]) -> bytes:
-    """A file's blake2b digest, read in chunks (a tickets database can be large)."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "blake2b").digest()
+    """A file's blake2b digest, read in chunks (a tickets database can be large).
+
+    Only a regular file is read: a FIFO or a device gets a digest of its kind instead, since
+    reading it would wait or never end (the load refuses it with a message: sources/sitefiles.py).
+    """
+    mode = os.stat(path).st_mode  # a socket cannot even be opened
+    if S_ISREG(mode):
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(descriptor, "rb") as handle:
+            mode = os.fstat(descriptor).st_mode  # the file opened, whatever was renamed since the stat
+            if S_ISREG(mode):
+                return hashlib.file_digest(handle, "blake2b").digest()
+    return hashlib.blake2b(f"not a regular file: {S_IFMT(mode)}".encode()).digest()
 
 
 @cache

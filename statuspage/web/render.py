@@ -28,9 +28,11 @@ from jinja2.utils import internalcode
 from werkzeug.security import safe_join
 
 from ..digest import DIGEST_SIZE, Digests, digest_bytes
+from ..errors import StatuspageError
 from ..fingerprint import tree_files
 from ..outputs.calendar import clock_facts
 from ..outputs.feeds import FEED_NAMES, known_issues_clock_facts
+from ..sources.sitefiles import MAX_STATIC_BYTES, Refused, check_link, read_capped, site_root
 from ..state import SiteState
 from .files import feed_builder
 from .links import Links
@@ -218,9 +220,15 @@ class Renderer:
 
     def _static(self, filename: str) -> bytes:
         """A theme's file where it has one, else ours (as ``overlay_static`` serves them, symlinks too)."""
-        theirs = safe_join(str(self.state.site.root / THEME_STATIC), filename)
+        root = self.state.site.root
+        theirs = safe_join(str(root / THEME_STATIC), filename)
         if theirs is not None and os.path.isfile(theirs):
-            return Path(theirs).read_bytes()
+            # Checked by the load; checked again as it is read, so a file swapped meanwhile is never published.
+            try:
+                check_link(theirs, site_root(root))
+                return read_capped(theirs, MAX_STATIC_BYTES)
+            except Refused as refusal:
+                raise StatuspageError(f"{theirs}: {refusal}") from None
         return (Path(self.app.static_folder or "") / filename).read_bytes()
 
     def _clock_facts(self, name: str, facts: Callable[[], object]) -> bytes:

@@ -7,6 +7,7 @@ same, because the pages' Content-Security-Policy allows only same-site styleshee
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,8 +17,11 @@ from typing import Any
 import jinja2
 from flask import Flask, Response, send_from_directory
 from werkzeug.exceptions import NotFound
+from werkzeug.security import safe_join
 
 from ..errors import Collector, StatuspageError
+from ..fingerprint import tree_files
+from ..sources.sitefiles import MAX_STATIC_BYTES, MAX_TEMPLATE_BYTES, Refused, check_regular, read_capped
 from ..state import SiteState
 
 THEME_STATIC = "static"  # folder in the site directory
@@ -28,8 +32,16 @@ def overlay_static(app: Flask, site_root: Path) -> None:
     """Serve ``<site>/static/<file>`` in place of ours when it exists; other files stay ours."""
     own = (site_root / THEME_STATIC).resolve()  # Flask reads a relative folder against the package, not the cwd
 
+    inside = os.path.realpath(site_root)
+
     def static(filename: str) -> Response:
         if own.is_dir():
+            theirs = safe_join(str(own), filename)
+            if theirs is not None and os.path.lexists(theirs):
+                try:  # the load refused what is not a regular file inside the site; a file changed since is too
+                    check_regular(theirs, inside, MAX_STATIC_BYTES)
+                except (Refused, OSError):
+                    raise NotFound() from None
             try:
                 return send_from_directory(own, filename)
             except NotFound:
@@ -43,12 +55,10 @@ def static_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every static file, ours and the site's ``static/`` (a theme file need not be linked to be published)."""
     names: set[str] = set()
     for folder in (PACKAGE_STATIC, state.site.root / THEME_STATIC):
-        if folder.is_dir():
-            names.update(
-                path.relative_to(folder).as_posix()
-                for path in folder.rglob("*")
-                if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-            )
+        # Regular files inside the site only (the load refused anything else), each folder walked once.
+        names.update(
+            name for name, _ in tree_files(folder) if not any(part.startswith(".") for part in name.split("/"))
+        )
     for name in sorted(names):
         yield "static", {"filename": name}
 
@@ -64,13 +74,17 @@ def check_templates(site_root: Path) -> None:
         return
     problems = Collector()
     env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
-    for path in sorted(own.rglob("*")):
-        if not path.is_file() or path.suffix not in (".html", ".xml", ".txt"):
+    for _, shown in tree_files(own):
+        path = Path(shown)
+        if path.suffix not in (".html", ".xml", ".txt"):
             continue
         try:
-            env.parse(path.read_text(encoding="utf-8"), name=path.name, filename=str(path))
+            text = read_capped(path, MAX_TEMPLATE_BYTES).decode("utf-8")
+            env.parse(text, name=path.name, filename=str(path))
         except jinja2.TemplateSyntaxError as error:
             problems.add(str(path), error.lineno, f"template syntax: {error.message}")
+        except Refused as refusal:
+            problems.add(str(path), None, str(refusal))
         except (OSError, UnicodeDecodeError) as error:
             problems.add(str(path), None, f"cannot read: {error}")
     problems.raise_if_any()
