@@ -28,6 +28,7 @@ from .jsobject import JsLiteralError, read_exported_object
 # minutes or take the machine's memory: a billion-laughs YAML file is a few hundred bytes.
 MAX_FILE_BYTES = 1024 * 1024
 MAX_SOURCE_BYTES = 64 * 1024 * 1024  # everything read from one source
+MAX_SOURCE_FILES = 20_000
 MAX_DEPTH = 64  # nesting of lists and mappings in any one file
 MAX_YAML_ALIASES = 100
 MAX_VALUES = 100_000  # values in one file, counting each use of a YAML alias in full
@@ -57,6 +58,7 @@ class SourceFolder:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.bytes_read = 0
+        self.files_read = 0
 
     def inside(self, path: Path) -> bool:
         """Whether ``path``, its links followed, is within the source folder."""
@@ -67,6 +69,11 @@ class SourceFolder:
 
     def read_text(self, path: Path, shown: str, problems: Collector) -> str | None:
         """The file's text, or None with a problem: a link out of the source, a FIFO or device, or too big."""
+        self.files_read += 1
+        if self.files_read > MAX_SOURCE_FILES:
+            if self.files_read == MAX_SOURCE_FILES + 1:
+                problems.add(shown, None, f"the source holds more than {MAX_SOURCE_FILES} files to import")
+            return None
         if not self.inside(path):
             problems.add(shown, None, "leads outside the source folder (a link or '..'); not read")
             return None
@@ -87,6 +94,7 @@ class SourceFolder:
             return None
         self.bytes_read += len(data)
         if self.bytes_read > MAX_SOURCE_BYTES:
+            self.files_read = MAX_SOURCE_FILES + 1  # said once; every later read is refused quietly
             problems.add(shown, None, f"the source holds more than {MAX_SOURCE_BYTES // 1024 // 1024} MiB to import")
             return None
         try:

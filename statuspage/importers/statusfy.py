@@ -90,9 +90,10 @@ def read_statusfy(source: Path, options: SiteOptions) -> SiteDraft:
     if not isinstance(content, dict):
         notes.append(Note(shown, "content: not an object; Statusfy's defaults used"))
         content = {}
-    folder = source / (_text(content, "dir", shown, notes) or "content")
-    if not files.inside(folder):
-        problems.add(shown, None, f"content.dir {content.get('dir')!r} is outside the source folder; only it is read")
+    folder_name = _text(content, "dir", shown, notes) or "content"
+    folder = source / folder_name
+    if not files.inside(folder):  # '../..', an absolute path, or a link: the import reads only its source
+        problems.add(shown, None, f"content.dir {folder_name!r} leads outside the source folder; not read")
         problems.raise_if_any()
     messages = _messages(source, files, config, default_locale, problems)
 
@@ -200,7 +201,10 @@ def _read_incident(
     path: Path,
     files: SourceFolder,
     zone: tzinfo,
-    components: Components, config_name: str, problems: Collector, notes: list[Note]
+    components: Components,
+    config_name: str,
+    problems: Collector,
+    notes: list[Note],
 ) -> ItemDraft | None:
     shown = str(path)
     text = files.read_text(path, shown, problems)

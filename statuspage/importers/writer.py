@@ -71,7 +71,9 @@ def _encoded(files: dict[Path, str]) -> dict[Path, bytes]:
         try:
             encoded[relative] = text.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise StatuspageError(f"{relative}: the imported text holds {exc.object[exc.start]!r}, no character") from None
+            raise StatuspageError(
+                f"{relative}: the imported text holds {exc.object[exc.start]!r}, no character"
+            ) from None
     return encoded
 
 
