@@ -238,6 +238,29 @@ def test_a_forced_import_replaces_its_files_and_keeps_the_others(tmp_path: Path)
     assert_no_staging_left(tmp_path)
 
 
+def test_a_move_that_fails_half_way_puts_back_what_it_moved(tmp_path: Path) -> None:
+    site, _ = existing_site(tmp_path, "statusfy")
+    shutil.rmtree(site / "content" / "incidents")
+    (site / "content" / "incidents").write_text("a file where the import needs a folder\n", encoding="utf-8")
+    (site / "statuspage.toml").write_text("# the user's edited config\n", encoding="utf-8")
+    before = tree(site)
+    result = import_cli("statusfy", FIXTURES / "statusfy", site, "--force")
+    assert_refused(result, f"Error: {site}: cannot write the site (Not a directory); nothing was changed")
+    assert tree(site) == before  # the config it had already replaced is back
+    assert_no_staging_left(tmp_path)
+
+
+def test_a_folder_in_the_way_is_never_replaced(tmp_path: Path) -> None:
+    site, _ = existing_site(tmp_path, "statusfy")
+    (site / "statuspage.toml").unlink()
+    (site / "statuspage.toml").mkdir()
+    (site / "statuspage.toml" / "keep.txt").write_text("mine\n", encoding="utf-8")
+    before = tree(site)
+    result = import_cli("statusfy", FIXTURES / "statusfy", site, "--force")
+    assert_refused(result, f"Error: {site / 'statuspage.toml'}: is a folder; an import replaces only files")
+    assert tree(site) == before
+
+
 # --------------------------------------------------------------------------- reading only the source
 
 

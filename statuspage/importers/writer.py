@@ -42,6 +42,9 @@ def write_site(draft: SiteDraft, dest: Path, check: Check, *, force: bool = Fals
     if dest.exists() and not dest.is_dir():
         raise StatuspageError(f"--site {dest}: exists and is not a directory")
     conflicts = [relative for relative in files if os.path.lexists(dest / relative)]
+    folders = [relative for relative in conflicts if (dest / relative).is_dir() and not (dest / relative).is_symlink()]
+    if folders:
+        raise StatuspageError(f"{dest / folders[0]}: is a folder; an import replaces only files")
     if conflicts and not force:
         shown = ", ".join(str(relative) for relative in conflicts[:5])
         more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
