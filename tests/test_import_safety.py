@@ -20,6 +20,7 @@ import pytest
 from conftest import NOW, REPO
 
 import statuspage
+from statuspage.importers.jsobject import JsLiteralError, Unsupported, read_exported_object
 
 FIXTURES = REPO / "tests" / "fixtures"
 CODE = Path(statuspage.__file__).resolve().parent.parent  # the statuspage under test, for the subprocesses
@@ -177,8 +178,8 @@ CSTATE_ISSUE = "---\ntitle: X\ndate: 2024-01-01\nseverity: down\n---\n"
         (
             "cstate",
             "content/issues/2030-01-01-bad.md",
-            CSTATE_ISSUE.replace("title: X", 'title: "X \\U00110000"'),
-            "2030-01-01-bad.md:2: malformed YAML",
+            CSTATE_ISSUE.replace("severity: down", 'severity: down\ndescription: "X \\U00110000"'),
+            "2030-01-01-bad.md:5: malformed YAML: \\U00110000 names no Unicode character",
         ),
         (
             "statusfy",
@@ -219,6 +220,14 @@ def test_text_that_is_not_unicode_stops_the_import_and_the_site_is_untouched(
     fresh = import_cli(kind, source, tmp_path / "fresh")
     assert_refused(fresh, expected)
     assert not (tmp_path / "fresh").exists()
+
+
+def test_javascript_escapes_are_characters_or_an_error() -> None:
+    value = read_exported_object(r"module.exports = { a: '\uD83D\uDE00', b: '\u{1F600}', c: 0755, d: 0x1F }")
+    assert value == {"a": "\U0001f600", "b": "\U0001f600", "c": Unsupported("0755", 1), "d": 31}
+    for escape in (r"\uD83D", r"\uDE00\uD83D", r"\u{D800}", r"\u{110000}", r"\u{FFFFFFFFFFFFFFFFFFFFFFFF}"):
+        with pytest.raises(JsLiteralError, match="names no Unicode character"):
+            read_exported_object(f"module.exports = {{ a: '{escape}' }}")
 
 
 def test_a_refused_import_leaves_a_site_without_force_untouched(tmp_path: Path) -> None:

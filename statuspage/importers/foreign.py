@@ -33,6 +33,7 @@ MAX_DEPTH = 64  # nesting of lists and mappings in any one file
 MAX_YAML_ALIASES = 100
 MAX_VALUES = 100_000  # values in one file, counting each use of a YAML alias in full
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_LONG_ESCAPE = re.compile(r"\\U([0-9a-fA-F]{8})")
 _SURROGATE_ESCAPE = re.compile(r"\\u\{?0*[dD][89a-fA-F][0-9a-fA-F]{2}\}?")
 _KEY_LINE = re.compile(r"""^\s*["']?([A-Za-z0-9_.-]+)["']?\s*[:=]""")
 _OPENING = re.compile(r"^(---|\+\+\+)\s*([A-Za-z]*)\s*$")
@@ -189,8 +190,13 @@ def parse_data(text: str, language: str, shown: str, problems: Collector, *, fir
         problems.add(shown, exc.line, f"cannot read the configuration without running JavaScript: {exc.message}")
     except RecursionError:
         problems.add(shown, first_line, f"nested more than {MAX_DEPTH} levels deep")
-    except (ValueError, OverflowError):  # PyYAML's "\\U00110000": an escape that names no character
-        problems.add(shown, first_line, f"malformed {language.upper()}: an escape names no Unicode character")
+    except (ValueError, OverflowError) as exc:  # PyYAML's "\\U00110000", or an integer of 5,000 digits
+        escape = next((found for found in _LONG_ESCAPE.finditer(text) if int(found.group(1), 16) > 0x10FFFF), None)
+        if escape is None:
+            problems.add(shown, first_line, f"malformed {language.upper()}: a value cannot be read ({exc})")
+        else:
+            line = first_line + text.count("\n", 0, escape.start())
+            problems.add(shown, line, f"malformed {language.upper()}: {escape.group()} names no Unicode character")
     else:
         message = _shape_problem(data)
         if message is None:

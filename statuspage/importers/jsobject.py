@@ -80,7 +80,8 @@ def _tokens(text: str) -> list[_Token]:
 def _unquote(token: _Token) -> str:
     body = token.text[1:-1]
     return re.sub(
-        r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\n|.)",
+        r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a surrogate pair first
+        r"|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\n|.)",
         lambda escape: _unescape(escape.group(1), token.line),
         body,
         flags=re.DOTALL,
@@ -88,6 +89,9 @@ def _unquote(token: _Token) -> str:
 
 
 def _unescape(code: str, line: int) -> str:
+    if len(code) == 11:  # a surrogate pair, as JavaScript writes characters past U+FFFF: "\\uD83D\\uDE00"
+        high, low = int(code[1:5], 16), int(code[7:], 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
     if code[0] in "ux" and len(code) > 1:
         number = int(code[2:-1] if code.startswith("u{") else code[1:], 16)
         # JavaScript accepts a lone surrogate (\uD800), but it is no character: no text can hold it.
@@ -99,14 +103,16 @@ def _unescape(code: str, line: int) -> str:
     return _ESCAPES.get(code, code)
 
 
-def _number(token: _Token) -> int | float:
+def _number(token: _Token) -> int | float | Unsupported:
     text = token.text
     try:
         if text[:2] in ("0x", "0X"):
             return int(text, 16)
         if re.search(r"[.eE]", text):
             return float(text)
-        return int(text, 10)  # a leading zero (0755) is a legacy octal in JavaScript: read as written
+        if re.fullmatch(r"0\d+", text):  # 0755: octal or decimal depending on the digits and the mode
+            return Unsupported(text, token.line)
+        return int(text, 10)
     except ValueError:  # more digits than Python converts
         raise JsLiteralError(f"the number {text[:20]}... is too long", token.line) from None
 
