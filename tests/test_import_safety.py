@@ -189,6 +189,13 @@ CSTATE_ISSUE = "---\ntitle: X\ndate: 2024-01-01\nseverity: down\n---\n"
         ),
         (
             "statusfy",
+            "content/bad.md",
+            '{\n  "title": "X",\n  "description": "\\uDC00",\n'
+            '  "date": "2024-01-01T00:00:00Z", "severity": "major-outage"\n}\n',
+            "bad.md:3: text holds a lone surrogate",
+        ),
+        (
+            "statusfy",
             "config.js",
             'module.exports = {\n  title: "Status \\uD800",\n  content: { systems: ["api"] },\n}\n',
             "config.js:2: cannot read the configuration without running JavaScript: the escape \\uD800 names no",

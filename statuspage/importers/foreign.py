@@ -145,6 +145,11 @@ def _json_object_front_matter(shown: str, text: str, problems: Collector, lowerc
     if not isinstance(data, dict):
         problems.add(shown, 1, "front matter must be a JSON object")
         return None
+    message = _shape_problem(data)
+    if message is not None:
+        escape = _SURROGATE_ESCAPE.search(text, 0, end)
+        problems.add(shown, 1 + text.count("\n", 0, escape.start()) if escape else None, message)
+        return None
     front = text[:end].split("\n")
     rest = text[end:].lstrip(" \t")
     body_line = len(front) + 1 if rest.startswith("\n") else len(front)
