@@ -394,7 +394,7 @@ def _maintenance(
         fields.error("end", "end must be after start")
     if rule is not None and start is not None:
         try:
-            problem = check_rrule(rule, start, fields.zone)  # type: ignore[arg-type]
+            problem = check_rrule(rule, start, fields.zone, end)  # type: ignore[arg-type]
         except (ValueError, TypeError, OverflowError) as exc:
             problem = str(exc)
         if problem:
