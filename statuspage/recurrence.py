@@ -65,6 +65,8 @@ def check_rrule(text: str, start: datetime, zone: ZoneInfo, end: datetime | None
     problem = _check_parts(parts) or _check_density(parts)
     if problem:
         return problem
+    if not _days_can_match(parts, start.astimezone(zone)):
+        return "the rule has no occurrence within five years of start"
     return _check_occurrences(expand(value, start, zone), start, end)
 
 
@@ -112,7 +114,44 @@ def _check_density(parts: dict[str, str]) -> str | None:
     per_day = hours * _sizes(parts, "BYMINUTE") * _sizes(parts, "BYSECOND")
     if per_day > MAX_PER_DAY:
         return f"the rule may start up to {per_day} windows a day; at most {MAX_PER_DAY} are allowed"
+    # A position past what a period can hold never matches, and dateutil would look until the year 9999.
+    times = _sizes(parts, "BYMINUTE") * _sizes(parts, "BYSECOND")
+    times *= 1 if parts["FREQ"] == "HOURLY" else _sizes(parts, "BYHOUR")
+    days = {"HOURLY": 1, "DAILY": 1, "WEEKLY": _sizes(parts, "BYDAY") if "BYDAY" in parts else 7}
+    most = times * days.get(parts["FREQ"], 366)
+    for item in parts.get("BYSETPOS", "").split(",") if "BYSETPOS" in parts else []:
+        if abs(int(item)) > most:
+            return f"BYSETPOS {item} is past the {most} occurrences a period of this rule can hold"
     return None
+
+
+_DAY_PARTS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY")
+_GREGORIAN_CYCLE = 400  # years after which dates fall on the same weekdays again
+
+
+def _days_can_match(parts: dict[str, str], start: datetime) -> bool:
+    """Whether some day within five years of start passes the rule's day filters (weekdays without their ordinals).
+
+    dateutil steps through every period of a rule that never matches until the year 9999 (hours of
+    an hourly rule: minutes of work).  The filters, checked once a year from the same date some
+    Gregorian cycles later, near that end, answer in a few steps.
+    """
+    filters = {name: parts[name] for name in _DAY_PARTS if name in parts}
+    if not filters:
+        return True
+    if "BYDAY" in filters:
+        filters["BYDAY"] = ",".join(sorted({_WEEKDAY.match(d).group(2) for d in filters["BYDAY"].split(",")}))  # type: ignore[union-attr]
+    cycles = (9999 - 6 - start.year) // _GREGORIAN_CYCLE
+    try:
+        late = start.replace(year=start.year + cycles * _GREGORIAN_CYCLE, tzinfo=None)
+    except ValueError:
+        return True
+    probe = ";".join(["FREQ=YEARLY", "BYHOUR=0", "BYMINUTE=0", "BYSECOND=0", *(f"{k}={v}" for k, v in filters.items())])
+    day = late.replace(hour=0, minute=0, second=0, microsecond=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        rule = rrulestr(probe, dtstart=day, forceset=False)
+    return bool(rule.between(day, day + FIRST_OCCURRENCE_WITHIN + timedelta(days=1), inc=True))
 
 
 def _check_occurrences(rule: rrule, start: datetime, end: datetime | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Input that would cost too much (recurrence rules, pathological Markdown) is bounded or refused, in a real process."""
+"""Input that would cost too much (recurrence rules, long or pathological Markdown) is bounded or refused."""
 
 from __future__ import annotations
 
@@ -89,3 +89,10 @@ def test_a_too_long_update_text_is_refused_with_its_line(site_factory) -> None:
     assert result.returncode == 1
     assert f"{site}/content/incidents/outage.md:" in result.stdout + result.stderr
     assert "longer than 64 KiB" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("rule", ["FREQ=HOURLY;BYSETPOS=2", "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30;BYMINUTE=5"])
+def test_a_rule_that_never_occurs_is_refused_promptly(site_factory, rule: str) -> None:
+    result = cli("check", "--site", str(site_factory(maintenance=[maintenance("m", extra=f"rrule: {rule}")])))
+    assert result.returncode == 1
+    assert "invalid RFC 5545 rrule" in result.stdout + result.stderr
