@@ -100,7 +100,8 @@ def render_markdown(text: str) -> Markup:
 
 MAX_MARKDOWN = 64 * 1024  # characters of one text (a summary, an update, a description): pages of prose
 CONVERT_SECONDS = 2.0  # Python-Markdown's time for one text, where it can be interrupted
-_COSTLY = 15_000_000  # see _looks_costly
+_COSTLY_TAGS = 15_000_000  # see _looks_costly: `<a ` repeated over 7 KiB, a second or so
+_COSTLY_LINKS = 5_000_000  # `[](` repeated over 4 KiB in one paragraph, half a second or so
 
 
 class _OverBudget(BaseException):
@@ -119,9 +120,9 @@ def _looks_costly(text: str) -> bool:
     paragraph, and each ``<`` may start raw HTML it looks for through the rest of the text.  The
     products bound that work; ordinary texts, even long ones with many links, stay far below.
     """
-    if text.count("<") * len(text) > _COSTLY:
+    if text.count("<") * len(text) > _COSTLY_TAGS:
         return True
-    return sum(block.count("[") * len(block) for block in text.split("\n\n")) > _COSTLY
+    return sum(block.count("[") * len(block) for block in text.split("\n\n")) > _COSTLY_LINKS
 
 
 def _bounded_convert(text: str) -> str | None:

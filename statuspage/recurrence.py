@@ -45,7 +45,7 @@ _UNTIL = re.compile(r"^\d{8}(T\d{6}Z?)?$")
 FIRST_OCCURRENCE_WITHIN = timedelta(days=5 * 366)
 MAX_PER_DAY = 24  # occurrences a day at most: maintenance, not a metronome
 CHECKED_OCCURRENCES = 1000  # the first occurrences checked for overlaps
-LOOK_BACK = timedelta(days=800)  # "the one before" is searched from a start this far back, if the rule allows
+LOOK_BACK = timedelta(days=400)  # "the one before" is searched from this far back: a year's day filters repeat
 
 
 def check_rrule(text: str, start: datetime, zone: ZoneInfo, end: datetime | None = None) -> str | None:
@@ -199,9 +199,7 @@ class Recurrence:
         self.counted = "COUNT" in parts
         until = parts.get("UNTIL", "").strip()
         # An ended rule's "last before" is searched back from its end, not from now.
-        self.until = (
-            datetime.strptime(until[:8], "%Y%m%d").replace(tzinfo=UTC) + timedelta(days=2) if until else None
-        )
+        self.until = datetime.strptime(until[:8], "%Y%m%d").replace(tzinfo=UTC) + timedelta(days=2) if until else None
 
     def _shifted(self, start: datetime, cycles: int) -> datetime | None:
         """``start`` moved forward by ``cycles`` cycles of the rule, or None where that is no date."""
@@ -217,13 +215,13 @@ class Recurrence:
         except OverflowError:
             return None
 
-    def _from(self, moment: datetime) -> rrule:
-        """The rule started at the latest whole cycle at least LOOK_BACK before ``moment``."""
+    def _from(self, moment: datetime, back: timedelta) -> rrule:
+        """The rule started at the latest whole cycle at least ``back`` before ``moment``."""
         if self.counted:
             return self.rule
         if self.until is not None:
             moment = min(moment, self.until)
-        target = moment.astimezone(self.zone) - LOOK_BACK
+        target = moment.astimezone(self.zone) - back
         cycle = self._shifted(self.start, 1)
         if cycle is None or cycle > target:
             return self.rule
@@ -241,7 +239,7 @@ class Recurrence:
 
     def before(self, moment: datetime, inc: bool = False) -> datetime | None:
         """The last occurrence before ``moment``: from a recent start, else from the rule's own."""
-        rule = self._from(moment)
+        rule = self._from(moment, LOOK_BACK)
         found = rule.before(moment, inc=inc)
         if found is None and rule is not self.rule:  # nothing in the recent past: search it all
             found = self.rule.before(moment, inc=inc)
@@ -249,4 +247,4 @@ class Recurrence:
 
     def after(self, moment: datetime, inc: bool = False) -> datetime | None:
         """The first occurrence after ``moment``."""
-        return self._from(moment).after(moment, inc=inc)
+        return self._from(moment, timedelta(0)).after(moment, inc=inc)
