@@ -14,7 +14,7 @@ from typing import Any
 from ..clock import parse_time
 from ..config import LANGUAGES
 from ..errors import Collector
-from ..markup import render_markdown
+from ..markup import MAX_MARKDOWN, render_markdown
 from ..model import (
     Impact,
     Incident,
@@ -108,6 +108,11 @@ def _split_timeline(doc: Document, statuses: tuple[str, ...], zone: tzinfo, prob
         if index not in code and index > 0 and _SETEXT.match(line) and _STARTS_WITH_DATE.match(lines[index - 1]):
             problems.add(doc.path, number - 1, "write an update as '## <time> <status>', not as an underlined heading")
         (sections[-1][3] if sections else summary).append(line)
+    # Python-Markdown's time grows faster than a text's length: one text is kept to pages of prose.
+    texts = [(doc.body_line, summary), *((number, body) for _, _, number, body in sections)]
+    for number, body in texts:
+        if sum(len(line) + 1 for line in body) > MAX_MARKDOWN:
+            problems.add(doc.path, number, f"text is longer than {MAX_MARKDOWN // 1024} KiB; split it into updates")
     updates = [
         Update(time, status, render_markdown("\n".join(body)), Origin(doc.path, number))
         for time, status, number, body in sections
@@ -409,7 +414,7 @@ def _maintenance(
         fields.error("end", "end must be after start")
     if rule is not None and start is not None:
         try:
-            problem = check_rrule(rule, start, fields.zone)  # type: ignore[arg-type]
+            problem = check_rrule(rule, start, fields.zone, end)  # type: ignore[arg-type]
         except (ValueError, TypeError, OverflowError) as exc:
             problem = str(exc)
         if problem:
