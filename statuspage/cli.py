@@ -258,10 +258,23 @@ def serve(site_dir: Path, host: str, port: int, now: str | None, provenance: boo
 @click.option(
     "--every", default="1m", metavar="DURATION", show_default=True, callback=_duration, help="How often to git pull."
 )
+@click.option(
+    "--publish",
+    "publish_after",
+    is_flag=True,
+    help="Upload each new output to the [[publish]] targets; failures are logged and retried.",
+)
 @PROVENANCE_OPTION
 @JOBS_OPTION
 def watch(
-    site_dir: Path, out: Path | None, interval: float, git_pull: bool, every: float, provenance: bool, jobs: int | None
+    site_dir: Path,
+    out: Path | None,
+    interval: float,
+    git_pull: bool,
+    every: float,
+    publish_after: bool,
+    provenance: bool,
+    jobs: int | None,
 ) -> None:
     """Build, then rebuild whenever the sources change and exactly when the visible state changes."""
     from .watch import WatchSettings
@@ -275,11 +288,48 @@ def watch(
         pull_every=every,
         provenance=provenance,
         jobs=jobs or os.cpu_count() or 1,
+        publish=publish_after,
     )
     try:
         run_watch(settings)
     except StatuspageError as error:
         _fail(error)
+
+
+@main.command()
+@SITE_OPTION
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Built output to upload.  [default: build/ in the site directory]",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be uploaded and deleted per target; send nothing.")
+def publish(site_dir: Path, out: Path | None, dry_run: bool) -> None:
+    """Upload the output to every [[publish]] target: only what changed, pages after what they link to."""
+    from .publish import publish_site
+
+    def bar(length: int, label: str) -> Any:
+        return click.progressbar(length=length, label=label, file=sys.stderr)
+
+    try:
+        results = publish_site(
+            site_dir,
+            out if out is not None else site_dir / "build",
+            dry_run=dry_run,
+            say=click.echo,
+            progress=bar if sys.stderr.isatty() and not dry_run else None,
+        )
+    except StatuspageError as error:
+        _fail(error)
+    failed = [result for result in results if result.error is not None]
+    for result in failed:
+        click.echo(f"{result.name}: failed: {result.error}", err=True)
+    if failed:
+        names = ", ".join(result.name for result in failed)
+        done = len(results) - len(failed)
+        click.echo(f"Error: publishing failed for {names}; {done} of {len(results)} targets done", err=True)
+        sys.exit(1)
 
 
 @main.group()

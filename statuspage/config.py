@@ -11,12 +11,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Collector, Problem
 from .markup import FORBIDDEN_CHARACTERS
-from .model import Component, Config, Origin, Sla, Support
-from .sources.sitefiles import MAX_CONFIG_BYTES, RefusedFile, read_capped
+from .model import Component, Config, Origin, PublishTarget, Sla, Support
+from .sources.sitefiles import MAX_CONFIG_BYTES, Refused, check_link, read_capped, site_root
 
 CONFIG_NAME = "statuspage.toml"
 LANGUAGES = ("sk", "en")
 COMPONENT_ID = re.compile(r"^[a-z0-9-]+$")
+TARGET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")  # S3's rules for bucket names, which the others follow
 
 # Every key the file may hold, with its meaning: the docs test checks each one is documented.
 SETTINGS: dict[str, dict[str, str]] = {
@@ -47,8 +50,26 @@ SETTINGS: dict[str, dict[str, str]] = {
         "db": "Path of the SQLite known-issue database, relative to the site directory.",
         "snapshot": "Public snapshot a build reads where the database is not (CI, Pages); made by `tickets snapshot`.",
     },
+    "notify": {
+        "websub_hub": "WebSub hub (an https URL) that every feed names, so readers can be pushed new entries.",
+    },
+    "publish": {
+        "name": "Name of the target in messages, [A-Za-z0-9_-]+, unique.",
+        "url": "s3://bucket/prefix/ the output is uploaded to (the prefix may be empty).",
+        "endpoint_url": "Address of S3-compatible storage other than AWS (R2, B2, MinIO...).",
+        "region": "Region of the bucket.  [default: boto3's, from the environment or profile]",
+        "profile": "Profile of ~/.aws/config and ~/.aws/credentials to take the keys from.",
+        "access_key_id_env": "Name of the environment variable holding this target's access key id.",
+        "secret_access_key_env": "Name of the environment variable holding this target's secret key.",
+        "max_deletions": "A publish that would delete more objects than this is refused.  [default: 100]",
+        "cors": "Add a CORS rule to the bucket so that scripts anywhere may read the API and feeds.  [default: true]",
+    },
 }
-_REQUIRED = {"site": ("title", "base_url", "language", "timezone"), "components": ("id", "name")}
+_REQUIRED = {
+    "site": ("title", "base_url", "language", "timezone"),
+    "components": ("id", "name"),
+    "publish": ("name", "url"),
+}
 
 
 class _Lines:
@@ -85,17 +106,15 @@ def load_config(root: Path, problems: Collector) -> Config | None:
     path = root / CONFIG_NAME
     shown = str(root / CONFIG_NAME)
     try:
-        text = read_capped(path, MAX_CONFIG_BYTES, root).decode("utf-8-sig")
+        check_link(str(path), site_root(root))
+        text = read_capped(path, MAX_CONFIG_BYTES).decode("utf-8-sig")
     except FileNotFoundError:
         problems.add(shown, None, f"not found: is {str(root)!r} a site directory?")
         return None
-    except RefusedFile as exc:
-        problems.add(shown, None, exc.reason)
+    except Refused as refusal:
+        problems.add(shown, None, str(refusal))
         return None
-    except OSError as exc:
-        problems.add(shown, None, f"cannot read: {exc.strerror or exc}")
-        return None
-    except UnicodeDecodeError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         problems.add(shown, None, f"cannot read: {exc}")
         return None
     try:
@@ -122,6 +141,7 @@ class _ConfigReader:
         support = self.table(data, "support")
         sla = self.table(data, "sla")
         tickets = self.table(data, "tickets")
+        notify = self.table(data, "notify")
 
         title = self.text(site, "site", "title")
         language = self.text(site, "site", "language")
@@ -138,6 +158,11 @@ class _ConfigReader:
         if chat_url is not None and urlsplit(chat_url).scheme not in ("http", "https"):
             self.error("chat_url must be an http(s) address", "support", "chat_url")
         db = self.text(tickets, "tickets", "db", required=False)
+        websub_hub = self.text(notify, "notify", "websub_hub", required=False)
+        if websub_hub is not None and (
+            urlsplit(websub_hub).scheme not in ("http", "https") or not urlsplit(websub_hub).netloc
+        ):
+            self.error("websub_hub must be an absolute http(s) address", "notify", "websub_hub")
         snapshot = self.text(tickets, "tickets", "snapshot", required=False)
         if snapshot is not None and not snapshot.lower().endswith(".json"):
             self.error(
@@ -162,7 +187,9 @@ class _ConfigReader:
             sla=Sla(24 if fix_min is None else fix_min, 72 if fix_max is None else fix_max),
             tickets_db=(self.root / db) if db else None,
             tickets_snapshot=(self.root / snapshot) if snapshot else None,
+            websub_hub=websub_hub,
             path=self.shown,
+            publish=self.publish_targets(data.get("publish")),
         )
 
     def table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -251,6 +278,86 @@ class _ConfigReader:
             found.append(Component(cid, name, group, description, Origin(self.shown, line)))
         return tuple(found)
 
+    def publish_targets(self, value: Any) -> tuple[PublishTarget, ...]:
+        """The ``[[publish]]`` targets; no secrets here, only where to find them."""
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error("publish must be an array of tables: [[publish]]", "publish")
+            return ()
+        found: list[PublishTarget | None] = []
+        names: set[str] = set()
+        for index, entry in enumerate(value):
+            if not isinstance(entry, dict):
+                self.error("each publish target must be a table", "publish", None, index)
+                continue
+            self.unknown_keys(entry, "publish", index)
+            found.append(self.publish_target(entry, index, names))
+        return tuple(target for target in found if target is not None)
+
+    def publish_target(self, entry: dict[str, Any], index: int, names: set[str]) -> PublishTarget | None:
+        def text(key: str, *, required: bool = False) -> str | None:
+            return self.text(entry, "publish", key, required=required, index=index)
+
+        name, url = text("name", required=True), text("url", required=True)
+        if name is not None and not TARGET_NAME.match(name):
+            self.error(f"publish target name {name!r} must match [A-Za-z0-9_-]+", "publish", "name", index)
+            name = None
+        elif name is not None and name in names:
+            self.error(f"duplicate publish target name {name!r}", "publish", "name", index)
+            name = None
+        if name is not None:
+            names.add(name)
+        where = self.bucket_url(url, index) if url is not None else None
+        endpoint_url = text("endpoint_url")
+        if endpoint_url is not None:
+            parts = urlsplit(endpoint_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                self.error("endpoint_url must be an absolute http(s) address", "publish", "endpoint_url", index)
+        envs = {}
+        for key in ("access_key_id_env", "secret_access_key_env"):
+            envs[key] = text(key)
+            if envs[key] is not None and not ENV_NAME.match(envs[key]):
+                self.error(f"{key} must name an environment variable, not hold a key", "publish", key, index)
+        if (envs["access_key_id_env"] is None) != (envs["secret_access_key_env"] is None):
+            self.error("access_key_id_env and secret_access_key_env go together", "publish", None, index)
+        max_deletions = entry.get("max_deletions", 100)
+        if isinstance(max_deletions, bool) or not isinstance(max_deletions, int) or max_deletions < 0:
+            self.error("max_deletions must be a whole number, 0 or more", "publish", "max_deletions", index)
+        cors = entry.get("cors", True)
+        if not isinstance(cors, bool):
+            self.error("cors must be true or false", "publish", "cors", index)
+        if name is None or where is None:
+            return None
+        return PublishTarget(
+            name=name,
+            bucket=where[0],
+            prefix=where[1],
+            endpoint_url=endpoint_url,
+            region=text("region"),
+            profile=text("profile"),
+            access_key_id_env=envs["access_key_id_env"],
+            secret_access_key_env=envs["secret_access_key_env"],
+            max_deletions=max_deletions if isinstance(max_deletions, int) else 100,
+            cors=cors if isinstance(cors, bool) else True,
+            origin=Origin(self.shown, self.lines.of("publish", None, index)),
+        )
+
+    def bucket_url(self, url: str, index: int) -> tuple[str, str] | None:
+        """``s3://bucket/prefix/`` as the bucket and the prefix ("" or ending in "/")."""
+        parts = urlsplit(url)
+        if parts.scheme != "s3" or parts.query or parts.fragment or parts.username or parts.password:
+            self.error("url must look like s3://bucket/prefix/", "publish", "url", index)
+            return None
+        if not BUCKET.match(parts.netloc):
+            self.error(f"{parts.netloc!r} is not a valid bucket name", "publish", "url", index)
+            return None
+        prefix = parts.path.strip("/")
+        if any(segment in ("", ".", "..") for segment in prefix.split("/")) and prefix:
+            self.error("the prefix in url must not have empty, . or .. segments", "publish", "url", index)
+            return None
+        return parts.netloc, prefix + "/" if prefix else ""
+
 
 PLACEHOLDER_BASE_URL = "https://status.example.com/"  # what `statuspage init` writes until told the real address
 
@@ -259,11 +366,7 @@ def config_warnings(config: Config) -> list[Problem]:
     """What is valid but almost surely not meant: init's placeholder address still in place."""
     if config.base_url != PLACEHOLDER_BASE_URL:
         return []
-    try:
-        text = read_capped(config.path, MAX_CONFIG_BYTES).decode("utf-8-sig", errors="replace")
-    except OSError:  # replaced since it was read: the warning still stands, without its line
-        text = ""
-    line = _Lines(text).of("site", "base_url")
+    line = _Lines(Path(config.path).read_text(encoding="utf-8")).of("site", "base_url")
     message = (
         f"base_url is still the placeholder {PLACEHOLDER_BASE_URL} that init wrote: set the address "
         "the site is published at (feeds, calendars, the sitemap and the API link to it)"

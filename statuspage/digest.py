@@ -367,20 +367,18 @@ class Digests:
         return digest_bytes(*parts, self.of(self.state.site.config))
 
 
-def files_digest(
-    *roots: Path, files: FileDigests | None = None, again: bool = False, site: Path | None = None
-) -> bytes:
+def files_digest(*roots: Path, files: FileDigests | None = None, again: bool = False) -> bytes:
     """The names and contents of every file under ``roots`` (templates, static files), as one digest.
 
     With ``files``, a file's content is its digest as ``files`` saw it (a build's theme: as its
     fingerprint saw it), or as it is now with ``again``; else its bytes, read now.  Symlinked
-    folders inside ``site`` (default: each root) are followed, as Jinja's loader follows them.
+    folders are followed, as Jinja's loader follows them.
     """
     parts: list[bytes | str] = []
     for root in roots:
         parts.append(str(root))
         if root.is_dir():
-            for name, path in tree_files(root, site):
+            for name, path in tree_files(root):
                 if files is None:
                     parts += [name, Path(path).read_bytes()]
                 else:

@@ -28,8 +28,9 @@ from .config import load_config
 from .errors import Collector, StatuspageError
 from .sources.digests import PACKAGE, FileDigests, library_versions
 from .sources.provenance import _git
-from .sources.sitefiles import SITE_FOLDERS, walk
+from .sources.sitefiles import site_root, walk_tree
 
+SITE_FOLDERS = ("content", "templates", "static")
 RECORD = "build.json"
 
 
@@ -69,15 +70,17 @@ def fingerprint(
     def add_file(label: str, path: str | Path) -> None:
         add(label, files.digest(path) or b"(none)")
 
-    def add_tree(label: str, root: Path, site: Path | None = None) -> None:
+    def add_tree(label: str, root: Path) -> None:
         if not root.is_dir():
             add(label, b"(none)")
             return
-        for entry in walk(root, site):
-            if entry.refused is None:
-                add_file(f"{label}/{entry.name}", entry.path)
-            else:  # never read; named, so the build that follows reports it rather than skipping as unchanged
-                add(f"{label}/{entry.name}", f"(refused: {entry.refused})".encode())
+        tree = walk_tree(str(root), site_root(os.path.dirname(os.path.abspath(root))), skip=frozenset({"__pycache__"}))
+        for name, path in tree.files:
+            add_file(f"{label}/{name}", path)
+        # Never read, but named: a FIFO or a link out of the site added after a good build must make
+        # the next build load the site (and refuse it), not skip it as unchanged.
+        for path, problem in tree.refused:
+            add(f"{label}/refused", f"{path}\0{problem}".encode())
 
     add("now", now.isoformat().encode())
     add("options", json.dumps(options, sort_keys=True, default=str).encode())
@@ -87,7 +90,7 @@ def fingerprint(
     site_dir = Path(os.path.abspath(site_dir))  # absolute paths: nothing to resolve per file
     add_file("config", site_dir / "statuspage.toml")
     for folder in SITE_FOLDERS:
-        add_tree(folder, site_dir / folder, site_dir)
+        add_tree(folder, site_dir / folder)
     if config.tickets_db is not None:
         for suffix in ("", "-wal"):  # a database in WAL mode keeps recent writes beside the file
             add_file("tickets" + suffix, f"{config.tickets_db}{suffix}")
@@ -138,14 +141,15 @@ def _identity(out: Path) -> list[int]:
     return [status.st_ino, status.st_ctime_ns]
 
 
-def tree_files(root: Path, site: Path | None = None) -> list[tuple[str, str]]:
-    """(name relative to ``root``, path) of every file below it a build may read, by name.
+def tree_files(root: Path) -> list[tuple[str, str]]:
+    """(name relative to ``root``, path) of every regular file below it, by name.
 
-    Folder links inside ``site`` (default: ``root``) are followed, as Jinja's loader and ours
-    follow them; links out of it, loops, FIFOs and devices are left out (``check_site_files``
-    reports them, and no build gets past that).
+    Symlinks are followed as Jinja's loader and ours follow them, but only while they stay inside
+    the folder holding ``root`` (the site): what leads out, loops or is not a regular file is left
+    out here, and refused by the load (sources/site.py), so asking never hangs or reads a device.
     """
-    return [(entry.name, entry.path) for entry in walk(root, site) if entry.refused is None]
+    inside = site_root(os.path.dirname(os.path.abspath(root)))
+    return walk_tree(str(root), inside, skip=frozenset({"__pycache__"})).files
 
 
 @contextmanager

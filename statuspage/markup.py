@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+import signal
+import threading
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -78,15 +80,90 @@ def without_control_characters(text: str) -> str:
 
 
 def render_markdown(text: str) -> Markup:
-    """Markdown source to sanitised HTML that is safe to insert into any page or feed."""
+    """Markdown source to sanitised HTML that is safe to insert into any page or feed.
+
+    Python-Markdown takes time quadratic in the length of some texts (``[](`` or ``<a `` repeated:
+    a minute for 64 KiB), so its work on one text is bounded (see ``_bounded_convert``); a text it
+    would not finish in time is shown as written, escaped, in a ``<pre>``.
+    """
     text = without_control_characters(text)
     if not text.strip():
         return Markup("")
     html = plain_paragraphs(text)
     if html is not None:  # nothing in it for the sanitiser to change (a test holds it to that)
         return Markup(html)
-    html = _converter().reset().convert(text)
-    return Markup(sanitise(html).strip())
+    converted = _bounded_convert(text)
+    if converted is None:
+        return Markup(f"<pre>{escape_text(text)}</pre>")
+    return Markup(sanitise(converted).strip())
+
+
+MAX_MARKDOWN = 64 * 1024  # characters of one text (a summary, an update, a description): pages of prose
+CONVERT_SECONDS = 2.0  # Python-Markdown's time for one text, where it can be interrupted
+_COSTLY_TAGS = 15_000_000  # see _looks_costly: `<a ` repeated over 7 KiB, a second or so
+_COSTLY_LINKS = 5_000_000  # `[](` repeated over 4 KiB in one paragraph, half a second or so
+
+
+class _OverBudget(BaseException):
+    """Raised inside Python-Markdown by the timer; a BaseException so no ``except Exception`` keeps it."""
+
+
+def escape_text(text: str) -> str:
+    """The text as written, for inside an element."""
+    return html.escape(text, quote=False)
+
+
+def _looks_costly(text: str) -> bool:
+    """Whether Python-Markdown would take quadratic time over this text, by the patterns known to do so.
+
+    Each ``[`` may start a link whose end Python-Markdown looks for through the rest of its
+    paragraph, and each ``<`` may start raw HTML it looks for through the rest of the text.  The
+    products bound that work; ordinary texts, even long ones with many links, stay far below.
+    """
+    if text.count("<") * len(text) > _COSTLY_TAGS:
+        return True
+    return sum(block.count("[") * len(block) for block in text.split("\n\n")) > _COSTLY_LINKS
+
+
+def _bounded_convert(text: str) -> str | None:
+    """Python-Markdown's HTML for ``text``, or None where it would cost too much.
+
+    Two bounds.  Texts matching the patterns known to be quadratic are not converted, whatever the
+    thread, so the watch daemon and a build give the same page.  And in a process's main thread
+    (a build, ``check``, the forked workers) a real-time timer interrupts the conversion after
+    CONVERT_SECONDS, for patterns not known yet: a thread cannot be stopped from outside, and a
+    subprocess per text would cost more than the conversion.  The timer is only used when no
+    other SIGALRM handler or timer is in place, so it never disturbs one.
+    """
+    if len(text) > MAX_MARKDOWN or _looks_costly(text):
+        return None
+    timed = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+        and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    )
+    if not timed:
+        return _converter().reset().convert(text)
+
+    converting = [True]
+
+    def over_budget(signum: int, frame: object) -> None:
+        if converting[0]:  # a signal that comes once the conversion is over is ignored
+            raise _OverBudget
+
+    signal.signal(signal.SIGALRM, over_budget)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, CONVERT_SECONDS)
+        converted = _converter().reset().convert(text)
+        converting[0] = False
+        return converted
+    except _OverBudget:
+        _converter.cache_clear()  # interrupted anywhere: its state is not to be trusted
+        return None
+    finally:
+        converting[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
 
 def sanitise(html: str) -> str:

@@ -106,6 +106,31 @@ class Sla:
 
 
 @dataclass(frozen=True)
+class PublishTarget:
+    """One ``[[publish]]`` place the output is uploaded to: a bucket (and prefix) of S3-compatible storage.
+
+    Credentials are never here: boto3 reads them from the environment (or the named profile, or
+    the environment variables named here).
+    """
+
+    name: str
+    bucket: str
+    prefix: str  # "" or ending in "/"
+    endpoint_url: str | None = None  # None: AWS S3
+    region: str | None = None
+    profile: str | None = None  # a profile of ~/.aws/config and ~/.aws/credentials
+    access_key_id_env: str | None = None  # names of environment variables holding this target's keys
+    secret_access_key_env: str | None = None
+    max_deletions: int = 100  # a publish that would delete more objects is refused
+    cors: bool = True  # add a CORS rule to the bucket so other sites' scripts can read the API and feeds
+    origin: Origin | None = None
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+
+@dataclass(frozen=True)
 class Config:
     """statuspage.toml, checked and typed."""
 
@@ -119,6 +144,8 @@ class Config:
     tickets_db: Path | None
     path: str
     tickets_snapshot: Path | None = None  # read where tickets_db is missing (sources/tickets.tickets_source)
+    websub_hub: str | None = None  # [notify] websub_hub: named in every feed
+    publish: tuple[PublishTarget, ...] = ()  # where ``statuspage publish`` uploads the output
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def _renderers(state: SiteState, digests: Digests, theme: bytes, template_cache:
 
 def _theme(root: Path, files: FileDigests, again: bool = False) -> bytes:
     """The site's own templates and static files, as ``files`` saw them (the fingerprint), or as they are now."""
-    return files_digest(root / "templates", root / THEME_STATIC, files=files, again=again, site=root)
+    return files_digest(root / "templates", root / THEME_STATIC, files=files, again=again)
 
 
 def _global_state(state: SiteState, digests: Digests) -> list[bytes]:
@@ -148,7 +148,7 @@ def _global_state(state: SiteState, digests: Digests) -> list[bytes]:
     themed = state.site.root / "templates"
     if themed.is_dir() and any(
         "indicator_label" in Path(path).read_text(encoding="utf-8", errors="replace")
-        for _, path in tree_files(themed, state.site.root)  # folder links inside the site too, as Jinja follows them
+        for _, path in tree_files(themed)  # symlinked folders too, as Jinja's loader follows them
     ):
         return [digests.part("indicator")]
     return []

@@ -228,7 +228,7 @@ def test_import_never_replaces_files_without_force(tmp_path: Path) -> None:
 
 def test_a_tickets_database_already_in_the_site_is_kept(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    database = site / "content" / "tickets.db"
+    database = site / "tickets.db"  # where init and import put it: out of git
     write_tickets(database, [ticket(7, components='["api"]')])
     before = database.read_bytes()
     result = run("import", "statusfy", str(FIXTURES / "statusfy"), "--site", str(site))

@@ -615,7 +615,7 @@ def test_a_themed_macro_file_that_reads_the_state_at_its_top_is_followed(tmp_pat
 
 
 def test_templates_and_static_files_behind_symlinks_are_followed(tmp_path: Path) -> None:
-    """Links that stay inside the site (SPEC §10: a link out of it is refused, see test_special_files.py)."""
+    """Links that stay inside the site (SPEC §10): a theme kept in a folder of its own, linked into place."""
     site = make_site(tmp_path / "site", incidents=[incident("a", resolved="2026-11-20T12:00:00+01:00")])
     shared = site / "shared"
     shared.mkdir()

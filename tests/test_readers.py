@@ -442,3 +442,42 @@ def test_icaljs_agrees_with_the_iana_zone_in_other_zones(site_factory, tmp_path:
     assert done.returncode == 0, done.stderr
     (event,) = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
     assert json.loads(done.stdout)[str(event["uid"])] == zoneinfo_occurrences(event, until)
+
+
+def test_every_feed_names_the_websub_hub_when_one_is_configured(site_factory, tmp_path: Path) -> None:
+    """WebSub: Atom and RSS carry <link rel="hub"> beside rel="self", JSON Feed its "hubs"; none without a hub."""
+    import xml.etree.ElementTree as ET
+
+    from conftest import DEFAULT_CONFIG, incident, run
+
+    hub = "https://hub.example.net/"
+    plain = site_factory(incidents=[incident()])
+    with_hub = site_factory(
+        incidents=[incident()],
+        config=DEFAULT_CONFIG.format(language="sk") + f'\n[notify]\nwebsub_hub = "{hub}"\n',
+    )
+    for site, expected in ((plain, []), (with_hub, [hub])):
+        out = tmp_path / f"out-{site.name}"
+        result = run("build", "--site", str(site), "--out", str(out), "--now", "2026-11-25T12:00:00+01:00")
+        assert result.exit_code == 0, result.output
+        for path in sorted((out / "feeds").rglob("*.atom")) + sorted((out / "en" / "feeds").rglob("*.atom")):
+            parsed = feedparser.parse(path.read_bytes())
+            assert [link.href for link in parsed.feed.links if link.rel == "hub"] == expected, path
+            assert [link.rel for link in parsed.feed.links].count("self") == 1, path
+        for path in sorted((out / "feeds").rglob("*.rss")):
+            channel = ET.fromstring(path.read_bytes()).find("channel")
+            links = channel.findall("{http://www.w3.org/2005/Atom}link")
+            assert [link.get("href") for link in links if link.get("rel") == "hub"] == expected, path
+            assert channel.findtext("link").endswith("/"), path  # still the site, not the hub
+        for path in sorted((out / "feeds").rglob("*.json")):
+            document = json.loads(path.read_text(encoding="utf-8"))
+            assert [hub_["url"] for hub_ in document.get("hubs", [])] == expected, path
+            assert all(hub_["type"] == "WebSub" for hub_ in document.get("hubs", []))
+
+
+def test_a_websub_hub_that_is_not_an_address_is_a_config_error(site_factory) -> None:
+    from conftest import DEFAULT_CONFIG, run
+
+    site = site_factory(config=DEFAULT_CONFIG.format(language="sk") + '\n[notify]\nwebsub_hub = "hub.example.net"\n')
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 1 and "websub_hub must be an absolute http(s) address" in result.output

@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..build import check_site
-from ..errors import StatuspageError, ValidationError
+from ..errors import Problem, StatuspageError, ValidationError
 from .common import ImportResult, SiteOptions
 from .cstate import read_cstate
 from .statusfy import read_statusfy
@@ -21,11 +21,11 @@ READERS = {"cstate": read_cstate, "statusfy": read_statusfy}
 
 
 def import_site(kind: str, source: Path, dest: Path, options: SiteOptions, *, force: bool = False) -> ImportResult:
-    """Read ``source`` (a ``kind`` site), write it into ``dest`` and validate what was written.
+    """Read ``source`` (a ``kind`` site), check the new site and only then write it into ``dest``.
 
-    Problems in the source raise ValidationError before anything is written.  Problems found by
-    our own validation afterwards are returned in the result, next to the notes about what could
-    not be mapped, so that the caller can show both.
+    Problems in the source, or in the site made from it, raise ValidationError and nothing is
+    written.  When ``dest`` already held a site, the merged result is checked again and its
+    problems (from files that were already there) are returned next to the notes.
     """
     if options.timezone:
         try:
@@ -33,10 +33,16 @@ def import_site(kind: str, source: Path, dest: Path, options: SiteOptions, *, fo
         except (ZoneInfoNotFoundError, ValueError):
             raise StatuspageError(f"--timezone: unknown time zone {options.timezone!r}") from None
     draft = READERS[kind](source, options)
-    written = write_site(draft, dest, force=force)
-    try:
-        check_site(dest)
-        problems = []
-    except ValidationError as error:
-        problems = list(error.problems)
+    existed = dest.exists()
+    written = write_site(draft, dest, _problems, force=force)
+    problems = _problems(dest) if existed else []
     return ImportResult(draft=draft, dest=dest, files=tuple(written), problems=tuple(problems))
+
+
+def _problems(site: Path) -> list[Problem]:
+    """What ``statuspage check`` would say about ``site``; empty when it passes."""
+    try:
+        check_site(site)
+    except ValidationError as error:
+        return list(error.problems)
+    return []

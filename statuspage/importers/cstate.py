@@ -36,7 +36,7 @@ from .common import (
     ui_language,
     with_description,
 )
-from .foreign import ForeignDocument, field_time, load_data_file, read_text, split_front_matter
+from .foreign import ForeignDocument, SourceFolder, field_time, load_data_file, split_front_matter
 
 CONFIG_NAMES = (
     "config.yml",
@@ -64,20 +64,22 @@ _IGNORED_KEYS = {"section", "lastmod", "publishdate", "id", "automated"}  # carr
 _TRACK = re.compile(r"""\{\{[<%]\s*track\s+(?:"([^"]*)"|'([^']*)'|([^\s>%]+))\s*[>%]\}\}""")
 _LABEL = re.compile(r"^\s*(\*{1,2}|_{1,2})([^*_\n]{1,60}?)\1\s*(?:[-–—:]\s*)?")
 _STATUS_PARAGRAPH = re.compile(r"^\s*(\*{1,2}|_{1,2})[^*_\n]{1,60}?\1\s*[-–—:]")
-_SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}")
+_SHORTCODE_OPEN = re.compile(r"\{\{[<%]")
+_SHORTCODE_CLOSE = re.compile(r"[>%]\}\}")
 
 
 def read_cstate(source: Path, options: SiteOptions) -> SiteDraft:
     """Read a cState site; raises ValidationError listing every problem that stops the import."""
     problems = Collector()
     notes: list[Note] = []
+    files = SourceFolder(source)
     config_path = next((source / name for name in CONFIG_NAMES if (source / name).is_file()), None)
     if config_path is None:
         problems.add(str(source), None, f"no Hugo config ({', '.join(CONFIG_NAMES[:3])}, ...): is this a cState site?")
         problems.raise_if_any()
     assert config_path is not None
     config_shown = str(config_path)
-    config = _lower_keys(load_data_file(config_path, config_shown, problems))
+    config = _lower_keys(load_data_file(config_path, config_shown, problems, files))
     if not isinstance(config, dict):
         if not problems.problems:
             problems.add(config_shown, None, "the config must be a mapping of settings")
@@ -93,7 +95,7 @@ def read_cstate(source: Path, options: SiteOptions) -> SiteDraft:
     issues = source / "content" / "issues"
     if not issues.is_dir():
         problems.add(str(source), None, "no content/issues/ folder: is this a cState site?")
-    items = _read_issues(issues, source_zone, language, components, config_path.name, problems, notes)
+    items = _read_issues(issues, files, source_zone, language, components, config_path.name, problems, notes)
     problems.raise_if_any()
 
     base_url = config.get("baseurl")
@@ -174,6 +176,7 @@ def _read_systems(
 
 def _read_issues(
     folder: Path,
+    files: SourceFolder,
     zone: tzinfo,
     language: str,
     components: Components,
@@ -196,16 +199,17 @@ def _read_issues(
         if suffix:
             translations.append((path, base, suffix))
             continue
-        item = _read_issue(path, name, zone, components, config_name, problems, notes)
+        item = _read_issue(path, files, name, zone, components, config_name, problems, notes)
         if item is not None:
             originals[name] = item
     for path, base, code in translations:
-        _read_translation(path, originals.get(base), code, language, zone, problems, notes)
+        _read_translation(path, files, originals.get(base), code, language, zone, problems, notes)
     return list(originals.values())
 
 
 def _read_issue(
     path: Path,
+    files: SourceFolder,
     name: str,
     zone: tzinfo,
     components: Components,
@@ -214,7 +218,7 @@ def _read_issue(
     notes: list[Note],
 ) -> ItemDraft | None:
     shown = str(path)
-    text = read_text(path, shown, problems)
+    text = files.read_text(path, shown, problems)
     doc = split_front_matter(shown, text, problems, lowercase=True) if text is not None else None
     if doc is None:
         return None
@@ -330,13 +334,23 @@ def _timeline(
     if any(_STATUS_PARAGRAPH.match(part) for part in summary):
         notes.append(Note(doc.path, "a status paragraph has no {{< track >}} time: kept in the summary"))
     text = "\n\n".join(summary)
-    if _SHORTCODE.search(text) or any(_SHORTCODE.search(entry[2]) for entry in found):
+    if _has_shortcode(text) or any(_has_shortcode(entry[2]) for entry in found):
         notes.append(Note(doc.path, "Hugo shortcodes other than track are not supported: left as text"))
     return text, found
 
 
+def _has_shortcode(text: str) -> bool:
+    """A ``{{< ... >}}`` on one line; one regex would rescan the line from every opening: quadratic."""
+    for line in text.split("\n"):
+        opening = _SHORTCODE_OPEN.search(line)
+        if opening is not None and _SHORTCODE_CLOSE.search(line, opening.end()):
+            return True
+    return False
+
+
 def _read_translation(
     path: Path,
+    files: SourceFolder,
     original: ItemDraft | None,
     code: str,
     language: str,
@@ -351,7 +365,7 @@ def _read_translation(
             Note(shown, f"translation into {code!r}: statuspage translates only into {' or '.join(LANGUAGES)}")
         )
         return
-    text = read_text(path, shown, problems)
+    text = files.read_text(path, shown, problems)
     doc = split_front_matter(shown, text, problems, lowercase=True) if text is not None else None
     if doc is None:
         return

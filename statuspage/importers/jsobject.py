@@ -28,6 +28,7 @@ _TOKEN = re.compile(
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 _LITERAL_NAMES = {"true": True, "false": False, "null": None, "undefined": None}
 _OPEN = {"{": "}", "[": "]", "(": ")"}
+MAX_DEPTH = 64  # objects and arrays inside each other; a config needs a handful
 
 
 class JsLiteralError(Exception):
@@ -79,21 +80,41 @@ def _tokens(text: str) -> list[_Token]:
 def _unquote(token: _Token) -> str:
     body = token.text[1:-1]
     return re.sub(
-        r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\n|.)",
-        lambda escape: _unescape(escape.group(1)),
+        r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a surrogate pair first
+        r"|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\n|.)",
+        lambda escape: _unescape(escape.group(1), token.line),
         body,
         flags=re.DOTALL,
     )
 
 
-def _unescape(code: str) -> str:
-    if code.startswith("u{"):
-        return chr(int(code[2:-1], 16))
+def _unescape(code: str, line: int) -> str:
+    if len(code) == 11:  # a surrogate pair, as JavaScript writes characters past U+FFFF: "\\uD83D\\uDE00"
+        high, low = int(code[1:5], 16), int(code[7:], 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
     if code[0] in "ux" and len(code) > 1:
-        return chr(int(code[1:], 16))
+        number = int(code[2:-1] if code.startswith("u{") else code[1:], 16)
+        # JavaScript accepts a lone surrogate (\uD800), but it is no character: no text can hold it.
+        if number > 0x10FFFF or 0xD800 <= number <= 0xDFFF:
+            raise JsLiteralError(f"the escape \\{code} names no Unicode character", line)
+        return chr(number)
     if code == "\n":
         return ""  # a line continuation
     return _ESCAPES.get(code, code)
+
+
+def _number(token: _Token) -> int | float | Unsupported:
+    text = token.text
+    try:
+        if text[:2] in ("0x", "0X"):
+            return int(text, 16)
+        if re.search(r"[.eE]", text):
+            return float(text)
+        if re.fullmatch(r"0\d+", text):  # 0755: octal or decimal depending on the digits and the mode
+            return Unsupported(text, token.line)
+        return int(text, 10)
+    except ValueError:  # more digits than Python converts
+        raise JsLiteralError(f"the number {text[:20]}... is too long", token.line) from None
 
 
 class _Parser:
@@ -101,6 +122,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokens(text)
         self.index = 0
+        self.depth = 0
 
     def peek(self, offset: int = 0) -> _Token | None:
         position = self.index + offset
@@ -155,18 +177,18 @@ class _Parser:
         """One value; with ``statement``, a line break may end it (JavaScript's automatic semicolons)."""
         start = self.index
         token = self.take()
-        if token.kind == "punct" and token.text == "{":
-            found: Any = self.object()
-        elif token.kind == "punct" and token.text == "[":
-            found = self.array()
+        if token.kind == "punct" and token.text in ("{", "["):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise JsLiteralError(f"objects and arrays nested more than {MAX_DEPTH} levels deep", token.line)
+            found: Any = self.object() if token.text == "{" else self.array()
+            self.depth -= 1
         elif token.kind == "string":
             found = _unquote(token)
         elif token.kind == "template" and "${" not in token.text:
             found = _unquote(token)
         elif token.kind == "number":
-            found = (
-                float(token.text) if re.search(r"[.eE]", token.text) and "x" not in token.text else int(token.text, 0)
-            )
+            found = _number(token)
         elif token.kind == "name" and token.text in _LITERAL_NAMES:
             found = _LITERAL_NAMES[token.text]
         else:

@@ -39,7 +39,7 @@ from .common import (
     ui_language,
     with_description,
 )
-from .foreign import ForeignDocument, field_time, load_data_file, read_text, split_front_matter
+from .foreign import ForeignDocument, SourceFolder, field_time, load_data_file, split_front_matter
 from .jsobject import Unsupported
 
 CONFIG_NAMES = ("config.yml", "config.yaml", "config.toml", "config.js", "statusfy.config.js")
@@ -59,7 +59,8 @@ KNOWN_KEYS = {
     "modified",
     "id",
 }
-_UPDATE = re.compile(r"^:::\s*update\s+(.*?)\s+\|\s+(.*?)\s*$")
+_UPDATE = re.compile(r":::\s*update\s")
+_SEPARATOR = re.compile(r"\s\|\s")  # between the title and the time, at its first place
 _CLOSE = re.compile(r"^:::\s*$")
 _OTHER_CONTAINER = re.compile(r"^:::\s*\S")
 _LANGUAGE_COMMENT = re.compile(r"^<!--+\s*language code:.*?-->[ \t]*$", re.MULTILINE)
@@ -69,13 +70,14 @@ def read_statusfy(source: Path, options: SiteOptions) -> SiteDraft:
     """Read a Statusfy site; raises ValidationError listing every problem that stops the import."""
     problems = Collector()
     notes: list[Note] = []
+    files = SourceFolder(source)
     config_path = next((source / name for name in CONFIG_NAMES if (source / name).is_file()), None)
     if config_path is None:
         problems.add(str(source), None, "no config.js, config.yml or config.toml: is this a Statusfy site?")
         problems.raise_if_any()
     assert config_path is not None
     shown = str(config_path)
-    config = load_data_file(config_path, shown, problems)
+    config = load_data_file(config_path, shown, problems, files)
     if not isinstance(config, dict):
         if not problems.problems:
             problems.add(shown, None, "the config must export an object of settings")
@@ -88,8 +90,12 @@ def read_statusfy(source: Path, options: SiteOptions) -> SiteDraft:
     if not isinstance(content, dict):
         notes.append(Note(shown, "content: not an object; Statusfy's defaults used"))
         content = {}
-    folder = source / (_text(content, "dir", shown, notes) or "content")
-    messages = _messages(source, config, default_locale, problems)
+    folder_name = _text(content, "dir", shown, notes) or "content"
+    folder = source / folder_name
+    if not files.inside(folder):  # '../..', an absolute path, or a link: the import reads only its source
+        problems.add(shown, None, f"content.dir {folder_name!r} leads outside the source folder; not read")
+        problems.raise_if_any()
+    messages = _messages(source, files, config, default_locale, problems)
 
     components = Components(notes)
     _read_systems(content, messages, shown, components, notes)
@@ -98,10 +104,10 @@ def read_statusfy(source: Path, options: SiteOptions) -> SiteDraft:
         problems.add(str(folder), None, "content folder not found: is this a Statusfy site?")
     else:
         for path in _markdown_files(folder):
-            item = _read_incident(path, zone, components, config_path.name, problems, notes)
+            item = _read_incident(path, files, zone, components, config_path.name, problems, notes)
             if item is not None:
                 items[path.name] = item
-    _read_locales(config, default_locale, language, folder, items, zone, shown, problems, notes)
+    _read_locales(config, default_locale, language, folder, files, items, zone, shown, problems, notes)
     problems.raise_if_any()
 
     title = _text(config, "title", shown, notes) or _message_text(messages, "title") or "Status"
@@ -133,7 +139,9 @@ def _text(table: dict[str, Any], key: str, shown: str, notes: list[Note]) -> str
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _messages(source: Path, config: dict[str, Any], code: str, problems: Collector) -> dict[str, Any]:
+def _messages(
+    source: Path, files: SourceFolder, config: dict[str, Any], code: str, problems: Collector
+) -> dict[str, Any]:
     """``locales/<code>.json`` of the default locale (or the file its locale entry names)."""
     name = f"{code}.json"
     for locale in config.get("locales") or []:
@@ -143,7 +151,7 @@ def _messages(source: Path, config: dict[str, Any], code: str, problems: Collect
     path = source / "locales" / name
     if not path.is_file():
         return {}
-    data = load_data_file(path, str(path), problems) if path.suffix == ".json" else None
+    data = load_data_file(path, str(path), problems, files) if path.suffix == ".json" else None
     return data if isinstance(data, dict) else {}
 
 
@@ -190,10 +198,16 @@ def _markdown_files(folder: Path) -> list[Path]:
 
 
 def _read_incident(
-    path: Path, zone: tzinfo, components: Components, config_name: str, problems: Collector, notes: list[Note]
+    path: Path,
+    files: SourceFolder,
+    zone: tzinfo,
+    components: Components,
+    config_name: str,
+    problems: Collector,
+    notes: list[Note],
 ) -> ItemDraft | None:
     shown = str(path)
-    text = read_text(path, shown, problems)
+    text = files.read_text(path, shown, problems)
     doc = split_front_matter(shown, text, problems) if text is not None else None
     if doc is None:
         return None
@@ -300,7 +314,7 @@ def _timeline(
     index = 0
     while index < len(lines):
         line = lines[index]
-        opening = _UPDATE.match(line.strip())
+        opening = _update_opening(line.strip())
         if opening is None:
             if _OTHER_CONTAINER.match(line.strip()):
                 notes.append(
@@ -314,14 +328,23 @@ def _timeline(
             continue
         end = next((k for k in range(index + 1, len(lines)) if _CLOSE.match(lines[k].strip())), len(lines))
         try:
-            moment = parse_foreign_time(opening.group(2), zone)
+            moment = parse_foreign_time(opening[1], zone)
         except ValueError as exc:
             problems.add(doc.path, doc.body_line + index, f"update: {exc}")
         else:
-            found.append((moment, opening.group(1).strip(), "\n".join(lines[index + 1 : end]).strip()))
+            found.append((moment, opening[0], "\n".join(lines[index + 1 : end]).strip()))
         index = end + 1
     text = _LANGUAGE_COMMENT.sub("", "\n".join(summary)).strip()
     return re.sub(r"\n{3,}", "\n\n", text), found
+
+
+def _update_opening(line: str) -> tuple[str, str] | None:
+    """``::: update <Title> | <time>`` as (title, time); found without a regex that backtracks on long lines."""
+    opening = _UPDATE.match(line)
+    separator = _SEPARATOR.search(line, opening.end() - 1) if opening is not None else None
+    if separator is None:
+        return None
+    return line[opening.end() : separator.start()].strip(), line[separator.end() :].strip()
 
 
 def _read_locales(
@@ -329,6 +352,7 @@ def _read_locales(
     default_locale: str,
     language: str,
     folder: Path,
+    files: SourceFolder,
     items: dict[str, ItemDraft],
     zone: tzinfo,
     shown: str,
@@ -339,6 +363,9 @@ def _read_locales(
     for locale in config.get("locales") or []:
         code = locale.get("code") if isinstance(locale, dict) else None
         if not isinstance(code, str) or code == default_locale:
+            continue
+        if not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*", code):
+            notes.append(Note(shown, f"locale code {code[:40]!r} is not a language code; skipped"))
             continue
         translated = _markdown_files(folder / code) if (folder / code).is_dir() else []
         target = code[:2].lower()
@@ -357,14 +384,20 @@ def _read_locales(
             if original is None:
                 notes.append(Note(str(path), f"translation of {path.name}, which is not in {folder}; not imported"))
                 continue
-            _read_translation(path, original, target, zone, problems, notes)
+            _read_translation(path, files, original, target, zone, problems, notes)
 
 
 def _read_translation(
-    path: Path, original: ItemDraft, language: str, zone: tzinfo, problems: Collector, notes: list[Note]
+    path: Path,
+    files: SourceFolder,
+    original: ItemDraft,
+    language: str,
+    zone: tzinfo,
+    problems: Collector,
+    notes: list[Note],
 ) -> None:
     shown = str(path)
-    text = read_text(path, shown, problems)
+    text = files.read_text(path, shown, problems)
     doc = split_front_matter(shown, text, problems) if text is not None else None
     if doc is None:
         return

@@ -1,16 +1,25 @@
-"""Writing a ``SiteDraft`` as a statuspage site: ``statuspage.toml`` and one Markdown file per item."""
+"""Writing a ``SiteDraft`` as a statuspage site: ``statuspage.toml`` and one Markdown file per item.
+
+All or nothing: the whole site is written and checked in a temporary directory first (beside
+the target, or inside it when it exists, so that the last step is a rename on one file system),
+and only then moved into place.  Any failure leaves the target as it was, byte for byte.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..config import CONFIG_NAME
-from ..errors import StatuspageError
-from ..newsite import write_support_files
+from ..errors import Problem, StatuspageError, ValidationError
+from ..newsite import TEMPLATE, write_support_files
 from .common import ItemDraft, SiteDraft, UpdateDraft, slugify, unique
 
 _DATED_HEADING = re.compile(r"^##(?!#)([ \t]+\d{4}-\d{2}-\d{2})")
@@ -20,21 +29,105 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _LEADING_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[-_]?")
 
 
-def write_site(draft: SiteDraft, dest: Path, *, force: bool = False) -> list[Path]:
-    """Write the site into ``dest`` (created if missing); existing files are replaced only with ``force``."""
-    files = render_site(draft)
+Check = Callable[[Path], list[Problem]]
+
+
+def write_site(draft: SiteDraft, dest: Path, check: Check, *, force: bool = False) -> list[Path]:
+    """Write the site into ``dest`` (created if missing) once ``check`` passes on a staged copy.
+
+    Existing files are replaced only with ``force``; an existing tickets database, ``.gitignore``
+    or workflow is always kept.
+    """
+    files = _encoded(render_site(draft))
     if dest.exists() and not dest.is_dir():
         raise StatuspageError(f"--site {dest}: exists and is not a directory")
-    conflicts = [relative for relative in files if (dest / relative).exists()]
+    conflicts = [relative for relative in files if os.path.lexists(dest / relative)]
+    folders = [relative for relative in conflicts if (dest / relative).is_dir() and not (dest / relative).is_symlink()]
+    if folders:
+        raise StatuspageError(f"{dest / folders[0]}: is a folder; an import replaces only files")
     if conflicts and not force:
         shown = ", ".join(str(relative) for relative in conflicts[:5])
         more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
         raise StatuspageError(f"{dest}: {shown}{more} already exist; use --force to replace them")
+    staging = _staging_directory(dest)
+    try:
+        site = staging / "site"
+        for relative, data in files.items():
+            (site / relative).parent.mkdir(parents=True, exist_ok=True)
+            (site / relative).write_bytes(data)
+        support = [relative for relative in write_support_files(site) if not os.path.lexists(dest / relative)]
+        problems = check(site)
+        if problems:
+            raise ValidationError([_shown_at(problem, site, dest) for problem in problems])
+        _move_into_place(site, dest, [*files, *support], staging / "replaced")
+    except OSError as exc:
+        raise StatuspageError(f"{dest}: cannot write the site ({exc.strerror or exc}); nothing was changed") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [*files, *support]
+
+
+def _encoded(files: dict[Path, str]) -> dict[Path, bytes]:
+    """Every file as UTF-8 before anything is written: text that cannot be encoded stops the import here."""
+    encoded: dict[Path, bytes] = {}
     for relative, text in files.items():
-        path = dest / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return [*files, *write_support_files(dest)]
+        try:
+            encoded[relative] = text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise StatuspageError(
+                f"{relative}: the imported text holds {exc.object[exc.start]!r}, no character"
+            ) from None
+    return encoded
+
+
+def _staging_directory(dest: Path) -> Path:
+    """A private directory on the target's file system: inside an existing target, else beside it."""
+    anchor = dest if dest.is_dir() else dest.absolute().parent
+    while not anchor.is_dir():  # --site a/b/c where only a exists: the missing folders are made at the end
+        anchor = anchor.parent
+    try:
+        return Path(tempfile.mkdtemp(prefix=".statuspage-import-", dir=anchor))
+    except OSError as exc:
+        raise StatuspageError(f"{anchor}: cannot write here ({exc.strerror or exc}); nothing was changed") from None
+
+
+def _shown_at(problem: Problem, staged: Path, dest: Path) -> Problem:
+    """A problem found in the staged copy, named where the file would have been written."""
+    if problem.path.startswith(str(staged)):
+        return Problem(str(dest) + problem.path[len(str(staged)) :], problem.line, problem.message)
+    return problem
+
+
+def _move_into_place(site: Path, dest: Path, relatives: list[Path], replaced: Path) -> None:
+    """Move the staged files into ``dest``; if one move fails, undo the others before raising."""
+    if not dest.exists():
+        dest.absolute().parent.mkdir(parents=True, exist_ok=True)
+        os.rename(site, dest)  # a new site appears whole or not at all
+        return
+    done: list[tuple[Path, bool]] = []  # (relative, whether it replaced a file kept in ``replaced``)
+    made: list[Path] = []
+    try:
+        for relative in relatives:
+            target = dest / relative
+            for folder in reversed(target.parents):
+                if folder != dest and folder.is_relative_to(dest) and not folder.exists():
+                    folder.mkdir()
+                    made.append(folder)
+            existed = os.path.lexists(target)
+            if existed:
+                (replaced / relative).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, replaced / relative)
+            done.append((relative, existed))
+            os.replace(site / relative, target)
+    except OSError:
+        for relative, existed in reversed(done):
+            if os.path.lexists(dest / relative) and not os.path.lexists(site / relative):
+                os.replace(dest / relative, site / relative)
+            if existed:
+                os.replace(replaced / relative, dest / relative)
+        for folder in reversed(made):
+            folder.rmdir()
+        raise
 
 
 def render_site(draft: SiteDraft) -> dict[Path, str]:
@@ -75,12 +168,21 @@ def render_config(draft: SiteDraft) -> str:
         "# How visitors reach technical support (chat_url, email, phone, address, hours): add a [support]",
         "# table; the README's Configuration table lists its keys.",
         "",
-        "# The support desk's SQLite database of known issues (see `statuspage tickets`).",
-        "[tickets]",
-        'db = "content/tickets.db"',
+        *_tickets_table(),
         "",
     ]
     return "\n".join(lines)
+
+
+def _tickets_table() -> list[str]:
+    """The ``[tickets]`` table and its comment exactly as ``init`` writes them (the database stays out of git)."""
+    lines = (TEMPLATE / "en" / "statuspage.toml").read_text(encoding="utf-8").split("\n")
+    start = end = lines.index("[tickets]")
+    while start > 0 and lines[start - 1].startswith("#"):
+        start -= 1
+    while end + 1 < len(lines) and lines[end + 1].strip():
+        end += 1
+    return lines[start : end + 1]
 
 
 def render_item(item: ItemDraft, zone: ZoneInfo) -> str:

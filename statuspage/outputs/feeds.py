@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
@@ -435,6 +436,25 @@ def newest(entries: list[Entry], limit: int | None) -> list[Entry]:
     return ordered[:limit] if limit is not None else ordered
 
 
+ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
+
+
+class _WebSubHubInRss(BaseExtension):  # type: ignore[misc]
+    """RSS's ``<atom:link rel="hub">`` (WebSub), which feedgen writes for Atom only; set ``hub`` first."""
+
+    hub = ""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"atom": ATOM_NAMESPACE}
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        channel = rss_feed.find("channel")
+        links = channel.findall(f"{{{ATOM_NAMESPACE}}}link")
+        position = list(channel).index(links[-1]) + 1 if links else 0
+        channel.insert(position, channel.makeelement(f"{{{ATOM_NAMESPACE}}}link", {"href": self.hub, "rel": "hub"}))
+        return rss_feed
+
+
 def render_feed(
     entries: list[Entry],
     *,
@@ -444,16 +464,26 @@ def render_feed(
     home_url: str,
     language: str,
     fallback_updated: datetime,
+    hub: str | None = None,
 ) -> bytes:
-    """Serialise ``entries`` as RSS 2.0 (``kind='rss'``), Atom or JSON Feed 1.1 (``kind='json'``), newest first."""
+    """Serialise ``entries`` as RSS 2.0 (``kind='rss'``), Atom or JSON Feed 1.1 (``kind='json'``), newest first.
+
+    ``hub`` is the WebSub hub (``[notify] websub_hub``) that subscribers' readers may ask for pushes.
+    """
     if kind == "json":
-        return json_feed(entries, title=title, self_url=self_url, home_url=home_url, language=language)
+        return json_feed(entries, title=title, self_url=self_url, home_url=home_url, language=language, hub=hub)
     updated = max((entry.updated for entry in entries), default=fallback_updated)
     feed = FeedGenerator()
     feed.id(self_url)
     feed.title(title)
     # feedgen writes the last link as RSS's <channel><link>: the site a reader's "open website" opens.
     feed.link(href=self_url, rel="self", type=MEDIA_TYPES[kind])
+    if hub is not None:
+        if kind == "rss":
+            feed.register_extension("websub", _WebSubHubInRss, None, atom=False, rss=True)
+            feed.websub.hub = hub
+        else:
+            feed.link(href=hub, rel="hub")
     feed.link(href=home_url, rel="alternate", type="text/html")
     feed.description(title)
     feed.language(language)
@@ -479,9 +509,11 @@ def render_feed(
     return feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)
 
 
-def json_feed(entries: list[Entry], *, title: str, self_url: str, home_url: str, language: str) -> bytes:
+def json_feed(
+    entries: list[Entry], *, title: str, self_url: str, home_url: str, language: str, hub: str | None = None
+) -> bytes:
     """JSON Feed 1.1 (jsonfeed.org) with the same ids, links and dates as the RSS and Atom feeds."""
-    document = {
+    document: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": title,
         "home_page_url": home_url,
@@ -501,4 +533,6 @@ def json_feed(entries: list[Entry], *, title: str, self_url: str, home_url: str,
             for entry in entries
         ],
     }
+    if hub is not None:
+        document["hubs"] = [{"type": "WebSub", "url": hub}]
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()

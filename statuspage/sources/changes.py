@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -79,7 +78,8 @@ class ChangeDetector:
                     info = os.stat(path)
                 except OSError:
                     continue
-                if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) != skip:
+                # Not only regular files: a FIFO or a link to a folder is a change the build refuses.
+                if (info.st_dev, info.st_ino) != skip:
                     files[relative] = (info.st_mtime_ns, info.st_size, info.st_ino)
             head = None
             if self._git_dir is not None:
@@ -107,6 +107,9 @@ class ChangeDetector:
             for parent, folders, names in os.walk(os.path.join(root, folder)):
                 folders[:] = [name for name in folders if not _is_noise(name)]
                 relative = os.path.relpath(parent, root)
+                for name in folders:  # a symlinked folder is not entered, but its coming and going is a change
+                    if os.path.islink(os.path.join(parent, name)):
+                        yield os.path.join(relative, name), os.path.join(parent, name)
                 for name in names:
                     if not _is_noise(name) and not name.endswith(("-wal", "-shm", "-journal")):
                         yield os.path.join(relative, name), os.path.join(parent, name)
@@ -125,7 +128,8 @@ class ChangeDetector:
             self._disconnect()
             return None
         stamps = tuple(_stamp(Path(f"{database}{suffix}")) for suffix in DATABASE_SUFFIXES)
-        if stamps[0] is None or is_snapshot(database):  # a snapshot is a plain file: its stamp tells
+        # A snapshot is a plain file, its stamp tells; and SQLite would wait forever on a FIFO.
+        if stamps[0] is None or is_snapshot(database) or not os.path.isfile(database):
             self._disconnect()
             return (None, *stamps)
         return (self._data_version(database, stamps[0][2]), *stamps)

@@ -14,7 +14,7 @@ from typing import Any
 from ..clock import parse_time
 from ..config import LANGUAGES
 from ..errors import Collector
-from ..markup import render_markdown
+from ..markup import MAX_MARKDOWN, render_markdown
 from ..model import (
     Impact,
     Incident,
@@ -30,7 +30,7 @@ from ..recurrence import check_rrule
 from .cache import ParseCache, load_all
 from .digests import zone_identity
 from .frontmatter import Document, FieldReader, split_document
-from .sitefiles import RefusedFile, read_capped
+from .sitefiles import Refused, check_inside, check_link, check_regular, read_capped, site_root
 
 INCIDENT_KEYS = ("title", "date", "resolved", "severity", "components", "tickets", "pin", "pin_until")
 MAINTENANCE_KEYS = ("title", "start", "end", "components", "impact", "tickets", "cancelled", "rrule")
@@ -108,6 +108,11 @@ def _split_timeline(doc: Document, statuses: tuple[str, ...], zone: tzinfo, prob
         if index not in code and index > 0 and _SETEXT.match(line) and _STARTS_WITH_DATE.match(lines[index - 1]):
             problems.add(doc.path, number - 1, "write an update as '## <time> <status>', not as an underlined heading")
         (sections[-1][3] if sections else summary).append(line)
+    # Python-Markdown's time grows faster than a text's length: one text is kept to pages of prose.
+    texts = [(doc.body_line, summary), *((number, body) for _, _, number, body in sections)]
+    for number, body in texts:
+        if sum(len(line) + 1 for line in body) > MAX_MARKDOWN:
+            problems.add(doc.path, number, f"text is longer than {MAX_MARKDOWN // 1024} KiB; split it into updates")
     updates = [
         Update(time, status, render_markdown("\n".join(body)), Origin(doc.path, number))
         for time, status, number, body in sections
@@ -138,18 +143,14 @@ def _parse_heading(
 
 
 def _read(shown: str, problems: Collector) -> tuple[str, bytes] | None:
-    """The file's text, and the digest of its bytes for the item's source key.
-
-    Read only when it is a regular file inside the site (``content/<kind>/`` is two folders down).
-    """
-    site = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(shown))))
+    """The file's text, and the digest of its bytes for the item's source key."""
     try:
-        data = read_capped(shown, MAX_FILE_BYTES, site)
+        data = read_capped(shown, MAX_FILE_BYTES)
         return data.decode("utf-8"), hashlib.blake2b(data).digest()
+    except Refused as refusal:
+        problems.add(shown, None, str(refusal))
     except UnicodeDecodeError as exc:
         problems.add(shown, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}")
-    except RefusedFile as exc:
-        problems.add(shown, None, exc.reason)
     except OSError as exc:
         problems.add(shown, None, f"cannot read: {exc.strerror}")
     return None
@@ -169,17 +170,37 @@ class _Source:
 
 
 def _discover(folder: Path, problems: Collector) -> list[_Source]:
-    """Pair every ``<slug>.md`` with its ``<slug>.<lang>.md`` translations."""
+    """Pair every ``<slug>.md`` with its ``<slug>.<lang>.md`` translations.
+
+    ``folder`` is ``<site>/content/<kind>``: it and its files must be inside the site (SPEC §10).
+    """
+    inside = site_root(Path(os.path.abspath(folder)).parent.parent)
+    base = str(folder)
+    try:
+        check_link(base, inside)
+        check_inside(base, inside)  # content/ itself may be the link
+    except Refused as refusal:
+        problems.add(base, None, str(refusal))
+        return []
     if not folder.is_dir():
         return []
     originals: dict[str, str] = {}
     translations: dict[str, dict[str, str]] = {}
     # Names sorted and joined as strings, as sorted Paths would be: ten thousand Paths are slow.
-    base = str(folder)
-    for name in sorted(os.listdir(folder), key=os.path.normcase):
+    for entry in sorted(os.scandir(folder), key=lambda entry: os.path.normcase(entry.name)):
+        name = entry.name
         if not name.endswith(".md") or name.startswith("."):
             continue
         shown = os.path.join(base, name) if base != "." else name  # str(folder / name)
+        if not entry.is_file(follow_symlinks=False):  # a link, or anything but a file: looked at closely
+            try:
+                check_regular(shown, inside)
+            except Refused as refusal:
+                problems.add(shown, None, str(refusal))
+                continue
+            except OSError as exc:
+                problems.add(shown, None, f"cannot read: {exc.strerror}")
+                continue
         slug, _, language = name.removesuffix(".md").partition(".")
         if not SLUG.match(slug):
             problems.add(shown, None, "file name must be a slug of lowercase letters, digits, '-' and '_'")
@@ -393,7 +414,7 @@ def _maintenance(
         fields.error("end", "end must be after start")
     if rule is not None and start is not None:
         try:
-            problem = check_rrule(rule, start, fields.zone)  # type: ignore[arg-type]
+            problem = check_rrule(rule, start, fields.zone, end)  # type: ignore[arg-type]
         except (ValueError, TypeError, OverflowError) as exc:
             problem = str(exc)
         if problem:

@@ -13,7 +13,6 @@ tenth of a second each way.  Like the parse cache beside it, it is trusted as ou
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import pickle
@@ -92,11 +91,6 @@ class FileDigests:
         except FileNotFoundError:
             self._answers[name] = None
             return None
-        except OSError as error:
-            if error.errno != errno.ELOOP:
-                raise
-            self._answers[name] = b"(symlink loop)"  # the loaders refuse it with a message
-            return self._answers[name]
         stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
         known = self._known.get(name)
         if known is not None and known[0] == stat:
@@ -185,20 +179,17 @@ def _stamp(path: Path) -> tuple[int, int, int]:
 def file_digest(path: str | os.PathLike[str]) -> bytes:
     """A file's blake2b digest, read in chunks (a tickets database can be large).
 
-    Only a regular file is read: a FIFO or a device would never end (its digest is then that of
-    what it is, and the loaders refuse it with a message).  Opened without blocking, checked open.
+    Only a regular file is read: a FIFO or a device gets a digest of its kind instead, since
+    reading it would wait or never end (the load refuses it with a message: sources/sitefiles.py).
     """
-    try:
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as error:
-        if error.errno not in (errno.ELOOP, errno.ENXIO):  # a symlink loop, a socket
-            raise
-        return hashlib.blake2b(f"(cannot open: {error.errno})".encode()).digest()
-    with os.fdopen(handle, "rb") as file:
-        mode = os.fstat(file.fileno()).st_mode
-        if not S_ISREG(mode):
-            return hashlib.blake2b(f"(not a regular file: {S_IFMT(mode)})".encode()).digest()
-        return hashlib.file_digest(file, "blake2b").digest()
+    mode = os.stat(path).st_mode  # a socket cannot even be opened
+    if S_ISREG(mode):
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(descriptor, "rb") as handle:
+            mode = os.fstat(descriptor).st_mode  # the file opened, whatever was renamed since the stat
+            if S_ISREG(mode):
+                return hashlib.file_digest(handle, "blake2b").digest()
+    return hashlib.blake2b(f"not a regular file: {S_IFMT(mode)}".encode()).digest()
 
 
 @cache

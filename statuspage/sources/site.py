@@ -16,7 +16,15 @@ from .cache import ParseCache, long_lived_objects
 from .content import References, load_incidents, load_maintenance
 from .digests import FileDigests
 from .provenance import read_provenance
-from .sitefiles import check_site_files
+from .sitefiles import (
+    MAX_STATIC_BYTES,
+    MAX_TEMPLATE_BYTES,
+    MAX_TREE_FILES,
+    Refused,
+    check_regular,
+    site_root,
+    walk_tree,
+)
 from .ticket_snapshot import tickets_source
 from .tickets import TicketRows, load_tickets, reference_problems
 
@@ -83,22 +91,20 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
     Ticket rows are the public's: a bad one is left out (``Site.left_out``) and a link to a ticket
     that is not published is dropped (``Site.dropped_links``), so neither ever stops a build.
     """
-    # Before anything else is read: a FIFO, a device or a link out of the site is never opened.
-    if not check_site_files(root, problems):
-        return None
     config = load_config(root, problems)
     if config is None:
         return None
     zone = config.timezone
     rows = TicketRows([], set(), set())
     source = tickets_source(config.tickets_db, config.tickets_snapshot)
-    if source is not None:
+    if source is not None and _database_file(source, problems):
         rows = load_tickets(source, str(source), zone, problems, cache, jobs)
     refs = References(components=frozenset(component.id for component in config.components))
     content = root / "content"
     incidents = load_incidents(content / "incidents", zone, refs, problems, cache, jobs)
     maintenance = load_maintenance(content / "maintenance", zone, refs, problems, cache, jobs)
     _cross_check(incidents, maintenance, problems)
+    check_theme_files(root, problems)
     left_out = list(rows.left_out)
     tickets = _referring_tickets(config, maintenance, rows.tickets, left_out)
     if problems.problems:
@@ -117,6 +123,28 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
         left_out=tuple(left_out),
         dropped_links=tuple(dropped),
     )
+
+
+def _database_file(path: Path, problems: Collector) -> bool:
+    """Whether the tickets database can be opened: it may live outside the site, but SQLite must not wait on a FIFO."""
+    if path.is_dir():
+        return True  # load_tickets says it is not found
+    try:
+        check_regular(str(path), None)
+    except Refused as refusal:
+        problems.add(str(path), None, str(refusal))
+        return False
+    except OSError:
+        pass  # missing or unreadable: load_tickets says so in its words
+    return True
+
+
+def check_theme_files(root: Path, problems: Collector) -> None:
+    """Every file under ``templates/`` and ``static/`` is read or published: each must be a regular file in the site."""
+    inside = site_root(root)
+    for folder, limit in (("templates", MAX_TEMPLATE_BYTES), ("static", MAX_STATIC_BYTES)):
+        for path, message in walk_tree(str(root / folder), inside, limit, max_files=MAX_TREE_FILES).refused:
+            problems.add(path, None, message)
 
 
 def _cross_check(incidents: list[Incident], maintenance: list[Maintenance], problems: Collector) -> None:

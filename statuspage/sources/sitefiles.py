@@ -1,14 +1,11 @@
-"""The files a build reads from a site are regular files inside the site directory (SPEC §10).
+"""The files a build reads from a site: regular files inside the site directory, read with a size cap (SPEC §10).
 
-A symlink may point anywhere inside the site (``content/incidents/x.md -> ../../shared/x.md``,
-``static/css -> ../shared/css``): it is resolved and read as the file it names.  A symlink out of
-the site, a symlink loop, a FIFO, a device or a socket is refused: reading ``/dev/zero`` or a
-FIFO would never end, and a link to ``/proc/self/environ`` would publish the build's secrets.
-Walks never follow a folder link out of the site, into a folder that contains it, or into a
-folder already walked, so no arrangement of links makes one endless.
-
-Files are opened without blocking (a FIFO swapped in after the check cannot stall the open),
-checked with ``fstat`` on the open descriptor, and read up to a size cap: never whole.
+A content file linked to ``/dev/zero`` would be read until memory runs out, a FIFO would block a
+build forever, two ``templates/`` links to ``.`` make a walk that never ends, and a ``static/``
+link to ``/proc/self/environ`` would publish the build's environment.  So every file a build
+reads is first looked at here: a symlink is followed only when its target stays inside the site
+(by ``realpath``), a folder reached again through a link is a loop, and anything but a regular
+file (a FIFO, a device, a socket) is refused with a message, never opened for reading.
 """
 
 from __future__ import annotations
@@ -16,218 +13,187 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import dataclass, field
 
-from ..errors import Collector
-
-SITE_FOLDERS = ("content", "templates", "static")  # besides statuspage.toml, what a build reads from a site
-MAX_CONFIG_BYTES = 1024 * 1024  # a config of hundreds of components is tens of KiB
-MAX_THEME_FILE_BYTES = 32 * 1024 * 1024  # a theme's template, stylesheet, image or font
-SKIPPED_FOLDERS = ("__pycache__",)
+MAX_CONFIG_BYTES = 256 * 1024  # statuspage.toml: a few dozen components at most
+MAX_TEMPLATE_BYTES = 1024 * 1024  # one template of a theme
+MAX_STATIC_BYTES = 32 * 1024 * 1024  # one static file: a logo, a stylesheet, a font
+MAX_TREE_FILES = 20_000  # files under templates/ or static/: a theme has dozens
+MAX_TREE_FOLDERS = 20_000  # folders entered by any walk: only links nested into each other's place reach it
 
 
-class RefusedFile(OSError):
-    """A site file the build must not read; ``str`` is the reason, for ``path: reason``."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(reason)
-        self.path = path
-        self.reason = reason
-
-    def __str__(self) -> str:
-        return self.reason
+class Refused(Exception):
+    """A file that must not be read; the message says why, for ``path: message``."""
 
 
-class TooLarge(RefusedFile):
-    """A regular file over the size cap."""
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
     if stat.S_ISDIR(mode):
         return "a folder"
-    return "a special file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
 
 
-def _inside(real: str, top: str) -> bool:
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+def site_root(path: str | os.PathLike[str]) -> str:
+    """The real path of a site directory, against which links are checked."""
+    return os.path.realpath(path)
 
 
-@lru_cache(maxsize=256)
-def _real_folder(folder: str) -> str:
-    """A folder's real path, remembered: resolving every file's whole path cost seconds on a big site.
-
-    Safe to remember because every load first walks the site afresh (``check_site_files``): a
-    folder since replaced by a link out of the site stops the load there.
-    """
-    return os.path.realpath(folder)
+def is_inside(real: str, inside: str) -> bool:
+    return real == inside or real.startswith(inside.rstrip(os.sep) + os.sep)
 
 
-def resolve(path: str | os.PathLike[str], site: str | os.PathLike[str] | None) -> str:
-    """The real path of a site file, checked to stay inside ``site`` (None: anywhere); raises RefusedFile."""
-    shown = os.fspath(path)
-    folder, name = os.path.split(os.path.abspath(shown))
-    real = os.path.realpath(shown) if os.path.islink(shown) else os.path.join(_real_folder(folder), name)
-    if site is not None:
-        top = _real_folder(os.path.abspath(site))
-        if not _inside(real, top):
-            raise RefusedFile(shown, f"symlink to {real}, outside the site: a site's files must be inside it")
-    return real
-
-
-def read_capped(path: str | os.PathLike[str], limit: int, site: str | os.PathLike[str] | None = None) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes (inside ``site`` when given); raises RefusedFile.
-
-    A missing or unreadable file raises the OSError as usual, so callers keep their own wording.
-    """
-    shown = os.fspath(path)
-    folder, name = os.path.split(os.path.abspath(shown))
-    top = _real_folder(os.path.abspath(site)) if site is not None else None
-    real = os.path.join(_real_folder(folder), name)
+def check_link(path: str, inside: str) -> None:
+    """Refuse a symlink that leads out of ``inside``, nowhere, or round in a loop; other paths pass."""
+    if not os.path.islink(path):
+        return
     try:
-        handle = _open(shown, real, top)
+        real = os.path.realpath(path, strict=True)
     except OSError as error:
-        if error.errno != errno.ELOOP:
-            raise
-        # The last part is a link (O_NOFOLLOW): resolved in full, it must lead to a file inside the site.
-        handle = _open(shown, resolve(shown, site), top, resolved=True)
+        if error.errno == errno.ELOOP:
+            raise Refused("symlink loop") from None
+        raise Refused(f"broken symlink (to {os.readlink(path)})") from None
+    if not is_inside(real, inside):
+        raise Refused(f"symlink to {real}, outside the site; only files inside the site are read")
+
+
+def check_inside(path: str, inside: str) -> None:
+    """Refuse a path whose real path is not inside ``inside``, through a link at any of its parts."""
+    real = os.path.realpath(path)
+    if not is_inside(real, inside):
+        raise Refused(f"its real path {real} is outside the site; only files inside the site are read")
+
+
+def check_regular(path: str, inside: str | None, limit: int | None = None) -> os.stat_result:
+    """The file's stat when it may be read: inside the site (``inside``: None skips that) and a regular file."""
+    if inside is not None:
+        check_link(path, inside)
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise Refused(f"not a regular file ({kind_of(info.st_mode)})")
+    if limit is not None and info.st_size > limit:
+        raise Refused(f"file is larger than {size_text(limit)}")
+    return info
+
+
+def size_text(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 4 * 1024 * 1024 else f"{limit // 1024} KiB"
+
+
+def read_capped(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; raises Refused (or OSError) otherwise.
+
+    Opened without blocking, and its type taken from the open file itself (not from an earlier
+    stat, which a rename could make stale): a FIFO is never waited on, a device never read.
+    Reads at most one byte past the cap, so a file that grows meanwhile costs no more.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
-        info = os.fstat(handle)
+        info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
-            raise RefusedFile(shown, f"not a regular file ({_kind(info.st_mode)}): a site's files must be plain files")
+            raise Refused(f"not a regular file ({kind_of(info.st_mode)})")
         if info.st_size > limit:
-            raise TooLarge(shown, f"file is larger than {_size(limit)}")
-        chunks, total, cap = [], 0, limit + 1
-        wanted = info.st_size + 1  # a buffer of the file's size, not of the cap
-        while total < cap and (chunk := os.read(handle, min(wanted, cap - total))):
+            raise Refused(f"file is larger than {size_text(limit)}")
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1024 * 1024))
+            if not chunk:
+                break
             chunks.append(chunk)
-            total += len(chunk)
-            wanted = 64 * 1024  # more than its size said: it grows meanwhile, read on up to the cap
+            left -= len(chunk)
     finally:
-        os.close(handle)
+        os.close(descriptor)
     data = b"".join(chunks)
     if len(data) > limit:
-        raise TooLarge(shown, f"file is larger than {_size(limit)}")
+        raise Refused(f"file is larger than {size_text(limit)}")
     return data
 
 
-def _open(shown: str, real: str, top: str | None, *, resolved: bool = False) -> int:
-    """Open a real path that must be inside ``top`` without following a last link or blocking on a FIFO.
+@dataclass
+class Tree:
+    """The regular files under a folder, by name relative to it, and what was refused on the way."""
 
-    ``resolved``: ``real`` is the link's target resolved in full, so a link left in it is a loop.
+    files: list[tuple[str, str]] = field(default_factory=list)  # (relative name, path)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+
+
+def walk_tree(
+    folder: str,
+    inside: str,
+    limit: int | None = None,
+    skip: frozenset[str] = frozenset(),
+    max_files: int | None = None,
+) -> Tree:
+    """Every regular file under ``folder``, following symlinks only inside ``inside``, each folder once per path.
+
+    A symlinked folder whose target is the folder holding it, or one above it, is a loop: it is
+    refused rather than walked.  Folder names in ``skip`` are not entered.  Past ``max_files``
+    files (any number without it) or ``MAX_TREE_FOLDERS`` folders the walk stops with a refusal.
     """
-    if top is not None and not _inside(real, top):
-        raise RefusedFile(shown, f"symlink to {real}, outside the site: a site's files must be inside it")
+    found = Tree()
     try:
-        return os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError as error:
-        if error.errno == errno.ENXIO:  # a socket, or a FIFO nobody writes to
-            raise RefusedFile(shown, "not a regular file (a socket or FIFO)") from None
-        if error.errno == errno.ELOOP and resolved:
-            raise RefusedFile(shown, "symlink loop: the link never reaches a file") from None
-        error.filename = shown
-        raise
-
-
-def _size(limit: int) -> str:
-    return f"{limit // 1024} KiB"
-
-
-def refusal(path: str, site: str | None) -> str | None:
-    """Why the file at ``path`` may not be read (without opening it), or None when it may."""
-    try:
-        real = resolve(path, site)
-        info = os.stat(real)
-    except RefusedFile as refused:
-        return refused.reason
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return "symlink loop: the link never reaches a file"
-        return None  # missing or unreadable: the reader says so in its own words
-    if not stat.S_ISREG(info.st_mode):
-        return f"not a regular file ({_kind(info.st_mode)}): a site's files must be plain files"
-    return None
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One file below a walked folder: its name relative to the folder, its path, and why it is refused."""
-
-    name: str
-    path: str
-    refused: str | None = None
-
-
-def walk(root: str | os.PathLike[str], site: str | os.PathLike[str] | None = None) -> list[Entry]:
-    """Every file below ``root`` by name, folder links inside ``site`` (default ``root``) followed once.
-
-    Refused entries (files and folder links) are listed with their reason, never entered.
-    """
-    top = os.path.realpath(site if site is not None else root)
-    base = os.fspath(root)
-    if not os.path.isdir(base):
-        return []
-    found: list[Entry] = []
-    start = os.path.realpath(base)
-    if not _inside(start, top):
-        return [Entry(".", base, f"symlink to {start}, outside the site: a site's files must be inside it")]
-    walked = {start}
-
-    def visit(folder: str, relative: str, ancestors: tuple[str, ...]) -> None:
+        check_link(folder, inside)
+    except Refused as refusal:
+        found.refused.append((folder, str(refusal)))
+        return found
+    if not os.path.isdir(folder):
+        return found
+    stack: list[tuple[str, str, tuple[str, ...]]] = [(folder, "", (os.path.realpath(folder),))]
+    entered = 0
+    while stack:
+        here, relative, above = stack.pop()
+        entered += 1
+        if entered > MAX_TREE_FOLDERS:  # folders linked twice into each other's place, many levels deep
+            found.refused.append((folder, f"more than {MAX_TREE_FOLDERS} folders"))
+            return found
         try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:
-            return  # an unreadable folder: nothing in it is read either
+            entries = sorted(os.scandir(here), key=lambda entry: entry.name)
+        except OSError as error:
+            found.refused.append((here, f"cannot read: {error.strerror}"))
+            continue
         for entry in entries:
-            name = f"{relative}{entry.name}"
-            try:
-                is_link = entry.is_symlink()
-                is_dir = entry.is_dir()  # follows a link
-            except OSError:
-                is_link, is_dir = True, False
-            if is_dir:
-                if entry.name in SKIPPED_FOLDERS:
-                    continue
-                real = os.path.realpath(entry.path)
-                if not _inside(real, top):
-                    found.append(
-                        Entry(
-                            name, entry.path, f"symlink to {real}, outside the site: a site's files must be inside it"
-                        )
-                    )
-                elif real in ancestors:
-                    found.append(Entry(name, entry.path, "symlink loop: the link points to a folder that contains it"))
-                elif real in walked:
-                    found.append(Entry(name, entry.path, "a second link to a folder already read; link it once"))
-                else:
-                    walked.add(real)
-                    visit(entry.path, f"{name}/", (*ancestors, real))
-                continue
-            why = refusal(entry.path, top) if is_link or not entry.is_file(follow_symlinks=False) else None
-            found.append(Entry(name, entry.path, why))
-
-    visit(base, "", (start,))
-    return sorted(found, key=lambda entry: entry.name)
+            name = f"{relative}/{entry.name}" if relative else entry.name
+            problem = _entry_problem(entry, inside, above, limit)
+            if problem is not None:
+                found.refused.append((entry.path, problem))
+            elif entry.is_dir():
+                if entry.name not in skip:
+                    stack.append((entry.path, name, (*above, os.path.realpath(entry.path))))
+            else:
+                if max_files is not None and len(found.files) >= max_files:
+                    found.refused.append((folder, f"more than {max_files} files; a site's theme has dozens"))
+                    return found
+                found.files.append((name, entry.path))
+    found.files.sort()
+    return found
 
 
-def check_site_files(root: Path, problems: Collector) -> bool:
-    """Report every file of the site a build must not read as ``path: reason``; True when there is none."""
-    before = len(problems.problems)
-    site = str(root)
-    config = os.path.join(site, "statuspage.toml")
-    why = refusal(config, site)
-    if why is not None:
-        problems.add(config, None, why)
-    for folder in SITE_FOLDERS:
-        path = os.path.join(site, folder)
-        for entry in walk(path, site):
-            if entry.refused is not None:
-                problems.add(entry.path, None, entry.refused)
-    return len(problems.problems) == before
+def _entry_problem(entry: os.DirEntry[str], inside: str, above: tuple[str, ...], limit: int | None) -> str | None:
+    """Why a walk must not read or enter ``entry``, or None."""
+    try:
+        if limit is None and entry.is_file(follow_symlinks=False):  # the file's type is known without a stat
+            return None
+        if entry.is_symlink():
+            check_link(entry.path, inside)
+            if entry.is_dir() and os.path.realpath(entry.path) in above:
+                return "symlink loop: it leads back to a folder that holds it"
+        if entry.is_dir():
+            return None
+        info = entry.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return f"not a regular file ({kind_of(info.st_mode)})"
+        if limit is not None and info.st_size > limit:
+            return f"file is larger than {size_text(limit)}"
+    except Refused as refusal:
+        return str(refusal)
+    except OSError as error:
+        return f"cannot read: {error.strerror}"
+    return None

@@ -7,10 +7,8 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule
-
 from ..model import Maintenance, MaintenanceStatus, Update
-from ..recurrence import expand
+from ..recurrence import Recurrence
 from .publication import Publication, publication
 
 SHOWN_OCCURRENCES = 12  # upcoming occurrences of a recurring window listed on its page
@@ -54,9 +52,9 @@ class MaintenanceState:
         return self.maintenance.slug
 
 
-def recurrence(item: Maintenance, zone: ZoneInfo) -> rrule | None:
+def recurrence(item: Maintenance, zone: ZoneInfo) -> Recurrence | None:
     """The window's RFC 5545 rule (already checked when the file was read), in local wall time."""
-    return expand(item.rrule, item.start, zone) if item.rrule is not None else None
+    return Recurrence(item.rrule, item.start, zone) if item.rrule is not None else None
 
 
 def _occurrence(start: datetime, duration: timedelta) -> Window:
@@ -65,7 +63,7 @@ def _occurrence(start: datetime, duration: timedelta) -> Window:
     return Window(begin, begin + duration)
 
 
-def _current_window(item: Maintenance, rule: rrule | None, now: datetime) -> tuple[Window, tuple[Window, ...]]:
+def _current_window(item: Maintenance, rule: Recurrence | None, now: datetime) -> tuple[Window, tuple[Window, ...]]:
     """The occurrence in progress, else the next, else the last; and up to SHOWN_OCCURRENCES after it."""
     duration = item.end - item.start
     if rule is None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -46,6 +47,9 @@ from ..terminal import visible
 from ..workers import other_threads_stay_clear
 from .pull import Pulled, pull
 from .report import visible_changes
+
+if TYPE_CHECKING:
+    from ..publish.background import Publisher
 
 log = logging.getLogger("statuspage.watch")
 
@@ -84,6 +88,7 @@ class WatchSettings:
     provenance: bool = True
     debounce: float = 0.5  # seconds the sources must stay unchanged before a rebuild
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # processes a build loads and renders in
+    publish: bool = False  # upload each new output to the [[publish]] targets (statuspage/publish)
 
 
 class _Stopped(Exception):
@@ -119,6 +124,14 @@ class Watcher:
         self.pull_failures = 0  # in a row
         self.pulled_at: datetime | None = None  # the last time the checkout was known current
         self._lock = threading.Lock()
+        # Publishing runs in its own thread, so a slow or failing host never delays the next build.
+        # Notifications (when they exist) belong after a successful publish, so that their links
+        # resolve: pass them to Publisher as ``after``.
+        self.publisher: Publisher | None = None
+        if settings.publish:
+            from ..publish.background import Publisher  # boto3 is loaded only when publishing
+
+            self.publisher = Publisher(settings.site_dir, settings.out)
 
     # --- Life cycle --------------------------------------------------------------------------
 
@@ -136,6 +149,11 @@ class Watcher:
         )
         if settings.git_pull:
             self._pulled(pull(settings.site_dir))
+        if self.publisher is not None:
+            from ..publish.run import load_targets
+
+            load_targets(settings.site_dir)  # no [[publish]] target, or a bad one: stop at once, not at each build
+            self.publisher.start()
         self.build("start", fatal=True)
         self.scheduler.add_job(self.check, IntervalTrigger(seconds=settings.interval), id="check")
         if settings.git_pull:
@@ -154,6 +172,8 @@ class Watcher:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
         self.detector.close()
+        if self.publisher is not None:
+            self.publisher.stop()  # a publish in progress finishes first
         log.info("stopped after %d builds", self.builds)
 
     # --- Jobs ---------------------------------------------------------------------------------
@@ -300,6 +320,8 @@ class Watcher:
             ": " + "; ".join(shown) if shown else "",
         )
         self._schedule(result.state)
+        if self.publisher is not None:
+            self.publisher.request()  # the new output is in place: publish it, without waiting here
         return True
 
     def _wait_until(self, instant: datetime) -> None:

@@ -22,7 +22,7 @@ def site_urls(state: SiteState, *, items: bool = True) -> Iterator[tuple[str, di
     yield from static_urls(state)
 
 
-ROOT_ONLY = {"pages.not_found", "files.sitemap", "files.robots"}  # one per site, at its root
+ROOT_ONLY = {"pages.not_found", "files.sitemap", "files.robots", "files.headers"}  # one per site, at its root
 
 
 def translated_site_urls(state: SiteState, *, items: bool = True) -> Iterator[tuple[str, dict[str, Any]]]:

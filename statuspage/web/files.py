@@ -14,6 +14,7 @@ from ..outputs.api import Api
 from ..outputs.badge import COMPONENT_COLOR, INDICATOR_COLOR, badge_svg, endpoint_json
 from ..outputs.calendar import render_calendar
 from ..outputs.feeds import FEED_NAMES, FORMATS, MEDIA_TYPES, FeedBuilder, render_feed
+from ..outputs.headers import HEADERS_FILE, headers_file
 from ..state import SiteState
 from .links import absolute_url as absolute
 from .pages import page_urls
@@ -79,6 +80,7 @@ def _feed(
         home_url=absolute("pages.index"),
         language=language,
         fallback_updated=state.now,
+        hub=state.site.config.websub_hub,
     )
     return Response(body, mimetype=MEDIA_TYPES[kind])
 
@@ -212,6 +214,12 @@ def robots() -> Response:
     return Response(body, mimetype="text/plain")
 
 
+@files.route(f"/{HEADERS_FILE}")
+def headers() -> Response:
+    """Netlify's and Cloudflare Pages' response headers for every language's files (outputs/headers.py)."""
+    return Response(headers_file(language_prefixes(_state().site.config)), mimetype="text/plain")
+
+
 def file_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every non-HTML file of the site, for the build."""
     for name in FEED_NAMES:
@@ -227,5 +235,5 @@ def file_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
         yield "files.component_badge_json", {"component_id": component.component.id}
     for name in API_FILES:
         yield "files.api", {"name": name}
-    for endpoint in ("known_issues_json", "badge", "badge_json", "status_txt", "sitemap", "robots"):
+    for endpoint in ("known_issues_json", "badge", "badge_json", "status_txt", "sitemap", "robots", "headers"):
         yield f"files.{endpoint}", {}

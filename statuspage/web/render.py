@@ -32,7 +32,7 @@ from ..errors import StatuspageError
 from ..fingerprint import tree_files
 from ..outputs.calendar import clock_facts
 from ..outputs.feeds import FEED_NAMES, known_issues_clock_facts
-from ..sources.sitefiles import MAX_THEME_FILE_BYTES, RefusedFile, read_capped
+from ..sources.sitefiles import MAX_STATIC_BYTES, Refused, check_link, read_capped, site_root
 from ..state import SiteState
 from .files import feed_builder
 from .links import Links
@@ -151,8 +151,8 @@ class Renderer:
         self.recording = RecordingState(self.state)
         app.jinja_env.globals["state"] = self.recording
         theme = self.state.site.root / "templates"
-        # The site has templates of its own; folder links inside the site too, as Jinja's loader follows them.
-        self.themed = theme.is_dir() and bool(tree_files(theme, self.state.site.root))
+        # Symlinked folders too, as Jinja's loader follows them.
+        self.themed = theme.is_dir() and bool(tree_files(theme))  # the site has templates of its own
         app.jinja_env.template_class = FreshImports if self.themed else QuickImports
         app.jinja_env.context_class = QuickCalls
         self._context = app.app_context()
@@ -220,15 +220,15 @@ class Renderer:
 
     def _static(self, filename: str) -> bytes:
         """A theme's file where it has one, else ours (as ``overlay_static`` serves them, symlinks too)."""
-        site = self.state.site.root
-        theirs = safe_join(str(site / THEME_STATIC), filename)
+        root = self.state.site.root
+        theirs = safe_join(str(root / THEME_STATIC), filename)
         if theirs is not None and os.path.isfile(theirs):
-            # Regular and inside the site, checked again on the open file: a link to /proc/self/environ
-            # swapped in after the site was checked still never reaches the output.
+            # Checked by the load; checked again as it is read, so a file swapped meanwhile is never published.
             try:
-                return read_capped(theirs, MAX_THEME_FILE_BYTES, site)
-            except RefusedFile as error:
-                raise StatuspageError(f"{theirs}: {error.reason}") from None
+                check_link(theirs, site_root(root))
+                return read_capped(theirs, MAX_STATIC_BYTES)
+            except Refused as refusal:
+                raise StatuspageError(f"{theirs}: {refusal}") from None
         return (Path(self.app.static_folder or "") / filename).read_bytes()
 
     def _clock_facts(self, name: str, facts: Callable[[], object]) -> bytes:
@@ -317,5 +317,6 @@ FILE_PARTS: dict[str, tuple[str, ...] | Callable[[SiteState, dict[str, Any]], tu
     "files.status_txt": ("indicator", "statuses"),
     "files.sitemap": (),  # and the list of pages
     "files.robots": (),
+    "files.headers": (),  # the site's languages, which are in the config
     "static": (),  # the files themselves are in every key
 }

@@ -21,7 +21,7 @@ from werkzeug.security import safe_join
 
 from ..errors import Collector, StatuspageError
 from ..fingerprint import tree_files
-from ..sources.sitefiles import MAX_THEME_FILE_BYTES, RefusedFile, read_capped, refusal, walk
+from ..sources.sitefiles import MAX_STATIC_BYTES, MAX_TEMPLATE_BYTES, Refused, check_regular, read_capped
 from ..state import SiteState
 
 THEME_STATIC = "static"  # folder in the site directory
@@ -32,16 +32,20 @@ def overlay_static(app: Flask, site_root: Path) -> None:
     """Serve ``<site>/static/<file>`` in place of ours when it exists; other files stay ours."""
     own = (site_root / THEME_STATIC).resolve()  # Flask reads a relative folder against the package, not the cwd
 
+    inside = os.path.realpath(site_root)
+
     def static(filename: str) -> Response:
         if own.is_dir():
             theirs = safe_join(str(own), filename)
             if theirs is not None and os.path.lexists(theirs):
-                if refusal(theirs, str(site_root)) is not None:  # a FIFO or a link out of the site: never served
-                    raise NotFound()
-                try:
-                    return send_from_directory(own, filename)
-                except NotFound:
-                    pass  # a folder of that name: fall back to ours
+                try:  # the load refused what is not a regular file inside the site; a file changed since is too
+                    check_regular(theirs, inside, MAX_STATIC_BYTES)
+                except (Refused, OSError):
+                    raise NotFound() from None
+            try:
+                return send_from_directory(own, filename)
+            except NotFound:
+                pass  # not overridden (or not a safe path inside the folder): fall back to ours
         return app.send_static_file(filename)
 
     app.view_functions["static"] = static
@@ -50,10 +54,10 @@ def overlay_static(app: Flask, site_root: Path) -> None:
 def static_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every static file, ours and the site's ``static/`` (a theme file need not be linked to be published)."""
     names: set[str] = set()
-    for folder, site in ((PACKAGE_STATIC, None), (state.site.root / THEME_STATIC, state.site.root)):
-        # Links inside the site are followed, once; the site's files were checked when it was loaded.
+    for folder in (PACKAGE_STATIC, state.site.root / THEME_STATIC):
+        # Regular files inside the site only (the load refused anything else), each folder walked once.
         names.update(
-            name for name, _ in tree_files(folder, site) if not any(part.startswith(".") for part in name.split("/"))
+            name for name, _ in tree_files(folder) if not any(part.startswith(".") for part in name.split("/"))
         )
     for name in sorted(names):
         yield "static", {"filename": name}
@@ -70,20 +74,17 @@ def check_templates(site_root: Path) -> None:
         return
     problems = Collector()
     env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
-    for entry in walk(own, site_root):
-        if entry.refused is not None:
-            problems.add(entry.path, None, entry.refused)
-            continue
-        path = Path(entry.path)
+    for _, shown in tree_files(own):
+        path = Path(shown)
         if path.suffix not in (".html", ".xml", ".txt"):
             continue
         try:
-            text = read_capped(path, MAX_THEME_FILE_BYTES, site_root).decode("utf-8")
+            text = read_capped(path, MAX_TEMPLATE_BYTES).decode("utf-8")
             env.parse(text, name=path.name, filename=str(path))
         except jinja2.TemplateSyntaxError as error:
             problems.add(str(path), error.lineno, f"template syntax: {error.message}")
-        except RefusedFile as error:
-            problems.add(str(path), None, error.reason)
+        except Refused as refusal:
+            problems.add(str(path), None, str(refusal))
         except (OSError, UnicodeDecodeError) as error:
             problems.add(str(path), None, f"cannot read: {error}")
     problems.raise_if_any()
