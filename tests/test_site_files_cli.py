@@ -3,7 +3,8 @@
 A symlink out of the site, a device, a FIFO or a symlink loop is refused by ``check`` and
 ``build`` with ``path: message``; neither ever hangs on one, reads one without end, or publishes
 what it points at.  Every case runs the real CLI in a subprocess with a timeout, so a hang fails
-the test instead of stopping the suite.
+the test instead of stopping the suite.  Each bad file is also added after a good build, so the
+build must refuse it rather than report "Nothing changed" (test_special_files.py covers the rest).
 """
 
 from __future__ import annotations
