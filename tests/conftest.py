@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import subprocess
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -193,3 +194,21 @@ def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run("build", "--site", str(REPO), "--out", str(out), "--now", NOW)
     assert result.exit_code == 0, result.output
     return out
+
+
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,  # not the machine's own config
+    "GIT_AUTHOR_NAME": "Desk",
+    "GIT_AUTHOR_EMAIL": "desk@example.sk",
+    "GIT_COMMITTER_NAME": "Desk",
+    "GIT_COMMITTER_EMAIL": "desk@example.sk",
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Real git in ``cwd`` as a fixed author; its output, or the test fails with git's message."""
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV}, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
+    return done.stdout

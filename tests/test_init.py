@@ -142,28 +142,20 @@ def test_check_warns_while_base_url_is_the_placeholder_init_wrote(tmp_path: Path
 def test_a_new_site_keeps_the_tickets_database_out_of_git_and_commits_its_public_snapshot(tmp_path: Path) -> None:
     """Real git: what `git add -A` in a new site takes, and what a clean clone of it builds from."""
     import json
-    import os
-    import subprocess
+
+    from conftest import git
 
     site = tmp_path / "site"
     assert run("init", str(site)).exit_code == 0
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.com",
-           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.com"}  # fmt: skip
-
-    def git(*args: str, cwd: Path = site) -> str:
-        done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    git("init", "-q")
-    git("add", "-A")
-    tracked = git("ls-files").splitlines()
+    git(site, "init", "-q")
+    git(site, "add", "-A")
+    tracked = git(site, "ls-files").splitlines()
     assert "tickets.public.json" in tracked
     assert not [name for name in tracked if name.endswith((".db", ".db-wal", ".db-shm"))], tracked
     assert json.loads((site / "tickets.public.json").read_text(encoding="utf-8"))["tickets"] == []
-    git("commit", "-q", "-m", "A new status page")
+    git(site, "commit", "-q", "-m", "A new status page")
     clone = tmp_path / "clone"
-    git("clone", "-q", str(site), str(clone), cwd=tmp_path)
+    git(tmp_path, "clone", "-q", str(site), str(clone))
     assert not (clone / "tickets.db").exists()
     assert run("check", "--site", str(clone)).exit_code == 0
     built = run("build", "--site", str(clone), "--now", NOW)

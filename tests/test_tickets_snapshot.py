@@ -103,10 +103,9 @@ def test_the_ci_deployment_builds_from_the_snapshot_what_the_server_builds_from_
     site_factory: SiteFactory, tmp_path: Path
 ) -> None:
     """snapshot → commit → clean clone → build, with real git; no private row or column anywhere in the clone."""
-    import os
     import subprocess
 
-    from conftest import NOW, incident
+    from conftest import NOW, git, incident
 
     site = _with_snapshot(
         site_factory(
@@ -125,19 +124,11 @@ def test_the_ci_deployment_builds_from_the_snapshot_what_the_server_builds_from_
     assert server.exit_code == 0, server.output
 
     assert run("tickets", "snapshot", "--site", str(site)).exit_code == 0
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "Desk", "GIT_AUTHOR_EMAIL": "d@example.sk",
-           "GIT_COMMITTER_NAME": "Desk", "GIT_COMMITTER_EMAIL": "d@example.sk"}  # fmt: skip
-
-    def git(*args: str, cwd: Path = site) -> str:
-        done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    git("init", "-q")
-    git("add", "-A")
-    git("commit", "-q", "-m", "Content and the public tickets snapshot")
+    git(site, "init", "-q")
+    git(site, "add", "-A")
+    git(site, "commit", "-q", "-m", "Content and the public tickets snapshot")
     clone = tmp_path / "clone"
-    git("clone", "-q", str(site), str(clone), cwd=tmp_path)
+    git(tmp_path, "clone", "-q", str(site), str(clone))
     assert not (clone / "content" / "tickets.db").exists()
     ci = run("build", "--site", str(clone), "--out", str(tmp_path / "ci"), "--now", NOW, "--no-git-provenance")
     assert ci.exit_code == 0, ci.output
@@ -151,7 +142,7 @@ def test_the_ci_deployment_builds_from_the_snapshot_what_the_server_builds_from_
         "reporter_",
         "Reporter 1",
     )
-    objects = git("rev-list", "--all", "--objects", cwd=clone).split()
+    objects = git(clone, "rev-list", "--all", "--objects").split()
     history = b"".join(
         subprocess.run(["git", "cat-file", "-p", name], cwd=clone, capture_output=True, timeout=60).stdout
         for name in objects
