@@ -6,6 +6,7 @@ the upload); the bucket is inspected with boto3 as any S3 client would see it.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import re
@@ -32,13 +33,9 @@ if not os.environ.get("CI"):
     pytest.importorskip("moto.server", reason="moto[server] is in the test extras")
 import boto3  # noqa: E402
 from botocore.config import Config as BotoConfig  # noqa: E402
-from moto.moto_server.werkzeug_app import (  # noqa: E402
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
 from moto.server import ThreadedMotoServer  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
+from werkzeug.wsgi import get_input_stream  # noqa: E402
 
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "test-key",
@@ -69,19 +66,45 @@ def s3_endpoint() -> Iterator[str]:
         server.stop()
 
 
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "proxy-connection", "upgrade"}
+
+
 @pytest.fixture
 def wrapped_endpoint(s3_endpoint: str) -> Iterator[Callable[[Callable[[dict[str, Any]], None]], str]]:
-    """Another address for the same buckets (moto keeps them per process) that calls ``hook`` with each request."""
+    """Another address for the same S3 server: a small HTTP proxy that calls ``hook`` with each request's WSGI environ.
+
+    Only public interfaces: werkzeug's server in front, ``http.client`` to moto's server behind.
+    """
     servers = []
+    upstream = urlsplit(s3_endpoint)
 
     def start(hook: Callable[[dict[str, Any]], None]) -> str:
-        app = DomainDispatcherApplication(create_backend_app)
-
-        def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        def proxy(environ: dict[str, Any], start_response: Any) -> Any:
             hook(environ)
-            return app(environ, start_response)
+            body = get_input_stream(environ).read()  # the body as sent, chunked or not, never past its end
+            headers = {
+                name[5:].replace("_", "-").title(): value
+                for name, value in environ.items()
+                if name.startswith("HTTP_") and name[5:].replace("_", "-").lower() not in _HOP_BY_HOP
+            }
+            if environ.get("CONTENT_TYPE"):
+                headers["Content-Type"] = environ["CONTENT_TYPE"]
+            headers["Content-Length"] = str(len(body))
+            path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ["PATH_INFO"]
+            connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+            try:
+                connection.request(environ["REQUEST_METHOD"], path, body=body, headers=headers)
+                response = connection.getresponse()
+                data = response.read()
+                answer = [(name, value) for name, value in response.getheaders() if name.lower() not in _HOP_BY_HOP]
+            finally:
+                connection.close()
+            if not any(name.lower() == "content-length" for name, _ in answer):
+                answer.append(("Content-Length", str(len(data))))
+            start_response(f"{response.status} {response.reason}", answer)
+            return [data]
 
-        server = make_server("127.0.0.1", 0, wrapped, threaded=True, request_handler=MotoRequestHandler)
+        server = make_server("127.0.0.1", 0, proxy, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         servers.append((server, thread))
