@@ -316,8 +316,8 @@ class _ConfigReader:
                 self.error("endpoint_url must be an absolute http(s) address", "publish", "endpoint_url", index)
         envs = {}
         for key in ("access_key_id_env", "secret_access_key_env"):
-            envs[key] = text(key)
-            if envs[key] is not None and not ENV_NAME.match(envs[key]):
+            envs[key] = variable = text(key)
+            if variable is not None and not ENV_NAME.match(variable):
                 self.error(f"{key} must name an environment variable, not hold a key", "publish", key, index)
         if (envs["access_key_id_env"] is None) != (envs["secret_access_key_env"] is None):
             self.error("access_key_id_env and secret_access_key_env go together", "publish", None, index)

@@ -341,7 +341,9 @@ def _timeline(
 def _update_opening(line: str) -> tuple[str, str] | None:
     """``::: update <Title> | <time>`` as (title, time); found without a regex that backtracks on long lines."""
     opening = _UPDATE.match(line)
-    separator = _SEPARATOR.search(line, opening.end() - 1) if opening is not None else None
+    if opening is None:
+        return None
+    separator = _SEPARATOR.search(line, opening.end() - 1)
     if separator is None:
         return None
     return line[opening.end() : separator.start()].strip(), line[separator.end() :].strip()

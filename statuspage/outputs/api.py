@@ -13,6 +13,8 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from ..explain import explanation, indicator_label
 from ..markup import plain_text
 from ..model import MaintenanceStatus
@@ -159,7 +161,7 @@ class Api:
         text = owner.text(self.language)
         posted = [(update.time, update.status, update.body) for update in text.updates if update.time <= self.state.now]
         if not posted:
-            posted = [(announced_at(item, self.state.now), status, text.body or text.title)]
+            posted = [(announced_at(item, self.state.now), status, text.body or Markup(escape(text.title)))]
         return [
             {
                 "id": stable_id(owner.slug, time.isoformat(), update_status),

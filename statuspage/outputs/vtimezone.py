@@ -87,8 +87,8 @@ def _observance(onset: Onset, *, yearly: bool = False) -> icalendar.Component:
     part.add("tzoffsetfrom", onset.before)
     part.add("tzoffsetto", onset.after)
     if yearly:
-        _, month, weekday, place, *_ = onset.rule()
-        day = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[weekday]
+        _, month, _, place, *_ = onset.rule()
+        day = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[onset.local.weekday()]
         part.add("rrule", {"FREQ": "YEARLY", "BYMONTH": month, "BYDAY": f"{place}{day}"})
     return part
 
@@ -98,7 +98,7 @@ def vtimezone(zone: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
     checked = date(last.year + CHECKED_YEARS, 1, 1)
     changes = onsets(zone, first, checked)
     # The longest tail of changes that repeat yearly as the last change of their kind does.
-    last_rule = {}
+    last_rule: dict[bool, tuple[object, ...]] = {}
     for onset in reversed(changes):
         last_rule.setdefault(onset.daylight, onset.rule())
     tail = len(changes)
