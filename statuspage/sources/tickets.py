@@ -129,14 +129,7 @@ def load_tickets(
     left_out = Collector()
     for ticket_id, message in flag_problems:
         left_out.add(f"{shown}: ticket {ticket_id}", None, message)
-    keys = [row_key(shown, zone, row) for row in rows]
-
-    def parse(index: int, collected: Collector) -> Ticket | None:
-        ticket = _ticket(dict(zip(PUBLIC_COLUMNS, rows[index], strict=True)), shown, zone, collected)
-        return replace(ticket, source_key=keys[index]) if ticket is not None else None
-
-    lookup = keys if cache.enabled else [None] * len(keys)
-    tickets = load_all(range(len(rows)), lookup, parse, lambda _: True, cache, left_out, jobs)
+    tickets = _parsed_rows(rows, shown, zone, cache, left_out, jobs)
     result = TicketRows(tickets, public_ids, private, tuple(left_out.problems))
     # Kept whole (rows left out included) only if the database could be read and is still what
     # the key says was read.
@@ -167,16 +160,23 @@ def _load_snapshot(
     except SnapshotError as exc:
         problems.add(shown, None, str(exc))
         return TicketRows([], set(), set())
+    left_out = Collector()
+    tickets = _parsed_rows(rows, shown, zone, cache, left_out, jobs)
+    return TicketRows(tickets, {row[0] for row in rows}, set(), tuple(left_out.problems))
+
+
+def _parsed_rows(
+    rows: list[tuple[object, ...]], shown: str, zone: tzinfo, cache: ParseCache, left_out: Collector, jobs: int
+) -> list[Ticket]:
+    """The rows (public columns, in order) as tickets, each parsed once per content; failing ones go to ``left_out``."""
     keys = [row_key(shown, zone, row) for row in rows]
 
     def parse(index: int, collected: Collector) -> Ticket | None:
         ticket = _ticket(dict(zip(PUBLIC_COLUMNS, rows[index], strict=True)), shown, zone, collected)
         return replace(ticket, source_key=keys[index]) if ticket is not None else None
 
-    left_out = Collector()
     lookup = keys if cache.enabled else [None] * len(keys)
-    tickets = load_all(range(len(rows)), lookup, parse, lambda _: True, cache, left_out, jobs)
-    return TicketRows(tickets, {row[0] for row in rows}, set(), tuple(left_out.problems))
+    return load_all(range(len(rows)), lookup, parse, lambda _: True, cache, left_out, jobs)
 
 
 def row_key(shown: str, zone: tzinfo, row: tuple[object, ...]) -> str:

@@ -22,9 +22,8 @@ _LISTED_FILE = re.compile(r"^\t(.+)$", re.MULTILINE)  # git lists the files in i
 
 @dataclass(frozen=True)
 class Pulled:
-    """What a pull did: whether HEAD moved, and why it failed (one line), if it did."""
+    """What a pull did: why it failed (one line), if it did; the check that follows sees what it changed."""
 
-    moved: bool = False
     failure: str | None = None
 
 
@@ -72,7 +71,6 @@ def pull(site_dir: Path) -> Pulled:
         after = _head(site_dir)
         if after != before:
             log.info("git pull: %s → %s", before, after)
-            return Pulled(moved=True)
         return Pulled()
     log.error("git pull --ff-only failed: %s", failure)
     return Pulled(failure=failure)
