@@ -106,6 +106,29 @@ class Sla:
 
 
 @dataclass(frozen=True)
+class WebhookTarget:
+    """One ``[[notify.webhooks]]`` endpoint; its signing secret is read from the environment variable named here."""
+
+    url: str
+    format: str = "statuspage"  # statuspage | slack | discord | teams
+    secret_env: str | None = None  # Standard Webhooks secret (statuspage format)
+    components: tuple[str, ...] = ()  # only events that affect one of these; () = all
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """``[notify]``: where the outbox and subscribers live and how messages leave (SPEC §12)."""
+
+    state: Path | None = None  # the outbox's SQLite file (outside git); None: notifications are off
+    email_from: str | None = None
+    smtp_url: str | None = None  # smtp://host:port or smtps://; user in the URL, password from the environment
+    smtp_password_env: str = "STATUSPAGE_SMTP_PASSWORD"
+    signup_url: str | None = None  # where the self-service subscribe endpoint is served, if anywhere
+    webhooks: tuple[WebhookTarget, ...] = ()
+
+
+@dataclass(frozen=True)
 class PublishTarget:
     """One ``[[publish]]`` place the output is uploaded to: a bucket (and prefix) of S3-compatible storage.
 
@@ -146,6 +169,7 @@ class Config:
     tickets_snapshot: Path | None = None  # read where tickets_db is missing (sources/tickets.tickets_source)
     websub_hub: str | None = None  # [notify] websub_hub: named in every feed
     publish: tuple[PublishTarget, ...] = ()  # where ``statuspage publish`` uploads the output
+    notify: NotifySettings = NotifySettings()  # [notify]: outbox, e-mail and webhooks (SPEC §12)
 
 
 @dataclass(frozen=True)
