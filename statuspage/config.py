@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Collector, Problem
 from .markup import FORBIDDEN_CHARACTERS
-from .model import Component, Config, Origin, PublishTarget, Sla, Support
+from .model import Component, Config, Localized, Origin, PublishTarget, Sla, Support
 from .sources.sitefiles import MAX_CONFIG_BYTES, Refused, check_link, read_capped, site_root
 
 CONFIG_NAME = "statuspage.toml"
@@ -24,14 +25,18 @@ BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")  # S3's rules for buc
 # Every key the file may hold, with its meaning: the docs test checks each one is documented.
 SETTINGS: dict[str, dict[str, str]] = {
     "site": {
-        "title": "Name of the status page, shown in every page title and feed.",
+        "title": "Name of the status page, shown in every page title and feed; text or a table language → text.",
         "base_url": "Absolute URL the site is published at; may have a sub-path.",
-        "language": "UI language: sk or en.",
+        "language": "UI language of the pages at the root: sk or en; optional when languages is given.",
+        "languages": (
+            'Every language built, like ["sk", "en"]: the first at the root, the others under /<lang>/.  '
+            "[default: language alone]"
+        ),
         "timezone": "IANA zone for display and for times written without an offset.",
     },
     "components": {
         "id": "Stable id, [a-z0-9-]+; used in URLs and in content files.",
-        "name": "Display name.",
+        "name": "Display name; text or a table language → text, as every name below.",
         "group": "Optional group heading the component is listed under.",
         "description": "Optional one-line description.",
     },
@@ -66,7 +71,7 @@ SETTINGS: dict[str, dict[str, str]] = {
     },
 }
 _REQUIRED = {
-    "site": ("title", "base_url", "language", "timezone"),
+    "site": ("title", "base_url", "timezone"),  # and language or languages
     "components": ("id", "name"),
     "publish": ("name", "url"),
 }
@@ -76,7 +81,7 @@ class _Lines:
     """Finds the line a TOML key was written on, since tomllib forgets positions."""
 
     _TABLE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
-    _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
+    _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]*\")(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"))*\s*=")  # name.en = too
 
     def __init__(self, text: str) -> None:
         self.keys: list[tuple[str, int, str]] = []  # (table, occurrence, key) per line
@@ -129,6 +134,7 @@ def load_config(root: Path, problems: Collector) -> Config | None:
 class _ConfigReader:
     def __init__(self, root: Path, shown: str, lines: _Lines, problems: Collector) -> None:
         self.root, self.shown, self.lines, self.problems = root, shown, lines, problems
+        self.built: tuple[str, ...] = ("en",)  # the site's languages, once read
 
     def error(self, message: str, table: str, key: str | None = None, index: int = 0) -> None:
         self.problems.add(self.shown, self.lines.of(table, key, index), message)
@@ -143,10 +149,9 @@ class _ConfigReader:
         tickets = self.table(data, "tickets")
         notify = self.table(data, "notify")
 
-        title = self.text(site, "site", "title")
-        language = self.text(site, "site", "language")
-        if language is not None and language not in LANGUAGES:
-            self.error(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}", "site", "language")
+        languages = self.languages(site)
+        self.built = languages  # what the config's translatable names may be written in
+        title, other_titles = self.words(site, "site", "title")
         base_url = self.base_url(site)
         zone = self.zone(site)
         components = self.components(data.get("components"))
@@ -173,8 +178,10 @@ class _ConfigReader:
         # problem is reported in one run; the problems already recorded stop any build.
         return Config(
             title=title or "",
+            other_titles=other_titles,
+            languages=languages,
             base_url=base_url or "https://invalid.invalid/",
-            language=language if language in LANGUAGES else "en",
+            language=languages[0],
             timezone=zone or ZoneInfo("UTC"),
             components=components,
             support=Support(
@@ -220,6 +227,85 @@ class _ConfigReader:
             return None
         return value.strip() or None
 
+    def languages(self, site: dict[str, Any]) -> tuple[str, ...]:
+        """``languages``, or ``language`` alone; the two must agree on the first (published at the root).
+
+        A language without a shipped catalog is refused rather than shown half in English.
+        """
+        language = self.text(site, "site", "language", required=False)
+        listed = site.get("languages")
+        if listed is None:
+            if "language" not in site:
+                self.error("missing required key 'language' (or 'languages') in [site]", "site")
+            elif language is not None and self.shipped(language, "language"):
+                return (language,)
+            return ("en",)  # a stand-in: the problem recorded stops any build
+        if not isinstance(listed, list) or not listed or not all(isinstance(item, str) for item in listed):
+            self.error('languages must be a non-empty list of language codes, like ["sk", "en"]', "site", "languages")
+            return ("en",)
+        found: list[str] = []
+        for code in listed:
+            if code in found:
+                self.error(f"languages lists {code!r} twice", "site", "languages")
+            elif self.shipped(code, "languages"):
+                found.append(code)
+        if language is not None and language != listed[0]:
+            self.error(
+                f"language {language!r} is not the first of languages ({', '.join(map(repr, listed))}), "
+                "which is the one published at the root: make them agree, or leave language out",
+                "site",
+                "language",
+            )
+        return tuple(found) or ("en",)
+
+    def shipped(self, code: str, key: str) -> bool:
+        if code in LANGUAGES:
+            return True
+        self.error(
+            f"no catalog for language {code!r}: statuspage ships {', '.join(LANGUAGES)}; a new language "
+            "needs a catalog of the UI's sentences added to statuspage (see docs/authoring.md, Languages)",
+            "site",
+            key,
+        )
+        return False
+
+    def words(
+        self, table: dict[str, Any], name: str, key: str, *, required: bool = True, index: int = 0
+    ) -> tuple[str | None, Localized]:
+        """A visitor-facing name: a string, or a table language → text that must give the first language's.
+
+        Returns the first language's text and the others'; a language left out shows the first's.
+        """
+        value = table.get(key)
+        if not isinstance(value, dict):
+            return self.text(table, name, key, required=required, index=index), Localized()
+        first = self.built[0]
+        for language in value:
+            if language not in self.built:
+                built = ", ".join(self.built)
+                self.error(
+                    f"{key} has a text in {language!r}, which is not one of the site's languages ({built})",
+                    name,
+                    key,
+                    index,
+                )
+        if first not in value:
+            self.error(
+                f"{key} must have a text in {first!r}, the site's first language, which stands in for any "
+                "language it leaves out",
+                name,
+                key,
+                index,
+            )
+        texts = {
+            language: self.text({key: value[language]}, name, key, index=index)
+            for language in self.built
+            if language in value
+        }
+        others = tuple((language, text) for language, text in texts.items() if language != first and text)
+        # Without the first language's text, carry on with another so that the rest is still checked.
+        return texts.get(first) or next((text for text in texts.values() if text), None), Localized(others)
+
     def hours(self, table: dict[str, Any], key: str, default: int) -> int | None:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -254,7 +340,7 @@ class _ConfigReader:
         if not isinstance(value, list):
             self.error("components must be an array of tables: [[components]]", "components")
             return ()
-        found: list[Component] = []
+        found: list[tuple[int, Component]] = []  # with its place in the file
         seen: set[str] = set()
         for index, entry in enumerate(value):
             if not isinstance(entry, dict):
@@ -262,9 +348,11 @@ class _ConfigReader:
                 continue
             self.unknown_keys(entry, "components", index)
             cid = self.text(entry, "components", "id", index=index)
-            name = self.text(entry, "components", "name", index=index)
-            group = self.text(entry, "components", "group", required=False, index=index)
-            description = self.text(entry, "components", "description", required=False, index=index)
+            name, other_names = self.words(entry, "components", "name", index=index)
+            group, other_groups = self.words(entry, "components", "group", required=False, index=index)
+            description, other_descriptions = self.words(
+                entry, "components", "description", required=False, index=index
+            )
             if cid is None or name is None:
                 continue
             if not COMPONENT_ID.match(cid):
@@ -275,8 +363,54 @@ class _ConfigReader:
                 continue
             seen.add(cid)
             line = self.lines.of("components", None, index)
-            found.append(Component(cid, name, group, description, Origin(self.shown, line)))
-        return tuple(found)
+            found.append(
+                (
+                    index,
+                    Component(
+                        cid,
+                        name,
+                        group,
+                        description,
+                        Origin(self.shown, line),
+                        other_names,
+                        other_groups,
+                        other_descriptions,
+                    ),
+                )
+            )
+        return self.one_heading_per_group(found)
+
+    def one_heading_per_group(self, components: list[tuple[int, Component]]) -> tuple[Component, ...]:
+        """A group is one heading: its texts in other languages, written on any of its members, serve them all.
+
+        Two members that give one group different texts in one language are an error.
+        """
+        texts: dict[str, dict[str, tuple[str, str]]] = {}  # group → language → (text, the component giving it)
+        for index, component in components:
+            if component.group is None:
+                continue
+            given = texts.setdefault(component.group, {})
+            for language, text in component.other_groups.texts:
+                earlier = given.setdefault(language, (text, component.id))
+                if earlier[0] != text:
+                    self.error(
+                        f"group {component.group!r} is {earlier[0]!r} in {language!r} on component "
+                        f"{earlier[1]!r} but {text!r} here: a group is one heading",
+                        "components",
+                        "group",
+                        index,
+                    )
+        return tuple(
+            replace(
+                component,
+                other_groups=Localized(
+                    tuple((language, text) for language, (text, _) in texts[component.group].items())
+                ),
+            )
+            if component.group is not None
+            else component
+            for _, component in components
+        )
 
     def publish_targets(self, value: Any) -> tuple[PublishTarget, ...]:
         """The ``[[publish]]`` targets; no secrets here, only where to find them."""

@@ -28,8 +28,11 @@ AUTONYMS = {"sk": "Slovenčina", "en": "English"}  # each language's name in its
 
 
 def site_languages(config: Config) -> list[str]:
-    """The site language first (published at the root), then every other shipped language."""
-    return [config.language, *(language for language in AUTONYMS if language != config.language)]
+    """The languages the site is built in (``[site] languages``), the one published at the root first.
+
+    Only those: a site in one language has no other language's pages, switch or alternates.
+    """
+    return list(config.built_languages)
 
 
 def language_prefixes(config: Config) -> list[str]:

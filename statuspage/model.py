@@ -82,12 +82,43 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class Localized:
+    """A name from statuspage.toml in the site's other languages, where the config gives it in them.
+
+    The first language's text is the owner's own field (``Config.title``, ``Component.name``...):
+    code and themes that know of one language keep reading it, and any language the config
+    leaves out falls back to it.
+    """
+
+    texts: tuple[tuple[str, str], ...] = ()  # (language, text)
+
+    def get(self, language: str, fallback: str) -> str:
+        for code, text in self.texts:
+            if code == language:
+                return text
+        return fallback
+
+
+@dataclass(frozen=True)
 class Component:
     id: str
-    name: str
+    name: str  # name, group and description in the site's first language
     group: str | None
     description: str | None
     origin: Origin
+    other_names: Localized = Localized()
+    other_groups: Localized = Localized()
+    other_descriptions: Localized = Localized()
+
+    def name_in(self, language: str) -> str:
+        return self.other_names.get(language, self.name)
+
+    def group_in(self, language: str) -> str | None:
+        """The group heading in ``language``; None when the component has no group."""
+        return None if self.group is None else self.other_groups.get(language, self.group)
+
+    def description_in(self, language: str) -> str | None:
+        return None if self.description is None else self.other_descriptions.get(language, self.description)
 
 
 @dataclass(frozen=True)
@@ -157,9 +188,9 @@ class PublishTarget:
 class Config:
     """statuspage.toml, checked and typed."""
 
-    title: str
+    title: str  # in the site's first language; ``title_in`` gives it in any language built
     base_url: str
-    language: str
+    language: str  # the first of ``languages``: published at the root
     timezone: ZoneInfo
     components: tuple[Component, ...]
     support: Support
@@ -170,6 +201,16 @@ class Config:
     websub_hub: str | None = None  # [notify] websub_hub: named in every feed
     publish: tuple[PublishTarget, ...] = ()  # where ``statuspage publish`` uploads the output
     notify: NotifySettings = NotifySettings()  # [notify]: outbox, e-mail and webhooks (SPEC §12)
+    languages: tuple[str, ...] = ()  # every language built, ``language`` first; () = ``language`` alone
+    other_titles: Localized = Localized()
+
+    @property
+    def built_languages(self) -> tuple[str, ...]:
+        """The languages the site is built in, the one published at the root first."""
+        return self.languages or (self.language,)
+
+    def title_in(self, language: str) -> str:
+        return self.other_titles.get(language, self.title)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ class Api:
         config = self.state.site.config
         return {
             "id": self.page_id,
-            "name": config.title,
+            "name": config.title_in(self.language),
             "url": config.base_url.rstrip("/"),
             "time_zone": config.timezone.key,
             "updated_at": self.time(self.state.now),
@@ -103,12 +103,12 @@ class Api:
         info = component.component
         return {
             "id": info.id,
-            "name": info.name,
+            "name": info.name_in(self.language),
             "status": component.status.value,
             "created_at": self.time(self.first_seen()),
             "updated_at": self.time(self.component_changed_at(component)),
             "position": position,
-            "description": info.description,
+            "description": info.description_in(self.language),
             "showcase": True,
             "start_date": None,
             "group_id": stable_id("group", info.group) if info.group else None,
@@ -131,8 +131,8 @@ class Api:
                 worst = max((c.status for c in members), key=lambda status: status.rank)
                 result.append(
                     {
-                        "id": stable_id("group", group),
-                        "name": group,
+                        "id": stable_id("group", group),  # the same in every language
+                        "name": component.component.group_in(self.language),
                         "status": worst.value,
                         "created_at": self.time(self.first_seen()),
                         "updated_at": self.time(max(self.component_changed_at(c) for c in members)),
@@ -183,7 +183,7 @@ class Api:
         return [
             {
                 "code": cid,
-                "name": self.state.components_by_id[cid].component.name,
+                "name": self.state.components_by_id[cid].component.name_in(self.language),
                 "old_status": ComponentStatus.OPERATIONAL.value,
                 "new_status": new_status.value,
             }

@@ -63,7 +63,7 @@ def render_calendar(
     for item in sorted(windows, key=lambda window: (window.maintenance.start, window.slug)):
         work = item.maintenance
         posted = posted_updates(work, state.now)
-        components = ", ".join(state.components_by_id[cid].component.name for cid in work.components)
+        components = ", ".join(state.components_by_id[cid].component.name_in(language) for cid in work.components)
         page = url_for("pages.maintenance", slug=item.slug)
         description = "\n\n".join(
             part

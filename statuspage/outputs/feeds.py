@@ -141,7 +141,9 @@ class FeedBuilder:
     def _incident(self, item: IncidentState) -> Entry:
         incident = item.incident
         text = incident.text(self.language)
-        components = ", ".join(self.state.components_by_id[cid].component.name for cid in incident.components)
+        components = ", ".join(
+            self.state.components_by_id[cid].component.name_in(self.language) for cid in incident.components
+        )
         head = Markup("<p><strong>{}</strong> · {} · {}</p>").format(
             self.labels["incident"][item.status.value], self.labels["severity"][incident.severity.value], components
         )

@@ -89,8 +89,8 @@ def _feed(
 def feed(name: str, kind: str) -> Response:
     if name not in FEED_NAMES:
         abort(404)
-    state = _state()
-    title = f"{state.site.config.title}: {feed_title(name, current_app.config['LANGUAGE'])}"
+    language = current_app.config["LANGUAGE"]
+    title = f"{_state().site.config.title_in(language)}: {feed_title(name, language)}"
     return _feed(kind, name, title, "files.feed", name=name)
 
 
@@ -98,7 +98,8 @@ def feed(name: str, kind: str) -> Response:
 def component_feed(component_id: str, kind: str) -> Response:
     state = _state()
     found = state.components_by_id.get(component_id) or abort(404)
-    title = f"{state.site.config.title}: {found.component.name}"
+    language = current_app.config["LANGUAGE"]
+    title = f"{state.site.config.title_in(language)}: {found.component.name_in(language)}"
     return _feed(kind, "all", title, "files.component_feed", component_id, component_id=component_id)
 
 
@@ -106,7 +107,7 @@ def component_feed(component_id: str, kind: str) -> Response:
 def calendar() -> Response:
     state = _state()
     language = current_app.config["LANGUAGE"]
-    name = f"{state.site.config.title}: {feed_title('maintenance', language)}"
+    name = f"{state.site.config.title_in(language)}: {feed_title('maintenance', language)}"
     body = render_calendar(state, list(state.maintenance), name, absolute, language)
     return Response(body, mimetype="text/calendar")
 
@@ -115,8 +116,9 @@ def calendar() -> Response:
 def component_calendar(component_id: str) -> Response:
     state = _state()
     found = state.components_by_id.get(component_id) or abort(404)
-    name = f"{state.site.config.title}: {found.component.name}"
-    body = render_calendar(state, list(found.maintenance), name, absolute, current_app.config["LANGUAGE"])
+    language = current_app.config["LANGUAGE"]
+    name = f"{state.site.config.title_in(language)}: {found.component.name_in(language)}"
+    body = render_calendar(state, list(found.maintenance), name, absolute, language)
     return Response(body, mimetype="text/calendar")
 
 
@@ -166,8 +168,9 @@ def badge_json() -> Response:
 def component_badge(component_id: str) -> Response:
     state = _state()
     found = state.components_by_id.get(component_id) or abort(404)
-    message = component_status_label(found.status, current_app.config["LANGUAGE"])
-    svg = badge_svg(found.component.name, message, COMPONENT_COLOR[found.status])
+    language = current_app.config["LANGUAGE"]
+    message = component_status_label(found.status, language)
+    svg = badge_svg(found.component.name_in(language), message, COMPONENT_COLOR[found.status])
     return Response(svg, mimetype="image/svg+xml")
 
 
@@ -175,8 +178,9 @@ def component_badge(component_id: str) -> Response:
 def component_badge_json(component_id: str) -> Response:
     state = _state()
     found = state.components_by_id.get(component_id) or abort(404)
-    message = component_status_label(found.status, current_app.config["LANGUAGE"])
-    return _json(endpoint_json(found.component.name, message, COMPONENT_COLOR[found.status]))
+    language = current_app.config["LANGUAGE"]
+    message = component_status_label(found.status, language)
+    return _json(endpoint_json(found.component.name_in(language), message, COMPONENT_COLOR[found.status]))
 
 
 @files.route("/status.txt")
@@ -185,10 +189,9 @@ def status_txt() -> Response:
     state = _state()
     language = current_app.config["LANGUAGE"]
     lines = [f"status: {state.indicator.value} ({indicator_label(state.indicator, language)})"]
-    lines += [
-        f"{c.component.id}: {c.status.value} ({c.component.name}: {component_status_label(c.status, language)})"
-        for c in state.components
-    ]
+    for c in state.components:
+        label = component_status_label(c.status, language)
+        lines.append(f"{c.component.id}: {c.status.value} ({c.component.name_in(language)}: {label})")
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 

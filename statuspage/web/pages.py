@@ -95,13 +95,16 @@ def link_helpers() -> dict[str, Any]:
 def language_links() -> dict[str, Any]:
     """This page in every language: ``page_languages`` for the switch, ``alternates`` for hreflang.
 
-    Each is a list of ``(language, autonym, href)``.  The switch links relatively, like every
-    other link; on the 404 page (shown at any path) it links absolutely to each language's front
-    page, and there are no alternates.  hreflang alternates are absolute, as search engines want.
+    Each is a list of ``(language, autonym, href)``, empty on a site built in one language.  The
+    switch links relatively, like every other link; on the 404 page (shown at any path) it links
+    absolutely to each language's front page, and there are no alternates.  hreflang alternates
+    are absolute, as search engines want.
     """
     config = current_app.config["STATE"].site.config
     prefix = current_app.config["LANGUAGE_PREFIX"]
     base = config.base_url
+    if len(config.built_languages) == 1:  # nothing to switch to, and no other version to point at
+        return {"page_languages": [], "alternates": []}
     if g.get("absolute_links"):
         switch = [(lang, AUTONYMS[lang], base + language_prefix(config, lang)) for lang in site_languages(config)]
         return {"page_languages": switch, "alternates": []}
