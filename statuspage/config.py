@@ -81,7 +81,8 @@ class _Lines:
     """Finds the line a TOML key was written on, since tomllib forgets positions."""
 
     _TABLE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
-    _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]*\")(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"))*\s*=")  # name.en = too
+    _PART = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\")"
+    _KEY = re.compile(rf"^\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=")  # a dotted key (name.en = ...) too
 
     def __init__(self, text: str) -> None:
         self.keys: list[tuple[str, int, str]] = []  # (table, occurrence, key) per line
@@ -95,7 +96,14 @@ class _Lines:
                 counts[table] = occurrence + 1
                 self.tables[(table, occurrence)] = number
             elif match := self._KEY.match(line):
-                self.keys.append((f"{table}#{occurrence}", number, match.group(1).strip('"')))
+                dotted = ".".join(part.strip().strip('"') for part in match.group(1).split("."))
+                where = f"{table}#{occurrence}"
+                self.keys.append((where, number, dotted.split(".")[0]))
+                if "." in dotted:  # name.en: found as name, its first line, and as name.en
+                    self.keys.append((where, number, dotted))
+
+    def has(self, table: str, key: str, index: int = 0) -> bool:
+        return any(where == f"{table}#{index}" and name == key for where, _, name in self.keys)
 
     def of(self, table: str, key: str | None = None, index: int = 0) -> int | None:
         if key is None:
@@ -283,10 +291,11 @@ class _ConfigReader:
         for language in value:
             if language not in self.built:
                 built = ", ".join(self.built)
+                dotted = f"{key}.{language}"  # written as name.de = "..."
                 self.error(
                     f"{key} has a text in {language!r}, which is not one of the site's languages ({built})",
                     name,
-                    key,
+                    dotted if self.lines.has(name, dotted, index) else key,
                     index,
                 )
         if first not in value:

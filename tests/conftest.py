@@ -154,13 +154,19 @@ def make_site(
     tickets: list[dict[str, Any]] | None = None,
     config: str | None = None,
     language: str = "sk",
+    languages: list[str] | None = None,
     files: dict[str, str] | None = None,
 ) -> Path:
-    """Write a complete site directory; every part can be replaced by keyword."""
+    """Write a complete site directory; every part can be replaced by keyword.
+
+    The default config builds ``language`` alone; ``languages`` lists every language built instead.
+    """
     root.mkdir(parents=True, exist_ok=True)
-    (root / "statuspage.toml").write_text(
-        config if config is not None else DEFAULT_CONFIG.format(language=language), encoding="utf-8"
-    )
+    if config is None:
+        config = DEFAULT_CONFIG.format(language=language)
+        if languages is not None:
+            config = config.replace(f'language = "{language}"', f"languages = {json.dumps(languages)}", 1)
+    (root / "statuspage.toml").write_text(config, encoding="utf-8")
     for folder, items in (("incidents", incidents or []), ("maintenance", maintenance or [])):
         (root / "content" / folder).mkdir(parents=True, exist_ok=True)
         for slug, text in items:

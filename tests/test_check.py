@@ -104,7 +104,67 @@ CONFIG_CASES = [
         "missing required key 'timezone' in [site]",
     ),
     _config_case(
-        "bad-language", 'language = "sk"', 'language = "de"', "language", "language must be one of sk, en, not 'de'"
+        "bad-language",
+        'language = "sk"',
+        'language = "de"',
+        "language",
+        "no catalog for language 'de': statuspage ships sk, en",
+    ),
+    _config_case(
+        "languages-without-catalog",
+        'language = "sk"',
+        'languages = ["en", "de"]',
+        "languages",
+        "no catalog for language 'de': statuspage ships sk, en; a new language needs a catalog",
+    ),
+    _config_case(
+        "language-not-first-of-languages",
+        'language = "sk"',
+        'language = "sk"\nlanguages = ["en", "sk"]',
+        'language = "sk"',
+        "language 'sk' is not the first of languages ('en', 'sk')",
+    ),
+    _config_case(
+        "languages-twice",
+        'language = "sk"',
+        'languages = ["sk", "en", "sk"]',
+        "languages",
+        "languages lists 'sk' twice",
+    ),
+    _config_case(
+        "languages-empty", 'language = "sk"', "languages = []", "languages", "non-empty list of language codes"
+    ),
+    _config_case("languages-not-a-list", 'language = "sk"', 'languages = "sk"', "languages", "non-empty list"),
+    _config_case(
+        "no-language", 'language = "sk"\n', "", "[site]", "missing required key 'language' (or 'languages') in [site]"
+    ),
+    _config_case(
+        "title-in-a-language-not-built",
+        'title = "Test Status"',
+        'title = { sk = "Stav", en = "Status" }',
+        "title",
+        "title has a text in 'en', which is not one of the site's languages (sk)",
+    ),
+    _config_case(
+        "title-without-the-first-language",
+        'title = "Test Status"\nbase_url = "https://status.test/"\nlanguage = "sk"',
+        'title = { en = "Status" }\nbase_url = "https://status.test/"\nlanguages = ["sk", "en"]',
+        "title",
+        "title must have a text in 'sk', the site's first language",
+    ),
+    _config_case(
+        "component-name-empty-in-a-language",
+        'name = "CDN"',
+        'name = { sk = "" }',
+        'name = { sk = "" }',
+        "name must be a non-empty string",
+    ),
+    _config_case(
+        "component-name-dotted-key-in-a-language-not-built",
+        'name = "CDN"',
+        'name.sk = "CDN"\nname.de = "CDN"',
+        "name.de",
+        "name has a text in 'de', which is not one of the site's languages (sk)",
     ),
     _config_case(
         "unknown-timezone",

@@ -59,7 +59,9 @@ def hostile_site(site_factory) -> Path:
         tickets.append(ticket(number + 1, title=f"T{number} {vector}", description=vector, maintenance=f"m{number}"))
         english_title = yaml_string(f"E{number} {vector}")
         translations[f"content/incidents/i{number}.en.md"] = f"---\ntitle: {english_title}\n---\n{body}"
-    return site_factory(incidents=incidents, maintenance=windows, tickets=tickets, files=translations)
+    return site_factory(
+        incidents=incidents, maintenance=windows, tickets=tickets, files=translations, languages=["sk", "en"]
+    )
 
 
 @pytest.fixture(scope="module")
