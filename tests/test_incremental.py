@@ -426,7 +426,7 @@ def test_one_changed_incident_renders_only_what_shows_it(tmp_path: Path, monkeyp
         incident(f"old-{n}", date=f"2026-10-{n + 1:02d}T09:00:00+01:00", resolved=f"2026-10-{n + 1:02d}T10:00:00+01:00")
         for n in range(25)
     ]
-    site = make_site(tmp_path / "site", incidents=incidents, tickets=[ticket(1), ticket(2)])
+    site = make_site(tmp_path / "site", incidents=incidents, tickets=[ticket(1), ticket(2)], languages=["sk", "en"])
     out = tmp_path / "out"
     rendered = _count_renders(monkeypatch)
     first = build_site(site, out, NOW, jobs=1)
@@ -516,6 +516,7 @@ def test_the_feeds_follow_what_they_take_from_the_clock(tmp_path: Path, monkeypa
         ],
         maintenance=[maintenance(body=NOTICE_POSTED_AT_12_30)],
         tickets=[ticket(1), RESOLVED_A_WEEK_BEFORE_12_05],
+        languages=["sk", "en"],
     )
     out = tmp_path / "out"
     build_site(site, out, NOW, jobs=1)
@@ -665,7 +666,9 @@ def test_an_incident_text_edit_leaves_the_front_page_and_the_known_issue_filters
     words changes none of them, so those pages are kept; a site with templates of its own gets them
     rendered again (its templates may show anything of the component)."""
     resolved = "2026-11-20T12:00:00+01:00"
-    site = make_site(tmp_path / "site", incidents=[incident("a", resolved=resolved)], tickets=[ticket(1)])
+    site = make_site(
+        tmp_path / "site", incidents=[incident("a", resolved=resolved)], tickets=[ticket(1)], languages=["sk", "en"]
+    )
     path = site / "content" / "incidents" / "a.md"
     unchanged = {"index.html", "en/index.html", "known-issues/components/web/index.html"}
     out = tmp_path / "out"
