@@ -201,6 +201,7 @@ def test_random_edit_sequences_rebuild_to_the_clean_output(tmp_path: Path) -> No
         ],
         maintenance=[maintenance(start="2026-11-25T22:00:00+01:00", end="2026-11-26T02:00:00+01:00")],
         tickets=[ticket(1, maintenance="upgrade"), ticket(2, public=0)],
+        languages=["sk", "en"],  # the translations the edits write are shown
     )
     out = tmp_path / "out"
     # The clock moves past the window's start and end too: what a visitor sees changes with it.
@@ -584,6 +585,34 @@ def _rebuilds_like_clean(site: Path, tmp_path: Path, change, nows=(NOW, "2026-11
     build_site(site, out, nows[1], jobs=1)
     build_site(site, tmp_path / "clean", nows[1], jobs=1)
     assert tree(out) == tree(tmp_path / "clean")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('name = "Web"', 'name = { sk = "Web", en = "Website" }'),  # a name given a translation
+        ('group = "Public"', 'group = { sk = "Public", en = "Open to all" }'),  # a group's, on one member
+        ('title = "Test Status"', 'title = { sk = "Test Status", en = "Service status" }'),
+    ],
+)
+def test_a_name_edited_in_one_language_rebuilds_like_clean(tmp_path: Path, old: str, new: str) -> None:
+    """The config's names per language reach every page and file of that language (SPEC §3)."""
+    site = make_site(
+        tmp_path / "site",
+        incidents=[incident("a", components="[web, api]")],
+        maintenance=[maintenance()],
+        tickets=[ticket(1)],
+        languages=["sk", "en"],
+    )
+    config = site / "statuspage.toml"
+    english = new.split("en = ")[1].strip(' "}')
+
+    def translate() -> None:
+        config.write_text(config.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+    _rebuilds_like_clean(site, tmp_path, translate)
+    assert english in (tmp_path / "out" / "en" / "index.html").read_text(encoding="utf-8")
+    assert english not in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_themed_sitemap_that_reads_the_state_follows_it(tmp_path: Path) -> None:
