@@ -64,6 +64,7 @@ def test_cstate_site_imports_checks_and_builds(tmp_path: Path) -> None:
         "title": "Example Cloud Status",
         "base_url": "https://status.example-cloud.test/",
         "language": "en",
+        "languages": ["en", "sk"],  # the source translates an incident into Slovak: built too
         "timezone": "UTC",
     }
     components = {c["id"]: (c["name"], c.get("group"), c.get("description")) for c in config["components"]}
@@ -180,6 +181,9 @@ def test_statusfy_site_imports_checks_and_builds(tmp_path: Path) -> None:
 
     translation = (site / "content" / "incidents" / "2024-02-10-conversion-errors.sk.md").read_text(encoding="utf-8")
     assert "Zlyhávajúce konverzie súborov" in translation and "language code" not in translation
+    assert tomllib.loads((site / "statuspage.toml").read_text(encoding="utf-8"))["site"]["languages"] == ["en", "sk"]
+    slovak = (out / "sk" / "incidents" / "2024-02-10-conversion-errors" / "index.html").read_text(encoding="utf-8")
+    assert "Zlyhávajúce konverzie súborov" in slovak  # the translation is published
 
 
 def test_statusfy_notes_say_what_could_not_be_mapped(tmp_path: Path) -> None:

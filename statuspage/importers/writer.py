@@ -147,6 +147,9 @@ def render_site(draft: SiteDraft) -> dict[Path, str]:
 
 
 def render_config(draft: SiteDraft) -> str:
+    # The source's translations are shown only in languages the site builds: its own first.
+    translated = sorted({language for item in draft.items for language in item.translations} - {draft.language})
+    languages = [f"languages = [{', '.join(_quoted(code) for code in [draft.language, *translated])}]"]
     lines = [
         f"# Imported from a {draft.tool} site by `statuspage import`.  Every key is checked: an unknown",
         "# key is an error.  The README's Configuration table explains each of them.",
@@ -155,6 +158,7 @@ def render_config(draft: SiteDraft) -> str:
         f"title = {_quoted(draft.title)}",
         f"base_url = {_quoted(draft.base_url)}",
         f"language = {_quoted(draft.language)}",
+        *(languages if translated else []),
         f"timezone = {_quoted(draft.timezone.key)}",
     ]
     for component in draft.components:
