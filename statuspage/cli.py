@@ -135,12 +135,14 @@ def check(site_dir: Path) -> None:
     """Validate config, content and the tickets database; list every problem as path:line: message."""
     from .build import check_site
     from .config import config_warnings
+    from .i18n import unbuilt_translations
 
     try:
         site = check_site(site_dir)
     except StatuspageError as error:
         _fail(error)
     _warn(config_warnings(site.config))
+    _warn(unbuilt_translations(site))
     _warn(site.dropped_links)
     click.echo(
         f"OK: {len(site.incidents)} incidents, {len(site.maintenance)} maintenance windows, "

@@ -21,7 +21,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-from .model import Config
+from .errors import Problem
+from .model import Config, Site
 
 SOURCE_LANGUAGE = "en"
 AUTONYMS = {"sk": "Slovenčina", "en": "English"}  # each language's name in itself, for the switch
@@ -33,6 +34,26 @@ def site_languages(config: Config) -> list[str]:
     Only those: a site in one language has no other language's pages, switch or alternates.
     """
     return list(config.built_languages)
+
+
+def unbuilt_translations(site: Site) -> list[Problem]:
+    """Translations into a shipped language the site does not build: valid, but shown nowhere.
+
+    Before ``[site] languages`` every shipped language was built; a site that relied on that
+    is told where its translations went.
+    """
+    built = set(site_languages(site.config))
+    items = [*site.incidents, *site.maintenance]
+    return [
+        Problem(
+            translation.origin.path,
+            translation.origin.line,
+            f"a translation into {language!r}, which the site does not build: add it to [site] languages to publish it",
+        )
+        for item in items
+        for language, translation in sorted(item.translations.items())
+        if language not in built
+    ]
 
 
 def language_prefixes(config: Config) -> list[str]:

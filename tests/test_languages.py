@@ -347,3 +347,18 @@ def test_the_example_shows_each_languages_names_in_every_output(
     status = (root / "status.txt").read_text(encoding="utf-8").splitlines()
     for cid, name in names.items():
         assert any(line.startswith(f"{cid}: ") and f"({name}: " in line for line in status), cid
+
+
+def test_check_warns_of_a_translation_into_a_language_not_built(site_factory: Callable[..., Path]) -> None:
+    """Sites were built in every shipped language before ``languages``: a translation left unshown is named."""
+    translation = "---\ntitle: Web outage\n---\nIn English.\n"
+    site = site_factory(incidents=[incident("outage")], files={"content/incidents/outage.en.md": translation})
+    result = run("check", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert (
+        f"warning: {site}/content/incidents/outage.en.md:1: a translation into 'en', which the site does not build: "
+        "add it to [site] languages to publish it"
+    ) in result.stderr.splitlines()
+    config = site / "statuspage.toml"
+    config.write_text(config.read_text().replace('language = "sk"', 'languages = ["sk", "en"]'), encoding="utf-8")
+    assert "warning" not in run("check", "--site", str(site)).stderr
