@@ -56,7 +56,7 @@ CONFIG = """\
 [site]
 title = "Benchmark"
 base_url = "https://status.bench.test/"
-language = "sk"
+languages = ["sk", "en"]  # both, as the benchmarks have always measured
 timezone = "Europe/Bratislava"
 
 {components}

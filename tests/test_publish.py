@@ -575,15 +575,19 @@ def test_watch_publishes_after_each_build_and_retries_a_failed_publish(
 
 
 def test_headers_file_follows_the_site_languages_on_a_rebuild(site_factory: SiteMaker) -> None:
-    site = site_factory(language="sk")
+    site = site_factory(languages=["sk", "en"])
     build(site)
     first = (site / "build" / HEADERS_FILE).read_text(encoding="utf-8")
     assert "/en/feeds/*.atom" in first and "/sk/" not in first
     config = site / "statuspage.toml"
-    config.write_text(config.read_text().replace('language = "sk"', 'language = "en"'), encoding="utf-8")
+    config.write_text(config.read_text().replace('["sk", "en"]', '["en", "sk"]'), encoding="utf-8")
     build(site)
     second = (site / "build" / HEADERS_FILE).read_text(encoding="utf-8")
     assert "/sk/feeds/*.atom" in second and "/en/" not in second
+    config.write_text(config.read_text().replace('["en", "sk"]', '["en"]'), encoding="utf-8")
+    build(site)
+    third = (site / "build" / HEADERS_FILE).read_text(encoding="utf-8")
+    assert "/feeds/*.atom" in third and "/sk/" not in third and "/en/" not in third  # one language, at the root
 
 
 # --------------------------------------------------------------------------- progress and watch
