@@ -142,7 +142,7 @@ def load_config(root: Path, problems: Collector) -> Config | None:
 class _ConfigReader:
     def __init__(self, root: Path, shown: str, lines: _Lines, problems: Collector) -> None:
         self.root, self.shown, self.lines, self.problems = root, shown, lines, problems
-        self.built: tuple[str, ...] = ("en",)  # the site's languages, once read
+        self.built: tuple[str, ...] = ("en",)  # the languages the config's names may be given in, once read
 
     def error(self, message: str, table: str, key: str | None = None, index: int = 0) -> None:
         self.problems.add(self.shown, self.lines.of(table, key, index), message)
@@ -158,7 +158,6 @@ class _ConfigReader:
         notify = self.table(data, "notify")
 
         languages = self.languages(site)
-        self.built = languages  # what the config's translatable names may be written in
         title, other_titles = self.words(site, "site", "title")
         base_url = self.base_url(site)
         zone = self.zone(site)
@@ -238,11 +237,14 @@ class _ConfigReader:
     def languages(self, site: dict[str, Any]) -> tuple[str, ...]:
         """``languages``, or ``language`` alone; the two must agree on the first (published at the root).
 
-        A language without a shipped catalog is refused rather than shown half in English.
+        A language without a shipped catalog is refused rather than shown half in English.  The
+        languages as written are what the config's names may be given in (``self.built``), so that
+        one refused language is not reported again at every name written in it.
         """
         language = self.text(site, "site", "language", required=False)
         listed = site.get("languages")
         if listed is None:
+            self.built = (language,) if language else self.built
             if "language" not in site:
                 self.error("missing required key 'language' (or 'languages') in [site]", "site")
             elif language is not None and self.shipped(language, "language"):
@@ -251,6 +253,7 @@ class _ConfigReader:
         if not isinstance(listed, list) or not listed or not all(isinstance(item, str) for item in listed):
             self.error('languages must be a non-empty list of language codes, like ["sk", "en"]', "site", "languages")
             return ("en",)
+        self.built = tuple(dict.fromkeys(listed))
         found: list[str] = []
         for code in listed:
             if code in found:

@@ -922,6 +922,7 @@ def test_valid_site_passes(site_factory: SiteFactory) -> None:
         incidents=[incident("x", extra="tickets: [1]"), incident("x.en", title="Outage")],
         maintenance=[maintenance("m", extra="tickets: [1]\nrrule: FREQ=WEEKLY;COUNT=3")],
         tickets=[ticket(1, maintenance="m"), ticket(2, public=0)],
+        languages=["sk", "en"],  # the translation is built: no warning
     )
     result = check(site)
     assert result.exit_code == 0, result.output
