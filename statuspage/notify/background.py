@@ -74,7 +74,7 @@ class Notifier:
         if result.recorded.events or result.attempts:
             log.info(
                 "notify: %d new events, %d deliveries sent, %d waiting",
-                len(result.recorded.events),
+                len(result.recorded.news),
                 sent,
                 result.waiting,
             )
