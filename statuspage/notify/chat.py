@@ -153,7 +153,7 @@ def slack(event: Event, language: str, zone: ZoneInfo | None = None) -> Json:
 
 # --- Discord ---------------------------------------------------------------------------------------
 
-_DISCORD_MARKUP = re.compile(r"([\\*_~`|>#\[\]()<:-])")
+_DISCORD_MARKUP = re.compile(r"([\\*_~`|>#\[\]()<-])")
 
 
 def discord_escape(text: str) -> str:
