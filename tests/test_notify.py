@@ -6,6 +6,7 @@ a real HTTP receiver on 127.0.0.1 that verifies every Standard Webhooks signatur
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -203,6 +204,52 @@ def test_announced_and_cancelled_maintenance(tmp_path: Path, receiver: Receiver)
     build(site, out, "2026-11-19T17:00:00+01:00")
     notify(site, out)
     assert len(hooks(receiver)) == 2
+
+
+def test_recurring_window_starts_and_completes_each_occurrence(tmp_path: Path, receiver: Receiver) -> None:
+    weekly = maintenance(
+        "weekly", start="2026-11-01T03:00:00+01:00", end="2026-11-01T03:30:00+01:00", components="[api]",
+        extra="rrule: FREQ=WEEKLY;BYDAY=SU;COUNT=3", body="## 2026-10-26T10:00+01:00 scheduled\nEvery Sunday.\n",
+    )  # fmt: skip
+    site = make_site(
+        tmp_path / "site",
+        config=webhook_config(receiver, tmp_path / "state" / "notify.db", hub=False),
+        maintenance=[weekly],
+    )
+    out = tmp_path / "out"
+    seen: list[tuple[str, str]] = []
+    for now in (
+        "2026-10-31T12:00:00+01:00",  # the baseline: announced already
+        "2026-11-01T03:10:00+01:00",  # the first occurrence runs
+        "2026-11-01T04:00:00+01:00",  # it is over: the next one is scheduled
+        "2026-11-08T03:10:00+01:00",  # the second runs
+        "2026-11-08T03:20:00+01:00",  # still the same occurrence: nothing new
+    ):
+        build(site, out, now)
+        notify(site, out)
+    for body in hooks(receiver):
+        if "incident" in body:
+            seen.append((body["incident"]["status"], body["incident"]["scheduled_for"][:10]))
+    assert seen == [("in_progress", "2026-11-01"), ("completed", "2026-11-01"), ("in_progress", "2026-11-08")]
+
+
+def test_every_language_has_its_payload(tmp_path: Path, receiver: Receiver) -> None:
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    build(site, out, BEFORE)
+    notify(site, out)
+    build(site, out, OPENED)
+    notify(site, out)
+    with sqlite3.connect(tmp_path / "state" / "notify.db") as db:
+        (stored,) = db.execute("SELECT event FROM outbox_events WHERE kind = 'incident.opened'").fetchone()
+    event = json.loads(stored)
+    assert set(event["payloads"]) == {"sk", "en"}
+    assert event["urls"] == {
+        "sk": "https://status.test/incidents/outage/",
+        "en": "https://status.test/en/incidents/outage/",
+    }
+    assert event["payloads"]["en"]["page"]["status_description"] == "Partial System Outage"
+    assert event["payloads"]["en"]["meta"]["unsubscribe"] == "https://status.test/en/subscribe/"
+    assert hooks(receiver)[0]["incident"]["shortlink"] == event["urls"]["sk"]  # webhooks: the site language
 
 
 def test_failed_delivery_is_retried_with_the_same_id_and_delivered_once(tmp_path: Path, receiver: Receiver) -> None:
