@@ -452,6 +452,16 @@ def test_good_notify_settings(tmp_path: Path) -> None:
     assert (hook.url, hook.url_env, hook.format, hook.components) == (None, "SLACK_HOOK", "slack", ("web",))
 
 
+def test_a_state_file_inside_the_output_is_refused(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path / "site", config=DEFAULT_CONFIG.format(language="sk") + '[notify]\nstate = "build/notify.db"\n'
+    )
+    build(site, site / "build", BEFORE)
+    result = run("notify", "--site", str(site))
+    assert result.exit_code == 1 and "is inside the output" in result.output
+    assert not (site / "build" / "notify.db").exists()
+
+
 def test_check_warns_of_a_state_file_git_would_commit(tmp_path: Path) -> None:
     site = make_site(tmp_path / "site", config=DEFAULT_CONFIG.format(language="sk") + '[notify]\nstate = "notify.db"\n')
     subprocess.run(["git", "init", "-q", str(site)], check=True)
