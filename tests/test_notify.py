@@ -252,6 +252,25 @@ def test_every_language_has_its_payload(tmp_path: Path, receiver: Receiver) -> N
     assert hooks(receiver)[0]["incident"]["shortlink"] == event["urls"]["sk"]  # webhooks: the site language
 
 
+def test_an_update_whose_time_alone_moved_is_not_news_but_the_same_words_again_are(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    path = site / "content" / "incidents" / "outage.md"
+    build(site, out, IDENTIFIED)
+    notify(site, out)
+    path.write_text(path.read_text().replace("09:30+01:00 identified", "09:35+01:00 identified"), encoding="utf-8")
+    build(site, out, IDENTIFIED)
+    notify(site, out)
+    assert receiver.seen == []
+    again = "## 2026-11-20T09:38+01:00 identified\nWe found it.\n\n## 2026-11-20T12:00"
+    path.write_text(path.read_text().replace("## 2026-11-20T12:00", again), encoding="utf-8")
+    build(site, out, IDENTIFIED)
+    notify(site, out)
+    (body,) = hooks(receiver)
+    assert body["incident"]["incident_updates"][0]["created_at"].startswith("2026-11-20T09:38")
+
+
 def test_failed_delivery_is_retried_with_the_same_id_and_delivered_once(tmp_path: Path, receiver: Receiver) -> None:
     site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
     build(site, out, BEFORE)
