@@ -201,6 +201,7 @@ def test_announced_and_cancelled_maintenance(tmp_path: Path, receiver: Receiver)
     assert "maintenance.cancelled later" in output
     last = hooks(receiver)[1:]
     assert [(body["incident"]["id"], body["incident"]["status"]) for body in last] == [("later", "cancelled")]
+    assert last[0]["incident"]["updated_at"] == "2026-11-19T15:00:00.000+01:00"  # when it was cancelled
     build(site, out, "2026-11-19T17:00:00+01:00")
     notify(site, out)
     assert len(hooks(receiver)) == 2

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
@@ -40,7 +41,9 @@ class Published:
     base_url: str
     languages: tuple[str, ...]  # the site language first
     api: dict[str, dict[str, Json]]  # language → API file (as under api/v2/) → its JSON
-    cancelled: dict[str, str]  # maintenance slug → when it was cancelled (the calendar's LAST-MODIFIED)
+    cancelled: dict[
+        str, str
+    ]  # maintenance slug → when it was cancelled (the calendar's LAST-MODIFIED), as the API writes times
     feeds: dict[str, str]  # a feed's path in the output → digest of its bytes
 
     @property
@@ -68,7 +71,7 @@ def read_published(out: Path, config: Config) -> Published:
                 for path in sorted(folder.rglob("*")):
                     if path.is_file():
                         feeds[path.relative_to(out).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
-        cancelled = _cancelled(out / CALENDAR, config.base_url)
+        cancelled = _cancelled(out / CALENDAR, config.timezone)
     return Published(config.base_url, languages, api, cancelled, feeds)
 
 
@@ -82,7 +85,7 @@ def _json(path: Path) -> Json:
     return value
 
 
-def _cancelled(path: Path, base_url: str) -> dict[str, str]:
+def _cancelled(path: Path, zone: ZoneInfo) -> dict[str, str]:
     """Cancelled windows, which the Statuspage API leaves out and the calendar keeps (``STATUS:CANCELLED``)."""
     if not path.is_file():
         return {}
@@ -97,5 +100,6 @@ def _cancelled(path: Path, base_url: str) -> dict[str, str]:
         uid = str(event.get("UID", ""))
         slug = uid.rsplit("@", 1)[0]
         modified = event.get("LAST-MODIFIED") or event.get("DTSTAMP")
-        found[slug] = modified.dt.isoformat() if modified is not None else ""
+        # As the API writes times: milliseconds, in the site's zone.
+        found[slug] = modified.dt.astimezone(zone).isoformat(timespec="milliseconds") if modified is not None else ""
     return found
