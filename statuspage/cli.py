@@ -384,7 +384,8 @@ def notify(site_dir: Path, out: Path | None, dry_run: bool, retry_now: bool) -> 
         sent = len(result.attempts) - len(failed)
         click.echo(f"{len(result.recorded.news)} new events, {sent} deliveries sent, {result.waiting} waiting")
     if failed:
-        click.echo(f"Error: {len(failed)} deliveries failed; they are kept and retried by the next run", err=True)
+        what = "1 delivery" if len(failed) == 1 else f"{len(failed)} deliveries"
+        click.echo(f"Error: {what} failed; kept, with any waiting behind them, and retried by the next run", err=True)
         sys.exit(1)
 
 

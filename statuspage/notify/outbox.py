@@ -171,9 +171,18 @@ class Outbox:
         """Send what is due; each outcome is stored as soon as it is known, so a kill loses at most one."""
         by_name: Mapping[str, Channel] = {channel.name: channel for channel in [*self.channels, *self.feed_channels]}
         attempts: list[Attempt] = []
+        # An endpoint that just failed is not tried again in this run: its later deliveries wait as long
+        # as the one that failed (a hub that is down costs one timeout, not one per feed), and so
+        # never overtake it.
+        down: dict[tuple[str, str], tuple[datetime, str]] = {}
         for identifier, delivery, tried in self.due(everything=everything):
             if stop():
                 break
+            endpoint = (delivery.channel, delivery.target)
+            if endpoint in down:
+                until, error = down[endpoint]
+                self._postpone(identifier, until, f"not tried: the delivery before it failed: {error}")
+                continue
             if self._disabled(delivery):
                 self._finish(identifier, "dropped", "its endpoint was disabled")
                 continue
@@ -190,6 +199,7 @@ class Outbox:
                     self._disable(delivery, str(failure))
                 else:
                     pause = self._failed(identifier, tried, str(failure))
+                    down[endpoint] = (self.clock() + pause, str(failure))
                     log.warning(
                         "delivery %s (%s) failed: %s; retry in %s", identifier, delivery.channel, failure, pause
                     )
@@ -216,6 +226,13 @@ class Outbox:
                 (_stamp(self.clock() + pause), error[:ERROR_LENGTH], identifier),
             )
         return pause
+
+    def _postpone(self, identifier: str, until: datetime, reason: str) -> None:
+        with transaction(self.db):
+            self.db.execute(
+                "UPDATE outbox_deliveries SET next_try = max(next_try, ?), last_error = ? WHERE id = ?",
+                (_stamp(until), reason[:ERROR_LENGTH], identifier),
+            )
 
     def _finish(self, identifier: str, state: str, error: str) -> None:
         with transaction(self.db):
