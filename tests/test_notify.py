@@ -282,21 +282,25 @@ def test_failed_delivery_is_retried_with_the_same_id_and_delivered_once(tmp_path
     assert "answered HTTP 500" in first and "retried by the next run" in first
     notify(site, out)  # the pause has not passed: nothing is sent
     assert len(receiver.requests("/hook")) == 1  # the endpoint failed: the component's delivery waits behind it
+    build(site, out, IDENTIFIED)
+    notify(site, out)  # a new event for the same endpoint waits behind them too: never out of order
+    assert len(receiver.requests("/hook")) == 1 and len(receiver.delivered("/slack")) == 2
     notify(site, out, "--retry-now", code=1)
     notify(site, out, "--retry-now")
     requests = receiver.requests("/hook")
-    assert [request.status for request in requests] == [500, 500, 200, 200]
+    assert [request.status for request in requests] == [500, 500, 200, 200, 200]
     by_id: dict[str, list[int | None]] = {}
     for request in requests:
         by_id.setdefault(request.headers["webhook-id"], []).append(request.status)
-    assert list(by_id.values()) == [[500, 500, 200], [200]]  # each delivered once, in order, with the same id
-    assert "incident" in requests[2].json and "component" in requests[3].json
+    assert list(by_id.values()) == [[500, 500, 200], [200], [200]]  # each delivered once, with the same id
+    statuses = [request.json.get("incident", {}).get("status") for request in requests[2:]]
+    assert statuses == ["investigating", None, "identified"]  # in order: opened, its component, the update
     assert all(request.verified for request in requests)  # each attempt signed afresh
     with sqlite3.connect(tmp_path / "state" / "notify.db") as db:
         rows = db.execute("SELECT state, attempts FROM outbox_deliveries WHERE channel = 'webhook:statuspage'")
-        assert sorted(rows) == [("sent", 1), ("sent", 3)]
+        assert sorted(rows) == [("sent", 1), ("sent", 1), ("sent", 3)]
     notify(site, out, "--retry-now")
-    assert len(receiver.requests("/hook")) == 4
+    assert len(receiver.requests("/hook")) == 5
 
 
 def test_an_endpoint_answering_410_is_disabled(tmp_path: Path, receiver: Receiver) -> None:

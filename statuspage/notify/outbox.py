@@ -150,22 +150,36 @@ class Outbox:
     # --- sending -----------------------------------------------------------------------------------
 
     def due(self, *, everything: bool = False) -> list[tuple[str, Delivery, int]]:
-        """Waiting deliveries whose time has come (``everything``: regardless of their pause), oldest first."""
+        """Waiting deliveries whose time has come (``everything``: regardless of their pause), oldest first.
+
+        An endpoint's deliveries go in the order they were recorded: one behind a delivery still
+        waiting for its retry is not due before it.
+        """
         rows = self.db.execute(
             "SELECT id, event_id, channel, target, body, attempts, next_try FROM outbox_deliveries"
             " WHERE state = 'pending' ORDER BY rowid"
         ).fetchall()
         now = self.clock()
-        return [
-            (identifier, Delivery(event, channel, target, json.loads(body)), attempts)
-            for identifier, event, channel, target, body, attempts, next_try in rows
-            if everything or datetime.fromisoformat(next_try) <= now
-        ]
+        waiting: set[tuple[str, str]] = set()
+        found: list[tuple[str, Delivery, int]] = []
+        for identifier, event, channel, target, body, attempts, next_try in rows:
+            if (channel, target) in waiting:
+                continue
+            if not everything and datetime.fromisoformat(next_try) > now:
+                waiting.add((channel, target))
+                continue
+            found.append((identifier, Delivery(event, channel, target, json.loads(body)), attempts))
+        return found
 
     def next_due(self) -> datetime | None:
-        """When the earliest waiting delivery is due, if any waits."""
-        row = self.db.execute("SELECT min(next_try) FROM outbox_deliveries WHERE state = 'pending'").fetchone()
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
+        """When a waiting delivery is next due, if any waits: the earliest of each endpoint's first one."""
+        rows = self.db.execute(
+            "SELECT channel, target, next_try FROM outbox_deliveries WHERE state = 'pending' ORDER BY rowid"
+        ).fetchall()
+        first: dict[tuple[str, str], str] = {}
+        for channel, target, next_try in rows:
+            first.setdefault((channel, target), next_try)
+        return min((datetime.fromisoformat(moment) for moment in first.values()), default=None)
 
     def send_due(self, *, everything: bool = False, stop: Callable[[], bool] = lambda: False) -> list[Attempt]:
         """Send what is due; each outcome is stored as soon as it is known, so a kill loses at most one."""
