@@ -353,6 +353,10 @@ def test_websub_hub_is_pinged_for_each_changed_feed(tmp_path: Path, receiver: Re
     build(site, out, OPENED)
     notify(site, out)
     assert len(receiver.delivered("/hub")) == len(pings)  # nothing changed: no ping
+    build(site, out, BEFORE)  # the feeds go back to what they were: a change all the same
+    notify(site, out)
+    back = sorted(ping.form["hub.url"] for ping in receiver.delivered("/hub")[len(pings) :])
+    assert back == pinged
 
 
 def test_concurrent_runs_do_not_send_twice(tmp_path: Path, receiver: Receiver) -> None:

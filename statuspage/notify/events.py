@@ -92,12 +92,16 @@ def changes(before: Json, published: Published) -> list[Event]:
     return found
 
 
-def feed_changes(before: Json, published: Published) -> list[Event]:
-    """One ``feed.changed`` per feed file that is new or whose bytes changed: what a WebSub hub is told."""
+def feed_changes(before: Json, published: Published, *, since: str) -> list[Event]:
+    """One ``feed.changed`` per feed file that is new or whose bytes changed: what a WebSub hub is told.
+
+    ``since`` (when ``before`` was recorded) is in the id: a feed that changes back to bytes it had
+    once is a change again.
+    """
     old = before.get("feeds", {})
     return [
         Event(
-            id=event_id(FEED_CHANGED, path, digest),
+            id=event_id(FEED_CHANGED, path, old.get(path, ""), digest, since),
             kind=FEED_CHANGED,
             subject=path,
             components=(),

@@ -92,7 +92,7 @@ class Outbox:
         found = Recorded()
         try:
             with transaction(self.db):
-                row = self.db.execute("SELECT facts FROM outbox_published WHERE id = 1").fetchone()
+                row = self.db.execute("SELECT facts, recorded_at FROM outbox_published WHERE id = 1").fetchone()
                 now = _stamp(self.clock())
                 if row is None:
                     found.baseline = True  # the first run: what is published now is not news
@@ -101,7 +101,7 @@ class Outbox:
                     for event in changes(before, published):
                         self._store(event, self.channels, now, found)
                     if self.feed_channels:  # else there is nobody to tell; the new digests are kept all the same
-                        for event in feed_changes(before, published):
+                        for event in feed_changes(before, published, since=row[1]):
                             self._store(event, self.feed_channels, now, found)
                 self.db.execute(
                     "INSERT INTO outbox_published (id, facts, recorded_at) VALUES (1, ?, ?) "
@@ -134,7 +134,7 @@ class Outbox:
                         event.id,
                         delivery.channel,
                         delivery.target,
-                        json.dumps(delivery.body, sort_keys=True),
+                        json.dumps(delivery.body),  # in its own order: Statuspage's meta, page, incident
                         now,
                         now,
                     ),
