@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sqlite3
 import subprocess
@@ -183,3 +184,21 @@ def test_watch_with_publish_notifies_once_the_page_is_uploaded(
     finally:
         server.stop()
     assert all(request.probed is True for request in receiver.requests("/hook"))
+
+
+def test_a_failing_notify_never_stops_watch(
+    tmp_path: Path, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    site = make_site(tmp_path / "site", config=webhook_config(receiver, blocker / "notify.db", hub=False))
+    out = tmp_path / "out"
+    caplog.set_level(logging.INFO, logger="statuspage")
+    watcher = start(site, out)
+    try:
+        wait_for(lambda: any("notify failed" in record.getMessage() for record in caplog.records), timeout=30)
+        add_incident(site)
+        wait_for(lambda: (out / "incidents" / "live" / "index.html").is_file(), timeout=30)  # still building
+    finally:
+        watcher.stop()
+    assert receiver.seen == []
