@@ -16,6 +16,7 @@ import pytest
 from conftest import DEFAULT_CONFIG, incident, maintenance, make_site, run
 from receiver import SECRET, Receiver, receiving
 
+from statuspage.config import SETTINGS
 from statuspage.notify.chat import discord_escape, slack_escape
 
 # The incident of conftest: starts 20 Nov 09:00, identified 09:30, resolved 12:00 (Bratislava).
@@ -33,8 +34,16 @@ INCIDENT_BODY = (
 )
 
 
+def bilingual() -> str:
+    """The test config building Slovak at the root and English under en/ (``[site] languages`` where it exists)."""
+    config = DEFAULT_CONFIG.format(language="sk")
+    if "languages" in SETTINGS["site"]:
+        config = config.replace('language = "sk"', 'languages = ["sk", "en"]', 1)
+    return config
+
+
 def webhook_config(receiver: Receiver, state: Path, *, hub: bool = True, extra: str = "") -> str:
-    config = DEFAULT_CONFIG.format(language="sk") + f'\n[notify]\nstate = "{state}"\n'
+    config = bilingual() + f'\n[notify]\nstate = "{state}"\n'
     if hub:
         config += f'websub_hub = "{receiver.url("/hub")}"\n'
     config += f"""
