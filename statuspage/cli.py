@@ -334,6 +334,63 @@ def publish(site_dir: Path, out: Path | None, dry_run: bool) -> None:
         sys.exit(1)
 
 
+@main.command()
+@SITE_OPTION
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The built output whose state is announced.  [default: build/ in the site directory]",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the events and deliveries a run would make; store and send nothing."
+)
+@click.option("--retry-now", is_flag=True, help="Retry failed deliveries now instead of after their pause.")
+def notify(site_dir: Path, out: Path | None, dry_run: bool, retry_now: bool) -> None:
+    """Tell subscribers and webhooks of what changed since the last run; send what is due (SPEC §12)."""
+    import logging
+
+    from .notify.run import notify_site
+
+    logging.getLogger("statuspage.notify").addHandler(logging.NullHandler())  # what it logs is printed below
+    try:
+        result = notify_site(
+            site_dir, out if out is not None else site_dir / "build", dry_run=dry_run, everything=retry_now
+        )
+    except StatuspageError as error:
+        _fail(error)
+    would = "would be " if dry_run else ""
+    if result.recorded.baseline:
+        click.echo(f"First run: what is published now {would}recorded as the baseline; nothing old is sent.")
+    for event in result.recorded.news:
+        click.echo(visible(f"{event.kind} {event.subject}: {event.url}"))
+        for delivery in result.recorded.deliveries:
+            if delivery.event_id == event.id:
+                click.echo(visible(f"  {would}queued: {delivery.channel} → {delivery.target}"))
+    feeds = len(result.recorded.events) - len(result.recorded.news)
+    if feeds:
+        click.echo(f"{feeds} feeds changed: a WebSub ping for each {would}queued")
+    for line in result.would_send:
+        click.echo(visible(f"would send (waiting): {line}"))
+    failed = [attempt for attempt in result.attempts if attempt.error is not None]
+    outcomes: dict[str, int] = {}  # one line per endpoint and outcome: a hub that is down is one line, not forty
+    for attempt in result.attempts:
+        outcome = "sent" if attempt.error is None else f"failed: {attempt.error}"
+        if attempt.permanent:
+            outcome += " (disabled: nothing more is sent there)"
+        line = f"{attempt.delivery.channel} → {attempt.delivery.target}: {outcome}"
+        outcomes[line] = outcomes.get(line, 0) + 1
+    for line, count in outcomes.items():
+        click.echo(visible(line + (f" ({count} deliveries)" if count > 1 else "")))
+    if not dry_run:
+        sent = len(result.attempts) - len(failed)
+        click.echo(f"{len(result.recorded.news)} new events, {sent} deliveries sent, {result.waiting} waiting")
+    if failed:
+        what = "1 delivery" if len(failed) == 1 else f"{len(failed)} deliveries"
+        click.echo(f"Error: {what} failed; kept, with any waiting behind them, and retried by the next run", err=True)
+        sys.exit(1)
+
+
 @main.group()
 def new() -> None:
     """Start a new incident or maintenance file, correctly named and dated; prints its path."""
