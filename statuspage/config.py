@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Collector, Problem
 from .markup import FORBIDDEN_CHARACTERS
-from .model import Component, Config, Origin, PublishTarget, Sla, Support
+from .model import Component, Config, NotifySettings, Origin, PublishTarget, Sla, Support, WebhookTarget
 from .sources.sitefiles import MAX_CONFIG_BYTES, Refused, check_link, read_capped, site_root
 
 CONFIG_NAME = "statuspage.toml"
@@ -51,7 +53,27 @@ SETTINGS: dict[str, dict[str, str]] = {
         "snapshot": "Public snapshot a build reads where the database is not (CI, Pages); made by `tickets snapshot`.",
     },
     "notify": {
-        "websub_hub": "WebSub hub (an https URL) that every feed names, so readers can be pushed new entries.",
+        "state": "SQLite file of the notification outbox and subscribers, relative to the site; outside git. "
+        "Without it nothing is sent.",
+        "email_from": "Sender of notification e-mail, e.g. `Status <status@example.sk>`.",
+        "smtp_url": "smtp://[user@]host[:port] (STARTTLS) or smtps://[user@]host[:port]; "
+        "the password comes from the environment.",
+        "smtp_password_env": "Name of the environment variable holding the SMTP password.  "
+        "[default: STATUSPAGE_SMTP_PASSWORD]",
+        "signup_url": "Absolute https address of the self-service subscribe endpoint, if one is run.",
+        "websub_hub": "WebSub hub (an https URL) that every feed names, so readers can be pushed new entries; "
+        "pinged for each feed that changed.",
+        "webhooks": "Endpoints told of every event: an array of tables, [[notify.webhooks]].",
+    },
+    "notify.webhooks": {
+        "url": "Address the event is POSTed to (http or https).",
+        "url_env": "Name of the environment variable holding the address instead "
+        "(Slack, Discord and Teams addresses are secrets).",
+        "format": "statuspage (Atlassian Statuspage's webhook body, signed), slack, discord or teams.  "
+        "[default: statuspage]",
+        "secret_env": "Name of the environment variable holding the Standard Webhooks signing secret (whsec_…); "
+        "statuspage format only.",
+        "components": "Only events that affect one of these component ids.  [default: every event]",
     },
     "publish": {
         "name": "Name of the target in messages, [A-Za-z0-9_-]+, unique.",
@@ -70,6 +92,13 @@ _REQUIRED = {
     "components": ("id", "name"),
     "publish": ("name", "url"),
 }
+WEBHOOK_FORMATS = ("statuspage", "slack", "discord", "teams")
+# Keys people write when they mean to put a secret in the file: refused with a pointer to the *_env key.
+_SECRET_KEYS = re.compile(r"(secret|password|passwd|token|api_?key)$", re.IGNORECASE)
+# Addresses that carry their own credentials: they belong in the environment (url_env).
+_SECRET_URL = re.compile(
+    r"hooks\.slack\.com/|discord(app)?\.com/api/webhooks/|[?&](sig|token|key|code|secret)=", re.IGNORECASE
+)
 
 
 class _Lines:
@@ -190,6 +219,7 @@ class _ConfigReader:
             websub_hub=websub_hub,
             path=self.shown,
             publish=self.publish_targets(data.get("publish")),
+            notify=self.notify(notify, {component.id for component in components}),
         )
 
     def table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -202,7 +232,15 @@ class _ConfigReader:
 
     def unknown_keys(self, value: dict[str, Any], table: str, index: int = 0) -> None:
         for key in value:
-            if key not in SETTINGS[table]:
+            if key not in SETTINGS[table] and _SECRET_KEYS.search(key):
+                self.error(
+                    f"{key!r}: secrets are not written in {CONFIG_NAME}; put it in an environment variable "
+                    "and name the variable (the *_env keys)",
+                    table,
+                    key,
+                    index,
+                )
+            elif key not in SETTINGS[table]:
                 self.error(f"unknown key {key!r} in [{table}]", table, key, index)
         for key in _REQUIRED.get(table, ()):
             if key not in value:
@@ -343,6 +381,127 @@ class _ConfigReader:
             origin=Origin(self.shown, self.lines.of("publish", None, index)),
         )
 
+    def notify(self, table: dict[str, Any], component_ids: set[str]) -> NotifySettings:
+        """``[notify]`` and its ``[[notify.webhooks]]``; secrets only by the name of their environment variable."""
+
+        def text(key: str) -> str | None:
+            return self.text(table, "notify", key, required=False)
+
+        state = text("state")
+        email_from = text("email_from")
+        if email_from is not None and "@" not in parseaddr(email_from)[1]:
+            self.error(
+                "email_from must be an e-mail address, optionally with a name: Name <a@b.c>", "notify", "email_from"
+            )
+        smtp_url = text("smtp_url")
+        if smtp_url is not None:
+            parts = urlsplit(smtp_url)
+            if parts.scheme not in ("smtp", "smtps") or not parts.hostname or parts.path not in ("", "/"):
+                self.error("smtp_url must look like smtp://host:587 or smtps://user@host:465", "notify", "smtp_url")
+            elif parts.password is not None:
+                self.error(
+                    "smtp_url must not hold the password: it is read from the environment (smtp_password_env)",
+                    "notify",
+                    "smtp_url",
+                )
+        password_env = text("smtp_password_env")
+        if password_env is not None and not ENV_NAME.match(password_env):
+            self.error(
+                "smtp_password_env must name an environment variable, not hold the password",
+                "notify",
+                "smtp_password_env",
+            )
+        signup_url = text("signup_url")
+        if signup_url is not None:
+            parts = urlsplit(signup_url)
+            if parts.scheme != "https" or not parts.netloc or parts.fragment:
+                self.error("signup_url must be an absolute https address", "notify", "signup_url")
+        return NotifySettings(
+            state=(self.root / state) if state else None,
+            email_from=email_from,
+            smtp_url=smtp_url,
+            smtp_password_env=password_env or "STATUSPAGE_SMTP_PASSWORD",
+            signup_url=signup_url,
+            webhooks=self.webhooks(table.get("webhooks"), component_ids),
+        )
+
+    def webhooks(self, value: Any, component_ids: set[str]) -> tuple[WebhookTarget, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error("webhooks must be an array of tables: [[notify.webhooks]]", "notify", "webhooks")
+            return ()
+        found: list[WebhookTarget] = []
+        for index, entry in enumerate(value):
+            if not isinstance(entry, dict):
+                self.error("each webhook must be a table", "notify.webhooks", None, index)
+                continue
+            self.unknown_keys(entry, "notify.webhooks", index)
+            target = self.webhook(entry, index, component_ids)
+            if target is not None:
+                found.append(target)
+        return tuple(found)
+
+    def webhook(self, entry: dict[str, Any], index: int, component_ids: set[str]) -> WebhookTarget | None:
+        table = "notify.webhooks"
+
+        def text(key: str) -> str | None:
+            return self.text(entry, table, key, required=False, index=index)
+
+        url, url_env = text("url"), text("url_env")
+        ok = True
+        if (url is None) == (url_env is None):
+            self.error("a webhook needs url or url_env (one of them)", table, None, index)
+            ok = False
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                self.error("url must be an absolute http(s) address", table, "url", index)
+                ok = False
+            elif parts.password is not None or _SECRET_URL.search(url):
+                self.error(
+                    "this url holds a secret: put it in an environment variable and name it in url_env",
+                    table,
+                    "url",
+                    index,
+                )
+                ok = False
+        for key in ("url_env", "secret_env"):
+            variable = text(key)
+            if variable is not None and not ENV_NAME.match(variable):
+                self.error(f"{key} must name an environment variable, not hold its value", table, key, index)
+                ok = False
+        format_ = text("format") or "statuspage"
+        if format_ not in WEBHOOK_FORMATS:
+            self.error(f"format must be one of {', '.join(WEBHOOK_FORMATS)}, not {format_!r}", table, "format", index)
+            ok = False
+        secret_env = text("secret_env")
+        if secret_env is not None and format_ != "statuspage":
+            self.error(
+                f"secret_env signs the statuspage format only; {format_} does not verify signatures",
+                table,
+                "secret_env",
+                index,
+            )
+        components = entry.get("components", [])
+        if not isinstance(components, list) or not all(isinstance(c, str) for c in components):
+            self.error("components must be a list of component ids", table, "components", index)
+            components = []
+        for component in components:
+            if component not in component_ids:
+                self.error(f"unknown component {component!r} (not in [[components]])", table, "components", index)
+                ok = False
+        if not ok:
+            return None
+        return WebhookTarget(
+            url=url,
+            url_env=url_env,
+            format=format_,
+            secret_env=secret_env,
+            components=tuple(components),
+            origin=Origin(self.shown, self.lines.of(table, None, index)),
+        )
+
     def bucket_url(self, url: str, index: int) -> tuple[str, str] | None:
         """``s3://bucket/prefix/`` as the bucket and the prefix ("" or ending in "/")."""
         parts = urlsplit(url)
@@ -363,12 +522,37 @@ PLACEHOLDER_BASE_URL = "https://status.example.com/"  # what `statuspage init` w
 
 
 def config_warnings(config: Config) -> list[Problem]:
-    """What is valid but almost surely not meant: init's placeholder address still in place."""
-    if config.base_url != PLACEHOLDER_BASE_URL:
-        return []
-    line = _Lines(Path(config.path).read_text(encoding="utf-8")).of("site", "base_url")
-    message = (
-        f"base_url is still the placeholder {PLACEHOLDER_BASE_URL} that init wrote: set the address "
-        "the site is published at (feeds, calendars, the sitemap and the API link to it)"
-    )
-    return [Problem(config.path, line, message)]
+    """What is valid but almost surely not meant: init's placeholder address, a notification state git would commit."""
+    found: list[Problem] = []
+    lines = _Lines(Path(config.path).read_text(encoding="utf-8"))
+    if config.base_url == PLACEHOLDER_BASE_URL:
+        message = (
+            f"base_url is still the placeholder {PLACEHOLDER_BASE_URL} that init wrote: set the address "
+            "the site is published at (feeds, calendars, the sitemap and the API link to it)"
+        )
+        found.append(Problem(config.path, lines.of("site", "base_url"), message))
+    state = config.notify.state
+    if state is not None and _tracked_by_git(state):
+        message = (
+            f"state {state} is inside the site's git checkout and not ignored: subscribers' addresses and the "
+            "outbox would be committed; add it to .gitignore or keep it outside the checkout"
+        )
+        found.append(Problem(config.path, lines.of("notify", "state"), message))
+    return found
+
+
+def _tracked_by_git(path: Path) -> bool:
+    """Whether ``path`` lies in a git work tree and is not ignored there (no git, or no checkout: False)."""
+    folder = path.parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(folder), "check-ignore", "-q", "--no-index", str(path.resolve())],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 1  # 0: ignored; 128: not a git work tree

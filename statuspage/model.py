@@ -109,11 +109,12 @@ class Sla:
 class WebhookTarget:
     """One ``[[notify.webhooks]]`` endpoint; its signing secret is read from the environment variable named here."""
 
-    url: str
+    url: str | None  # None: read from ``url_env`` when sending (Slack, Discord and Teams URLs hold a secret)
     format: str = "statuspage"  # statuspage | slack | discord | teams
     secret_env: str | None = None  # Standard Webhooks secret (statuspage format)
     components: tuple[str, ...] = ()  # only events that affect one of these; () = all
     origin: Origin | None = None
+    url_env: str | None = None  # the environment variable holding the URL, instead of ``url``
 
 
 @dataclass(frozen=True)

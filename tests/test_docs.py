@@ -15,7 +15,9 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 def test_every_setting_is_documented() -> None:
     for table, keys in SETTINGS.items():
-        heading = f"[[{table}]]" if table in ("components", "publish") else f"[{table}]"  # arrays of tables
+        heading = (
+            f"[[{table}]]" if table in ("components", "publish", "notify.webhooks") else f"[{table}]"
+        )  # arrays of tables
         for key in keys:
             assert f"`{heading} {key}`" in README, f"{heading} {key} is not in the README's Configuration table"
 
