@@ -42,7 +42,7 @@ class EmailChannel:
             if letter is None:
                 return []  # a kind of event that is not mailed (component.changed)
             body = {"subscriber": subscriber.id, **letter.as_body()}
-            deliveries.append(Delivery(event.id, self.name, f"subscriber:{subscriber.id}", body))
+            deliveries.append(Delivery(event.id, self.name, str(subscriber.id), body))
         return deliveries
 
     def send(self, delivery: Delivery, db: sqlite3.Connection) -> None:

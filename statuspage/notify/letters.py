@@ -20,17 +20,19 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from markupsafe import Markup, escape
 
-from ..explain import N_, _t, labels
+from ..explain import N_, _t, component_status_label, labels
 from ..i18n import format_window
 from ..markup import plain_line, sanitise
 from ..model import Config
+from ..state.status import ComponentStatus
 from .channel import Event
 from .subscribers import Subscriber
 
-# The e-mail for each kind of event. component.changed has none: a component's status here only
-# ever changes because an incident or a maintenance window opened, started, ended or changed, and
-# that event's mail already names the components; a second mail per component would say the
-# same thing again (a new incident is one mail, not one per component it affects).
+# The subject of each kind of event's mail. A component.changed event caused by an incident or
+# maintenance event (``Event.cause``: the incident opened, the window started) gets no mail of its
+# own: that event's mail already names the components, and a new incident is one mail, not one
+# per component it changes. A change with no such cause (an incident's severity edited without a
+# new update) is mailed on its own, per component.
 SUBJECTS = {
     "incident.opened": N_("Incident: %(title)s"),
     "incident.updated": N_("Update: %(title)s"),
@@ -39,6 +41,7 @@ SUBJECTS = {
     "maintenance.started": N_("Maintenance started: %(title)s"),
     "maintenance.completed": N_("Maintenance completed: %(title)s"),
     "maintenance.cancelled": N_("Maintenance cancelled: %(title)s"),
+    "component.changed": N_("%(title)s: %(status)s"),
 }
 
 
@@ -167,11 +170,13 @@ def _window(item: Mapping[str, Any], config: Config, language: str) -> str | Non
 def event_letter(config: Config, event: Event, subscriber: Subscriber) -> Letter | None:
     """The mail about an incident or maintenance event for one subscriber; None for kinds not mailed."""
     subject_format = SUBJECTS.get(event.kind)
-    if subject_format is None:
+    if subject_format is None or (event.kind == "component.changed" and event.cause is not None):
         return None
     language = subscriber.language
     payload = event.payloads.get(language) or event.payloads[config.language]
     url = event.urls.get(language, event.url)
+    if event.kind == "component.changed":
+        return _component_letter(config, event, subscriber, payload, url)
     item = _item(payload)
     title = plain_line(str(item.get("name", "")))
     subject = f"[{plain_line(config.title)}] " + _t(language, subject_format) % {"title": title}
@@ -202,7 +207,9 @@ def event_letter(config: Config, event: Event, subscriber: Subscriber) -> Letter
     text += ["", f"{details}: {url}", ""]
     html: list[Markup] = [Markup("<h2>%s</h2>") % title]
     if facts:
-        html.append(Markup("<ul>%s</ul>") % Markup("").join(Markup("<li><strong>%s:</strong> %s</li>") % f for f in facts))
+        html.append(
+            Markup("<ul>%s</ul>") % Markup("").join(Markup("<li><strong>%s:</strong> %s</li>") % f for f in facts)
+        )
     for paragraph in said.split("\n\n") if said else []:
         html.append(Markup("<p>%s</p>") % Markup("<br>").join(paragraph.split("\n")))
     html.append(Markup('<p><a href="%s">%s</a></p>') % (url, details))
@@ -214,6 +221,41 @@ def event_letter(config: Config, event: Event, subscriber: Subscriber) -> Letter
         message_id=_message_id(config, "event", event.id, str(subscriber.id)),
         unsubscribe_token=subscriber.unsubscribe_token,
     )
+
+
+def _component_letter(
+    config: Config, event: Event, subscriber: Subscriber, payload: Mapping[str, Any], url: str
+) -> Letter:
+    """A component's status changed with no incident or maintenance event to say so."""
+    language = subscriber.language
+    component = payload.get("component") or {}
+    update = payload.get("component_update") or {}
+    name = plain_line(str(component.get("name", event.subject)))
+    new, old = _status_label(update.get("new_status"), language), _status_label(update.get("old_status"), language)
+    subject = f"[{plain_line(config.title)}] " + _t(language, "%(title)s: %(status)s") % {"title": name, "status": new}
+    was = _t(language, "Before: %(status)s") % {"status": old}
+    details = _t(language, "Details on the status page")
+    text = [f"{name}: {new}", was, "", f"{details}: {url}", ""]
+    html = [
+        Markup("<h2>%s: %s</h2>") % (name, new),
+        Markup("<p>%s</p>") % was,
+        Markup('<p><a href="%s">%s</a></p>') % (url, details),
+    ]
+    footer_text, footer_html = _footer(config, subscriber)
+    return Letter(
+        subject=subject,
+        text="\n".join(text + footer_text) + "\n",
+        html=_html_document(language, subject, "\n".join(html + footer_html)),
+        message_id=_message_id(config, "event", event.id, str(subscriber.id)),
+        unsubscribe_token=subscriber.unsubscribe_token,
+    )
+
+
+def _status_label(status: object, language: str) -> str:
+    try:
+        return component_status_label(ComponentStatus(str(status)), language)
+    except ValueError:
+        return plain_line(str(status))
 
 
 def confirmation_letter(config: Config, subscriber: Subscriber) -> Letter:
@@ -256,7 +298,7 @@ def email_message(config: Config, letter: Letter, to: str, now: datetime) -> Ema
     message["Message-ID"] = letter.message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
     host = urlsplit(config.base_url).hostname or "localhost"
-    message["List-Id"] = f"{plain_line(config.title)} <status.{host}>"
+    message["List-Id"] = f"{plain_line(config.title)} <{host}>"
     if letter.unsubscribe_token is not None:
         for name, value in unsubscribe_headers(config, letter.unsubscribe_token).items():
             message[name] = value

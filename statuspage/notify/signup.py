@@ -33,6 +33,7 @@ from ..i18n import language_prefix, site_languages
 from ..model import Config
 from .channel import DeliveryFailed
 from .email import send_confirmation
+from .ratelimit import RateLimit
 from .subscribers import (
     SubscriberError,
     by_unsubscribe_token,
@@ -44,7 +45,6 @@ from .subscribers import (
     remove,
     subscribe,
 )
-from .ratelimit import RateLimit
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 log = logging.getLogger("statuspage.signup")

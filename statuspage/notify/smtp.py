@@ -61,7 +61,9 @@ def send_message(server: SmtpServer, message: EmailMessage) -> None:
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         permanent = bool(codes) and all(500 <= code < 600 for code in codes)
-        raise DeliveryFailed(f"the mail server refused the recipient ({', '.join(map(str, codes))})", permanent=permanent) from exc
+        raise DeliveryFailed(
+            f"the mail server refused the recipient ({', '.join(map(str, codes))})", permanent=permanent
+        ) from exc
     except smtplib.SMTPResponseException as exc:
         raise DeliveryFailed(f"the mail server answered {exc.smtp_code}: {_said(exc.smtp_error)}") from exc
     except (smtplib.SMTPException, OSError) as exc:

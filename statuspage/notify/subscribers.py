@@ -41,7 +41,10 @@ CREATE INDEX IF NOT EXISTS subscribers_confirmed ON subscribers (confirmed_at);
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a path, less its angle brackets
 # Deliberately plain: one @, a dotted domain of letters, digits and hyphens, no quoting, no
 # comments, no IP literals. What a subscribe form should accept; anything stranger is refused.
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"  # the local part: dot-atom characters
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"  # a domain name with a top level
+)
 TOKEN_BYTES = 24
 
 
@@ -80,8 +83,13 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
-    """Create the tables if missing; safe to call on every open, by every process."""
-    db.executescript(SCHEMA)
+    """Create the tables if missing; safe to call on every open, by every process, and inside a transaction.
+
+    One statement at a time: ``executescript`` would commit the outbox's open transaction first.
+    """
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
 
 
 def normalise_email(text: str) -> str:
@@ -132,9 +140,7 @@ def _row(row: tuple[object, ...]) -> Subscriber:
     )
 
 
-_COLUMNS = (
-    "id, email, language, components, confirm_token, unsubscribe_token, created_at, confirmed_at, bounced_at"
-)
+_COLUMNS = "id, email, language, components, confirm_token, unsubscribe_token, created_at, confirmed_at, bounced_at"
 
 
 def find(db: sqlite3.Connection, *, email: str | None = None, sid: int | None = None) -> Subscriber | None:
