@@ -332,6 +332,50 @@ def publish(site_dir: Path, out: Path | None, dry_run: bool) -> None:
         sys.exit(1)
 
 
+@main.command()
+@SITE_OPTION
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The built output whose state is announced.  [default: build/ in the site directory]",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the events and deliveries a run would make; store and send nothing."
+)
+@click.option("--retry-now", is_flag=True, help="Retry failed deliveries now instead of after their pause.")
+def notify(site_dir: Path, out: Path | None, dry_run: bool, retry_now: bool) -> None:
+    """Tell subscribers and webhooks of what changed since the last run; send what is due (SPEC §12)."""
+    from .notify.run import notify_site
+
+    try:
+        result = notify_site(
+            site_dir, out if out is not None else site_dir / "build", dry_run=dry_run, everything=retry_now
+        )
+    except StatuspageError as error:
+        _fail(error)
+    would = "would be " if dry_run else ""
+    if result.recorded.baseline:
+        click.echo(f"First run: what is published now {would}recorded as the baseline; nothing old is sent.")
+    for event in result.recorded.events:
+        click.echo(visible(f"{event.kind} {event.subject}: {event.url}"))
+        for delivery in result.recorded.deliveries:
+            if delivery.event_id == event.id:
+                click.echo(visible(f"  {would}queued: {delivery.channel} → {delivery.target}"))
+    for line in result.would_send:
+        click.echo(visible(f"would send (waiting): {line}"))
+    failed = [attempt for attempt in result.attempts if attempt.error is not None]
+    for attempt in result.attempts:
+        outcome = "sent" if attempt.error is None else f"failed: {attempt.error}"
+        click.echo(visible(f"{attempt.delivery.channel} → {attempt.delivery.target}: {outcome}"))
+    if not dry_run:
+        sent = len(result.attempts) - len(failed)
+        click.echo(f"{len(result.recorded.events)} new events, {sent} deliveries sent, {result.waiting} waiting")
+    if failed:
+        click.echo(f"Error: {len(failed)} deliveries failed; they are kept and retried by the next run", err=True)
+        sys.exit(1)
+
+
 @main.group()
 def new() -> None:
     """Start a new incident or maintenance file, correctly named and dated; prints its path."""

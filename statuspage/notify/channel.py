@@ -44,6 +44,10 @@ class Event:
     payloads: Mapping[str, Mapping[str, Any]]  # language → Statuspage-shaped webhook body
     url: str  # the absolute address of the page that shows it (site language)
     urls: Mapping[str, str] = field(default_factory=dict)  # language → that language's page
+    # A component change that an incident or maintenance event of the same publication explains
+    # (a new incident turns its components red): that event's id.  Messages for people skip such
+    # events, since the incident's message names its components; the statuspage webhook sends them.
+    cause: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,27 @@
+"""The channels ``[notify]`` configures: what the outbox plans deliveries with and sends them through."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import WEBHOOK_FORMATS
+from ..model import Config
+from .channel import Channel
+from .webhooks import WebhookChannel
+from .websub import WebSubChannel
+
+
+def configured_channels(config: Config, site_dir: Path) -> list[Channel]:
+    """The channels that tell people (and their systems) of events: one per webhook format in use, e-mail."""
+    settings = config.notify
+    found: list[Channel] = []
+    for format_ in WEBHOOK_FORMATS:
+        targets = [target for target in settings.webhooks if target.format == format_]
+        if targets:
+            found.append(WebhookChannel(format_, targets, config.language))
+    return found
+
+
+def feed_channels(config: Config) -> list[Channel]:
+    """The channels told of changed feeds rather than of events: the WebSub hub, when there is one."""
+    return [WebSubChannel(config.websub_hub)] if config.websub_hub else []
