@@ -308,3 +308,35 @@ def test_without_notify_state_the_commands_say_what_is_missing(site_factory: Cal
     result = run("subscribers", "list", "--site", str(site))
     assert result.exit_code == 1
     assert "[notify] state is not set" in result.output
+
+
+def test_notify_mails_each_new_incident_once_to_its_subscribers(tmp_path: Path, smtp: tuple[int, Sink]) -> None:
+    """End to end: build, ``statuspage notify`` (baseline), subscribers, a new incident, build, notify."""
+    port, sink = smtp
+    site = make_site(tmp_path / "site", config=notify_config(port), language="sk")
+    out = str(site / "build")
+    assert run("build", "--site", str(site), "--out", out, "--now", "2026-11-25T10:00:00+01:00").exit_code == 0
+    first = run("notify", "--site", str(site))
+    assert first.exit_code == 0, first.output
+    assert "First run" in first.output
+    subscribe(site, "web@example.test", "--component", "web")
+    subscribe(site, "cdn@example.test", "--component", "cdn")
+    sink.received.clear()
+
+    (site / "content" / "incidents" / "login.md").write_text(
+        "---\ntitle: Prihlásenie <zlyháva>\ndate: 2026-11-25T10:30:00+01:00\nseverity: major\n"
+        "components: [web, api]\n---\nPrihlásenie nefunguje.\n",
+        encoding="utf-8",
+    )
+    assert run("build", "--site", str(site), "--out", out, "--now", "2026-11-25T11:00:00+01:00").exit_code == 0
+    sent = run("notify", "--site", str(site))
+    assert sent.exit_code == 0, sent.output
+    assert "web@example.test" not in sent.output  # the log names subscribers by number only
+    [mail] = sink.to("web@example.test")
+    assert mail["Subject"] == "[Test Status] Incident: Prihlásenie <zlyháva>"
+    assert sink.to("cdn@example.test") == []
+    # Nothing is sent twice: not by another run, not by a rebuild with nothing new.
+    assert run("notify", "--site", str(site)).exit_code == 0
+    assert run("build", "--site", str(site), "--out", out, "--now", "2026-11-25T11:00:00+01:00").exit_code == 0
+    assert run("notify", "--site", str(site)).exit_code == 0
+    assert len(sink.received) == 1

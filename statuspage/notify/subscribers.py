@@ -22,6 +22,7 @@ from pathlib import Path
 from ..errors import StatuspageError
 from ..i18n import site_languages
 from ..model import Config
+from .store import open_state, transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscribers (
@@ -75,10 +76,10 @@ class Subscriber:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """The state file, with the subscribers' tables made if they are not there yet."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=30)
-    ensure_schema(db)
+    """The state file (``store.open_state``), with the subscribers' table made if it is not there yet."""
+    db = open_state(path)
+    with transaction(db):
+        ensure_schema(db)
     return db
 
 
@@ -173,7 +174,7 @@ def subscribe(
     unconfirmed address (the same token again, so an earlier mail's link still works), no for a
     confirmed one, whose choices a stranger who knows the address must not change.
     """
-    with db:
+    with transaction(db):
         existing = find(db, email=email)
         if existing is not None and existing.confirmed:
             return existing, False
@@ -209,7 +210,7 @@ def confirm(db: sqlite3.Connection, email_or_token: str, now: datetime) -> Subsc
     column = "email" if "@" in key else "confirm_token"
     if column == "email":
         key = key.lower()
-    with db:
+    with transaction(db):
         db.execute(
             f"UPDATE subscribers SET confirmed_at = ? WHERE {column} = ? AND confirmed_at IS NULL",
             (now.isoformat(timespec="seconds"), key),
@@ -225,7 +226,7 @@ def by_unsubscribe_token(db: sqlite3.Connection, token: str) -> Subscriber | Non
 
 def remove(db: sqlite3.Connection, *, email: str | None = None, unsubscribe_token: str | None = None) -> bool:
     """Delete a subscriber by address or by unsubscribe token; whether there was one."""
-    with db:
+    with transaction(db):
         if email is not None:
             cursor = db.execute("DELETE FROM subscribers WHERE email = ?", (email.strip().lower(),))
         else:
@@ -235,5 +236,5 @@ def remove(db: sqlite3.Connection, *, email: str | None = None, unsubscribe_toke
 
 def mark_bounced(db: sqlite3.Connection, sid: int, now: datetime) -> None:
     """The mail server refused the address for good: send it nothing more (``list`` shows it)."""
-    with db:
+    with transaction(db):
         db.execute("UPDATE subscribers SET bounced_at = ? WHERE id = ?", (now.isoformat(timespec="seconds"), sid))
