@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -69,16 +70,13 @@ class Endpoint:
         return self.log.read_text(encoding="utf-8")
 
 
-def serve(tmp_path: Path, *options: str) -> Iterator[Endpoint]:
-    controller, sink = start_sink()
-    port = free_port()
-    site = make_site(tmp_path / "site", config=notify_config(controller.port, f"http://127.0.0.1:{port}/"))
-    log = tmp_path / "endpoint.log"
+@contextmanager
+def endpoint_process(site: Path, port: int, log: Path, *options: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``statuspage subscribers serve`` for ``site`` on ``port``, its output in ``log``; stopped after."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "statuspage", "subscribers", "serve", "--site", str(site), "--port", str(port)]
     with log.open("wb") as handle:
         process = subprocess.Popen([*command, *options], stdout=handle, stderr=subprocess.STDOUT, env=env)
-    endpoint = Endpoint(port, site, sink, log, process)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -89,9 +87,26 @@ def serve(tmp_path: Path, *options: str) -> Iterator[Endpoint]:
             except OSError:
                 assert time.monotonic() < deadline, "the endpoint did not start"
                 time.sleep(0.1)
-        yield endpoint
+        yield process
     finally:
-        endpoint.stop()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def serve(tmp_path: Path, *options: str) -> Iterator[Endpoint]:
+    controller, sink = start_sink()
+    port = free_port()
+    site = make_site(tmp_path / "site", config=notify_config(controller.port, f"http://127.0.0.1:{port}/"))
+    log = tmp_path / "endpoint.log"
+    try:
+        with endpoint_process(site, port, log, *options) as process:
+            yield Endpoint(port, site, sink, log, process)
+    finally:
         controller.stop()
 
 
