@@ -27,6 +27,7 @@ if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium", pytrace=False)
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
 
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 from test_browser import CHROMIUM_ARGS, QuietHandler  # noqa: E402
 from test_signup import endpoint_process  # noqa: E402
@@ -40,9 +41,7 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def test_sign_up_on_the_subscribe_page_confirm_and_hear_of_the_next_incident(
-    tmp_path: Path, browser: Browser
-) -> None:
+def test_sign_up_on_the_subscribe_page_confirm_and_hear_of_the_next_incident(tmp_path: Path, browser: Browser) -> None:
     controller, sink = start_sink()
     out = tmp_path / "build"
     out.mkdir()
@@ -59,14 +58,21 @@ def test_sign_up_on_the_subscribe_page_confirm_and_hear_of_the_next_incident(
         assert run("build", "--site", str(site), "--out", str(out), "--now", "2026-11-25T10:00:00+01:00").exit_code == 0
         assert run("notify", "--site", str(site), "--out", str(out)).exit_code == 0  # the baseline
         with endpoint_process(site, endpoint_port, tmp_path / "endpoint.log"):
-            context = browser.new_context()
+            context = browser.new_context(viewport={"width": 320, "height": 800})
             page = context.new_page()
+            errors: list[str] = []  # a Content-Security-Policy refusal shows as a console error
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
             page.goto(site_url + "en/subscribe/")
+            results = Axe().run(page)
+            assert results.violations_count == 0, results.generate_report()
+            width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert width[0] <= width[1], f"the subscribe page is {width[0]} px wide at {width[1]} px"
             page.get_by_label("E-mail address").fill("reader@example.test")
             page.get_by_label("Web", exact=True).check()
             page.get_by_label("Language of the e-mails").select_option("en")
             page.get_by_role("button", name="Subscribe by e-mail").click()
             expect(page.get_by_role("heading", level=1)).to_have_text("Check your mailbox")
+            assert not errors, errors
 
             [confirmation] = sink.wait_for("reader@example.test", 1)
             text = confirmation.get_body(("plain",)).get_content()  # type: ignore[union-attr]

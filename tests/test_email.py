@@ -23,7 +23,8 @@ from statuspage.errors import Collector
 from statuspage.model import Config
 from statuspage.notify.channel import DeliveryFailed, Event
 from statuspage.notify.email import EmailChannel
-from statuspage.notify.subscribers import connect, find
+from statuspage.notify.subscribers import confirm, connect, find
+from statuspage.notify.subscribers import subscribe as store
 
 NOW = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
 
@@ -246,8 +247,6 @@ def test_a_mailbox_refused_for_good_is_a_permanent_failure(mail_site: Path, smtp
 def test_a_server_away_is_a_failure_to_retry(tmp_path: Path, smtp: tuple[int, Sink]) -> None:
     site = make_site(tmp_path / "away", config=notify_config(free_port()))
     db = db_of(site)
-    from statuspage.notify.subscribers import confirm, subscribe as store
-
     store(db, "ann@example.test", "sk", (), NOW)
     confirm(db, "ann@example.test", NOW)
     channel = EmailChannel(config_of(site), clock=lambda: NOW)
@@ -340,3 +339,35 @@ def test_notify_mails_each_new_incident_once_to_its_subscribers(tmp_path: Path, 
     assert run("build", "--site", str(site), "--out", out, "--now", "2026-11-25T11:00:00+01:00").exit_code == 0
     assert run("notify", "--site", str(site)).exit_code == 0
     assert len(sink.received) == 1
+
+
+def test_the_subscribe_page_has_the_form_only_with_an_endpoint(tmp_path: Path) -> None:
+    """With ``signup_url`` the page's form posts there (and its CSP allows just that); without, as before."""
+    with_endpoint = make_site(tmp_path / "with", config=notify_config(25, "https://signup.status.test/notify/"))
+    without = make_site(tmp_path / "without")
+    pages = {}
+    for name, site in (("with", with_endpoint), ("without", without)):
+        out = tmp_path / f"{name}-build"
+        assert run("build", "--site", str(site), "--out", str(out), "--now", "2026-11-25T12:00:00+01:00").exit_code == 0
+        pages[name] = {
+            language: BeautifulSoup((out / prefix / "subscribe" / "index.html").read_text(), "html.parser")
+            for language, prefix in (("sk", ""), ("en", "en"))
+        }
+    for language in ("sk", "en"):
+        page = pages["with"][language]
+        form = page.select_one("form.subscribe")
+        assert form is not None and form["method"] == "post"
+        assert form["action"] == "https://signup.status.test/notify/subscribe"
+        assert form.select_one("input[name=email][type=email][required]") is not None
+        assert [box["value"] for box in form.select("input[name=component]")] == ["web", "api", "cdn"]
+        assert [option["value"] for option in form.select("select[name=language] option")] == ["sk", "en"]
+        assert form.select_one("select[name=language] option[selected]")["value"] == language
+        policy = page.select_one('meta[http-equiv="Content-Security-Policy"]')["content"]
+        assert policy.endswith("form-action https://signup.status.test")
+        assert page.select_one("#feeds-h") is not None  # the feeds and calendars are still there
+
+        plain = pages["without"][language]
+        assert plain.select_one("form") is None and plain.select_one("#feeds-h") is not None
+        assert plain.select_one('meta[http-equiv="Content-Security-Policy"]')["content"].endswith("form-action 'none'")
+    assert pages["with"]["sk"].select_one("#email-h").get_text() == "E-mailom"
+    assert pages["with"]["en"].select_one("#email-h").get_text() == "By e-mail"
