@@ -26,7 +26,7 @@ from .store import open_state, transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscribers (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the outbox names recipients by it
     email TEXT NOT NULL UNIQUE,
     language TEXT NOT NULL,
     components TEXT NOT NULL DEFAULT '[]',
