@@ -201,6 +201,15 @@ def test_bad_input_is_refused_without_storing(endpoint: Endpoint) -> None:
     assert endpoint.sink.received == []
     status, _, _ = endpoint.request("GET", "/confirm?token=made-up")
     assert status == 404
+    assert endpoint.subscribe("ann@example.test")[0] == 200
+    status, _, _ = endpoint.request("GET", "/confirm?token=ann@example.test")  # the CLI's way, not the link's
+    assert status == 404
+    subscriber = find(db_of(endpoint.site), email="ann@example.test")
+    assert subscriber is not None and not subscriber.confirmed
+    status, _, _ = endpoint.request(
+        "POST", "/subscribe", {"email": "a" * 20_000 + "@example.test"}, {"Origin": SITE_ORIGIN}
+    )
+    assert status == 413
 
 
 def test_the_answer_is_the_same_whether_subscribed_or_not(endpoint: Endpoint) -> None:
@@ -212,7 +221,11 @@ def test_the_answer_is_the_same_whether_subscribed_or_not(endpoint: Endpoint) ->
     assert first == waiting == confirmed
     assert first[0] == 200
     # A confirmed subscriber's choices are not changed by whoever knows the address, and no mail goes.
-    assert len(endpoint.sink.to("ann@example.test")) == 2  # the first confirmation and its repeat while waiting
+    # The first confirmation and its repeat while waiting; none for the confirmed address.
+    assert len(endpoint.sink.wait_for("ann@example.test", 2)) == 2
+    assert endpoint.subscribe("bob@example.test")[0] == 200  # mails go one after another: once bob's is in...
+    endpoint.sink.wait_for("bob@example.test", 1)
+    assert len(endpoint.sink.to("ann@example.test")) == 2  # ...no third one for ann is on its way
     subscriber = find(db_of(endpoint.site), email="ann@example.test")
     assert subscriber is not None and subscriber.components == ()
 
@@ -229,7 +242,9 @@ def test_the_limits_answer_429(tmp_path: Path) -> None:
         assert endpoint.subscribe("cat@example.test")[0] == 200
         assert endpoint.subscribe("dan@example.test")[0] == 429  # per client: the sixth
         assert endpoint.sink.to("dan@example.test") == []
-        assert len(endpoint.sink.to("ann@example.test")) == 2
+        assert len(endpoint.sink.wait_for("ann@example.test", 2)) == 2
+        assert len(endpoint.sink.wait_for("cat@example.test", 1)) == 1  # the mails go in order: all are in
+        assert endpoint.sink.to("dan@example.test") == [] and len(endpoint.sink.to("ann@example.test")) == 2
 
 
 def test_the_log_holds_no_addresses_or_tokens(endpoint: Endpoint) -> None:

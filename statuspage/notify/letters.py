@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -284,7 +284,8 @@ def confirmation_letter(config: Config, subscriber: Subscriber) -> Letter:
         subject=subject,
         text="\n".join(text) + "\n",
         html=_html_document(language, subject, "\n".join(html)),
-        message_id=_message_id(config, "confirm", subscriber.confirm_token),
+        # A new id each time: a link asked for again must not be taken for the first mail and hidden.
+        message_id=make_msgid(domain=sender(config).domain or None),
     )
 
 

@@ -19,6 +19,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from .channel import DeliveryFailed
 from .email import send_confirmation
 from .ratelimit import RateLimit
 from .subscribers import (
+    Subscriber,
     SubscriberError,
     by_unsubscribe_token,
     check_components,
@@ -48,6 +50,7 @@ from .subscribers import (
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 log = logging.getLogger("statuspage.signup")
+MAX_REQUEST_BYTES = 16 * 1024  # a subscription is an address and a few ids; anything bigger is refused (413)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ def create_signup_app(
 ) -> Flask:
     """The endpoint for one site, keeping subscribers in the ``state`` SQLite file."""
     app = Flask(__name__, static_folder=None, template_folder=str(PACKAGE_TEMPLATES))
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     allowed_origins = {_origin(config.base_url)}
     if config.notify.signup_url:
         allowed_origins.add(_origin(config.notify.signup_url))
@@ -81,6 +85,14 @@ def create_signup_app(
     per_client = RateLimit(limits.per_client, limits.window)
     per_address = RateLimit(limits.per_address, limits.window)
     links_per_client = RateLimit(limits.links_per_client, limits.window)
+
+    mailer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="confirmation-mail")
+
+    def confirm_by_mail(subscriber: Subscriber) -> None:
+        try:
+            send_confirmation(config, subscriber, clock())
+        except DeliveryFailed as failure:  # the visitor may ask again; the log says why, not to whom
+            log.warning("a confirmation mail was not sent: %s", failure)
 
     @contextmanager
     def database() -> Iterator[sqlite3.Connection]:
@@ -180,17 +192,8 @@ def create_signup_app(
             return too_many(language)
         with database() as db:
             subscriber, ask = subscribe(db, email, language, components, clock())
-        if ask:
-            try:
-                send_confirmation(config, subscriber, clock())
-            except DeliveryFailed as failure:
-                log.warning("the confirmation mail was not sent: %s", failure)
-                return page(
-                    language,
-                    503,
-                    _t(language, "The confirmation mail could not be sent"),
-                    _t(language, "Please try again later."),
-                )
+        if ask:  # sent after answering, so that the answer takes as long whether a mail goes or not
+            mailer.submit(confirm_by_mail, subscriber)
         # The same answer for a new, a waiting and a confirmed address: nobody learns who is subscribed.
         return page(
             language,
