@@ -340,6 +340,20 @@ def test_notify_mails_each_new_incident_once_to_its_subscribers(tmp_path: Path, 
     assert run("notify", "--site", str(site)).exit_code == 0
     assert len(sink.received) == 1
 
+    # Maintenance announced for the CDN: its subscriber hears of it, with the window.
+    (site / "content" / "maintenance" / "cdn.md").write_text(
+        "---\ntitle: Výmena serverov\nstart: 2026-11-28T22:00:00+01:00\nend: 2026-11-29T02:00:00+01:00\n"
+        "components: [cdn]\nimpact: partial\n---\nVymeníme servery.\n",
+        encoding="utf-8",
+    )
+    assert run("build", "--site", str(site), "--out", out, "--now", "2026-11-25T12:00:00+01:00").exit_code == 0
+    assert run("notify", "--site", str(site)).exit_code == 0
+    [announced] = sink.to("cdn@example.test")
+    assert announced["Subject"] == "[Test Status] Plánovaná údržba: Výmena serverov"
+    text = announced.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Kedy: 28. 11. 2026 22:00 – 29. 11. 2026 2:00" in text
+    assert len(sink.to("web@example.test")) == 1
+
 
 def test_the_subscribe_page_has_the_form_only_with_an_endpoint(tmp_path: Path) -> None:
     """With ``signup_url`` the page's form posts there (and its CSP allows just that); without, as before."""
