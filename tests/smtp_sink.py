@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -10,6 +11,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -57,5 +59,45 @@ class Sink:
 def start_sink() -> tuple[Controller, Sink]:
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=free_port(), ready_timeout=10)
+    controller.start()
+    return controller, sink
+
+
+def start_tls_sink(
+    server_context: ssl.SSLContext, *, implicit: bool = False, password: str | None = None
+) -> tuple[Controller, Sink]:
+    """A sink speaking TLS: STARTTLS required (``smtp://``) or from the first byte (``smtps://``).
+
+    With ``password``, the user ``status`` must log in with it (after TLS) before sending.
+    """
+    sink = Sink()
+    options: dict[str, Any] = {}
+    if password is not None:
+
+        def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+            good = isinstance(data, LoginPassword) and data.login == b"status" and data.password == password.encode()
+            return AuthResult(success=good, handled=False)
+
+        options.update(authenticator=authenticate, auth_required=True)
+    if implicit:  # aiosmtpd offers AUTH only after STARTTLS unless told that this TLS will do
+        controller = Controller(
+            sink,
+            hostname="127.0.0.1",
+            port=free_port(),
+            ssl_context=server_context,
+            auth_require_tls=False,
+            ready_timeout=10,
+            **options,
+        )
+    else:
+        controller = Controller(
+            sink,
+            hostname="127.0.0.1",
+            port=free_port(),
+            tls_context=server_context,
+            require_starttls=True,
+            ready_timeout=10,
+            **options,
+        )
     controller.start()
     return controller, sink

@@ -8,15 +8,17 @@ escaped, and the SMTP server's refusals told apart (permanent or not).
 from __future__ import annotations
 
 import sqlite3
+import ssl
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 from bs4 import BeautifulSoup
 from conftest import DEFAULT_CONFIG, make_site, run
-from smtp_sink import Sink, free_port, start_sink
+from smtp_sink import Sink, free_port, start_sink, start_tls_sink
 
 from statuspage.config import load_config
 from statuspage.errors import Collector
@@ -385,3 +387,33 @@ def test_the_subscribe_page_has_the_form_only_with_an_endpoint(tmp_path: Path) -
         assert plain.select_one('meta[http-equiv="Content-Security-Policy"]')["content"].endswith("form-action 'none'")
     assert pages["with"]["sk"].select_one("#email-h").get_text() == "E-mailom"
     assert pages["with"]["en"].select_one("#email-h").get_text() == "By e-mail"
+
+
+# aiosmtpd warns of AUTH without STARTTLS even where the whole connection is TLS (smtps).
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.parametrize("scheme", ["smtp", "smtps"])
+def test_mail_goes_over_tls_and_logs_in_with_the_password_from_the_environment(
+    tmp_path: Path, scheme: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``smtp://`` upgrades with STARTTLS (the server requires it), ``smtps://`` is TLS from the start;
+    the certificate is checked (the test's own authority is trusted through SSL_CERT_FILE)."""
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    controller, sink = start_tls_sink(server_context, implicit=scheme == "smtps", password="s3cret")
+    try:
+        config = notify_config(controller.port).replace("smtp://127.0.0.1", f"{scheme}://status@127.0.0.1")
+        site = make_site(tmp_path / "site", config=config)
+        missing = run("subscribers", "add", "ann@example.test", "--site", str(site))
+        assert missing.exit_code == 1 and "$STATUSPAGE_SMTP_PASSWORD is not set" in missing.output
+        monkeypatch.setenv("STATUSPAGE_SMTP_PASSWORD", "wrong")
+        refused = run("subscribers", "add", "ann@example.test", "--site", str(site))
+        assert refused.exit_code == 1 and "535" in refused.output and "wrong" not in refused.output
+        monkeypatch.setenv("STATUSPAGE_SMTP_PASSWORD", "s3cret")
+        added = run("subscribers", "add", "ann@example.test", "--site", str(site))
+        assert added.exit_code == 0, added.output
+        assert len(sink.wait_for("ann@example.test", 1)) == 1
+    finally:
+        controller.stop()
