@@ -7,6 +7,7 @@ escaped, and the SMTP server's refusals told apart (permanent or not).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import ssl
 from collections.abc import Callable, Iterator
@@ -417,3 +418,12 @@ def test_mail_goes_over_tls_and_logs_in_with_the_password_from_the_environment(
         assert len(sink.wait_for("ann@example.test", 1)) == 1
     finally:
         controller.stop()
+
+
+def test_signup_url_is_https_but_on_this_machine(tmp_path: Path) -> None:
+    local = make_site(tmp_path / "local", config=notify_config(25, "http://127.0.0.1:8025/"))
+    assert run("check", "--site", str(local)).exit_code == 0
+    plain = make_site(tmp_path / "plain", config=notify_config(25, "http://status.test/notify/"))
+    result = run("check", "--site", str(plain))
+    assert result.exit_code == 1
+    assert re.search(r"statuspage\.toml:\d+: signup_url must be an absolute https address", result.output)
