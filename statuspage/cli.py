@@ -370,7 +370,7 @@ def notify(site_dir: Path, out: Path | None, dry_run: bool, retry_now: bool) -> 
         click.echo(visible(f"{attempt.delivery.channel} → {attempt.delivery.target}: {outcome}"))
     if not dry_run:
         sent = len(result.attempts) - len(failed)
-        click.echo(f"{len(result.recorded.events)} new events, {sent} deliveries sent, {result.waiting} waiting")
+        click.echo(f"{len(result.recorded.news)} new events, {sent} deliveries sent, {result.waiting} waiting")
     if failed:
         click.echo(f"Error: {len(failed)} deliveries failed; they are kept and retried by the next run", err=True)
         sys.exit(1)

@@ -19,7 +19,7 @@ def configured_channels(config: Config, site_dir: Path) -> list[Channel]:
     for format_ in WEBHOOK_FORMATS:
         targets = [target for target in settings.webhooks if target.format == format_]
         if targets:
-            found.append(WebhookChannel(format_, targets, config.language))
+            found.append(WebhookChannel(format_, targets, config.language, config.timezone))
     if settings.email_from and settings.smtp_url:
         found.append(EmailChannel(config))
     return found

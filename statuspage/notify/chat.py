@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..explain import N_, _t, labels
+from ..i18n import format_time
 from .channel import Event
 
 Json = dict[str, Any]
@@ -58,10 +61,20 @@ class Message:
     status: str  # its status, in words
     text: str  # the update the event is about, or the change of a component
     components: str  # the names of the components it affects, comma-separated
-    when: str  # ISO 8601
+    when: str  # ISO 8601, for machines (Discord shows it in the reader's zone)
     url: str
     link: str  # "View on the status page"
     colour: int
+
+
+def local_time(when: str, zone: ZoneInfo | None, language: str) -> str:
+    """An ISO 8601 time as the site writes times, e.g. ``20. 11. 2026 9:30 SEČ``; as it is without a zone."""
+    if zone is None:
+        return when
+    try:
+        return format_time(datetime.fromisoformat(when), zone, language)
+    except ValueError:
+        return when
 
 
 def message(event: Event, language: str) -> Message:
@@ -110,9 +123,10 @@ def _plain(text: str, limit: int) -> Json:
     return {"type": "plain_text", "text": _clip(text, limit), "emoji": False}
 
 
-def slack(event: Event, language: str) -> Json:
+def slack(event: Event, language: str, zone: ZoneInfo | None = None) -> Json:
     """An incoming-webhook message: Block Kit blocks, with ``text`` as the notification's fallback."""
     said = message(event, language)
+    when = local_time(said.when, zone, language)
     fallback = f"{said.headline}: {said.title} ({said.status})"
     fields = [f"*{slack_escape(_t(language, 'Status'))}:* {slack_escape(said.status)}"]
     if said.components:
@@ -127,7 +141,10 @@ def slack(event: Event, language: str) -> Json:
         {
             "type": "context",
             "elements": [
-                {"type": "mrkdwn", "text": f"<{said.url}|{slack_escape(said.link)}> · {slack_escape(said.when)}"}
+                {
+                    "type": "mrkdwn",
+                    "text": f"<{said.url}|{slack_escape(said.link)}> · {slack_escape(when)}",
+                }
             ],
         }
     )
@@ -136,7 +153,7 @@ def slack(event: Event, language: str) -> Json:
 
 # --- Discord ---------------------------------------------------------------------------------------
 
-_DISCORD_MARKUP = re.compile(r"([\\*_~`|>#\[\]()<:-])")
+_DISCORD_MARKUP = re.compile(r"([\\*_~`|>#\[\]()<-])")
 
 
 def discord_escape(text: str) -> str:
@@ -145,7 +162,7 @@ def discord_escape(text: str) -> str:
     return escaped.replace("@", "@\u200b")  # a zero-width space: @everyone, @here, <@id> stay text
 
 
-def discord(event: Event, language: str) -> Json:
+def discord(event: Event, language: str, zone: ZoneInfo | None = None) -> Json:
     """An execute-webhook body: one embed; ``allowed_mentions`` empty, so nothing in it pings anyone."""
     said = message(event, language)
     fields = [{"name": discord_escape(_t(language, "Status")), "value": discord_escape(said.status), "inline": True}]
@@ -180,7 +197,7 @@ def _run(text: str, **style: Any) -> Json:
     return {"type": "TextRun", "text": text, **style}
 
 
-def teams(event: Event, language: str) -> Json:
+def teams(event: Event, language: str, zone: ZoneInfo | None = None) -> Json:
     """A Workflows ("When a Teams webhook request is received") message holding one Adaptive Card.
 
     Untrusted text goes only into ``TextRun``s of ``RichTextBlock``s, which Teams never reads as markdown.
@@ -189,6 +206,7 @@ def teams(event: Event, language: str) -> Json:
     facts = [{"title": _t(language, "Status"), "value": said.status}]
     if said.components:
         facts.append({"title": _t(language, "Affected components"), "value": said.components})
+    facts.append({"title": _t(language, "Time"), "value": local_time(said.when, zone, language)})
     body: list[Json] = [
         {"type": "RichTextBlock", "inlines": [_run(said.headline, weight="Bolder", color="Accent")]},
         {"type": "RichTextBlock", "inlines": [_run(said.title, weight="Bolder", size="Large")]},

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from ..clock import wall_clock
 from .channel import Channel, Delivery, DeliveryFailed, Event
-from .events import changes, facts, feed_changes
+from .events import FEED_CHANGED, changes, facts, feed_changes
 from .published import Published
 from .store import transaction
 
@@ -51,6 +51,11 @@ class Recorded:
     baseline: bool = False
     events: list[Event] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
+
+    @property
+    def news(self) -> list[Event]:
+        """The events for people (not the feed changes a WebSub hub is told of)."""
+        return [event for event in self.events if event.kind != FEED_CHANGED]
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,9 @@ class Outbox:
                     before = json.loads(row[0])
                     for event in changes(before, published):
                         self._store(event, self.channels, now, found)
-                    for event in feed_changes(before, published):
-                        self._store(event, self.feed_channels, now, found)
+                    if self.feed_channels:  # else there is nobody to tell; the new digests are kept all the same
+                        for event in feed_changes(before, published):
+                            self._store(event, self.feed_channels, now, found)
                 self.db.execute(
                     "INSERT INTO outbox_published (id, facts, recorded_at) VALUES (1, ?, ?) "
                     "ON CONFLICT (id) DO UPDATE SET facts = excluded.facts, recorded_at = excluded.recorded_at",

@@ -53,6 +53,7 @@ class Published:
 
 def read_published(out: Path, config: Config) -> Published:
     """The output at ``out`` as it is now; raises StatuspageError when there is none or it is not ours."""
+    out = out.resolve() if out.is_symlink() else out  # as the build locks and swaps it
     with output_lock(out):
         if not (out / "api" / "v2" / "summary.json").is_file():
             raise StatuspageError(f"--out {out}: no built site there (run statuspage build first)")

@@ -75,7 +75,7 @@ def notify_site(
             recorded = outbox.record(published)
             if recorded.baseline:
                 log.info("first run: recorded what is published now as the baseline; nothing old is sent")
-            for event in recorded.events:
+            for event in recorded.news:
                 log.info("event %s %s (%s)", event.kind, event.subject, event.id)
             attempts = outbox.send_due(everything=everything, stop=stop)
             counts = outbox.counts()

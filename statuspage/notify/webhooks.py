@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from standardwebhooks import Webhook
 
@@ -30,7 +31,11 @@ from .outbox import delivery_id
 
 TIMEOUT = 15.0  # seconds for one POST (Statuspage's receivers must answer within 30)
 USER_AGENT = f"statuspage-static/{__version__} (+notifications)"
-FORMATTERS: dict[str, Callable[[Event, str], Mapping[str, Any]]] = {"slack": slack, "discord": discord, "teams": teams}
+FORMATTERS: dict[str, Callable[[Event, str, ZoneInfo | None], Mapping[str, Any]]] = {
+    "slack": slack,
+    "discord": discord,
+    "teams": teams,
+}
 
 
 def target_key(target: WebhookTarget) -> str:
@@ -46,11 +51,12 @@ class WebhookChannel:
         format_: str,
         targets: Sequence[WebhookTarget],
         language: str,
+        zone: ZoneInfo | None = None,
         *,
         environ: Mapping[str, str] = os.environ,
         clock: Callable[[], datetime] = wall_clock,
     ) -> None:
-        self.format, self.language = format_, language
+        self.format, self.language, self.zone = format_, language, zone
         self.name = f"webhook:{format_}"
         self.targets = {target_key(target): target for target in targets}
         self.environ, self.clock = environ, clock
@@ -61,7 +67,7 @@ class WebhookChannel:
         if self.format == "statuspage":
             body: Mapping[str, Any] = event.payloads.get(self.language) or next(iter(event.payloads.values()))
         else:
-            body = FORMATTERS[self.format](event, self.language)
+            body = FORMATTERS[self.format](event, self.language, self.zone)
         return [
             Delivery(event.id, self.name, key, body)
             for key, target in self.targets.items()

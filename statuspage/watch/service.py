@@ -49,7 +49,9 @@ from .pull import Pulled, pull
 from .report import visible_changes
 
 if TYPE_CHECKING:
+    from ..notify.background import Notifier
     from ..publish.background import Publisher
+    from ..publish.run import TargetResult
 
 log = logging.getLogger("statuspage.watch")
 
@@ -89,6 +91,7 @@ class WatchSettings:
     debounce: float = 0.5  # seconds the sources must stay unchanged before a rebuild
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # processes a build loads and renders in
     publish: bool = False  # upload each new output to the [[publish]] targets (statuspage/publish)
+    notify_retry: float = 30.0  # seconds before a failed notification is first retried (notify/outbox.py)
 
 
 class _Stopped(Exception):
@@ -125,13 +128,14 @@ class Watcher:
         self.pulled_at: datetime | None = None  # the last time the checkout was known current
         self._lock = threading.Lock()
         # Publishing runs in its own thread, so a slow or failing host never delays the next build.
-        # Notifications (when they exist) belong after a successful publish, so that their links
-        # resolve: pass them to Publisher as ``after``.
+        # Notifications run in another, after each build, or after each successful publish when
+        # publishing, so that the links in the messages resolve.
         self.publisher: Publisher | None = None
         if settings.publish:
             from ..publish.background import Publisher  # boto3 is loaded only when publishing
 
-            self.publisher = Publisher(settings.site_dir, settings.out)
+            self.publisher = Publisher(settings.site_dir, settings.out, after=self._published)
+        self.notifier: Notifier | None = None
 
     # --- Life cycle --------------------------------------------------------------------------
 
@@ -154,6 +158,7 @@ class Watcher:
 
             load_targets(settings.site_dir)  # no [[publish]] target, or a bad one: stop at once, not at each build
             self.publisher.start()
+        self._start_notifier()
         self.build("start", fatal=True)
         self.scheduler.add_job(self.check, IntervalTrigger(seconds=settings.interval), id="check")
         if settings.git_pull:
@@ -174,7 +179,28 @@ class Watcher:
         self.detector.close()
         if self.publisher is not None:
             self.publisher.stop()  # a publish in progress finishes first
+        if self.notifier is not None:
+            self.notifier.stop()  # the delivery being sent finishes; the rest wait in the outbox
         log.info("stopped after %d builds", self.builds)
+
+    def _start_notifier(self) -> None:
+        """Notify after every build when ``[notify] state`` is set (a broken config is the first build's to report)."""
+        from ..config import load_config
+        from ..errors import Collector
+
+        config = load_config(self.settings.site_dir, Collector())
+        if config is None or config.notify.state is None:
+            return
+        from ..notify.background import Notifier
+
+        self.notifier = Notifier(self.settings.site_dir, self.settings.out, first_retry=self.settings.notify_retry)
+        self.notifier.start()
+        log.info("notifying after each build (outbox %s)", config.notify.state)
+
+    def _published(self, results: list[TargetResult]) -> None:
+        """After a publish attempt: once every target has the output, its news may be told."""
+        if self.notifier is not None and all(result.error is None for result in results):
+            self.notifier.request()
 
     # --- Jobs ---------------------------------------------------------------------------------
 
@@ -322,6 +348,8 @@ class Watcher:
         self._schedule(result.state)
         if self.publisher is not None:
             self.publisher.request()  # the new output is in place: publish it, without waiting here
+        elif self.notifier is not None:
+            self.notifier.request()  # the new output is in place: tell people, without waiting here
         return True
 
     def _wait_until(self, instant: datetime) -> None:
