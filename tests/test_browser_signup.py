@@ -73,6 +73,8 @@ def test_sign_up_on_the_subscribe_page_confirm_and_hear_of_the_next_incident(tmp
             page.get_by_role("button", name="Subscribe by e-mail").click()
             expect(page.get_by_role("heading", level=1)).to_have_text("Check your mailbox")
             assert not errors, errors
+            results = Axe().run(page)  # the endpoint's own pages are held to the same bar
+            assert results.violations_count == 0, results.generate_report()
 
             [confirmation] = sink.wait_for("reader@example.test", 1)
             text = confirmation.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -80,6 +82,7 @@ def test_sign_up_on_the_subscribe_page_confirm_and_hear_of_the_next_incident(tmp
             assert link is not None, text
             page.goto(link.group(0))
             expect(page.get_by_role("heading", level=1)).to_have_text("Subscription confirmed")
+            assert Axe().run(page).violations_count == 0
             context.close()
 
         (site / "content" / "incidents" / "login.md").write_text(

@@ -323,6 +323,7 @@ def test_notify_mails_each_new_incident_once_to_its_subscribers(tmp_path: Path, 
     assert "First run" in first.output
     subscribe(site, "web@example.test", "--component", "web")
     subscribe(site, "cdn@example.test", "--component", "cdn")
+    assert [len(sink.to(address)) for address in ("web@example.test", "cdn@example.test")] == [1, 1]
     sink.received.clear()
 
     (site / "content" / "incidents" / "login.md").write_text(
