@@ -10,6 +10,7 @@ server away, a 4xx, a login refused) is retried later by the outbox.
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -90,6 +91,10 @@ def _connect(server: SmtpServer) -> smtplib.SMTP:
     return smtp
 
 
+_ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
+
+
 def _said(answer: bytes | str) -> str:
+    """The server's words for the log, without any address it quoted (failures are logged and stored)."""
     text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else answer
-    return " ".join(text.split())[:200]
+    return _ADDRESS.sub("<address>", " ".join(text.split()))[:200]
