@@ -24,6 +24,7 @@ def free_port() -> int:
 class Received:
     recipients: list[str]
     message: EmailMessage
+    peer: tuple[str, int]  # the client's address and port: one per connection
 
 
 @dataclass
@@ -42,7 +43,7 @@ class Sink:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
-        self.received.append(Received(list(envelope.rcpt_tos), parsed))
+        self.received.append(Received(list(envelope.rcpt_tos), parsed, tuple(session.peer)))
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:

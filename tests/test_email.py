@@ -10,13 +10,16 @@ from __future__ import annotations
 import re
 import sqlite3
 import ssl
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
+from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 from conftest import DEFAULT_CONFIG, make_site, run
 from smtp_sink import Sink, free_port, start_sink, start_tls_sink
@@ -26,6 +29,7 @@ from statuspage.errors import Collector
 from statuspage.model import Config
 from statuspage.notify.channel import DeliveryFailed, Event
 from statuspage.notify.email import EmailChannel
+from statuspage.notify.smtp import Sender, SmtpServer
 from statuspage.notify.subscribers import confirm, connect, find
 from statuspage.notify.subscribers import subscribe as store
 
@@ -323,7 +327,8 @@ def test_notify_mails_each_new_incident_once_to_its_subscribers(tmp_path: Path, 
     assert "First run" in first.output
     subscribe(site, "web@example.test", "--component", "web")
     subscribe(site, "cdn@example.test", "--component", "cdn")
-    assert [len(sink.to(address)) for address in ("web@example.test", "cdn@example.test")] == [1, 1]
+    subscribe(site, "api@example.test", "--component", "api")
+    assert [len(sink.to(f"{cid}@example.test")) for cid in ("web", "cdn", "api")] == [1, 1, 1]
     sink.received.clear()
 
     (site / "content" / "incidents" / "login.md").write_text(
@@ -338,11 +343,13 @@ def test_notify_mails_each_new_incident_once_to_its_subscribers(tmp_path: Path, 
     [mail] = sink.to("web@example.test")
     assert mail["Subject"] == "[Test Status] Incident: Prihlásenie <zlyháva>"
     assert sink.to("cdn@example.test") == []
+    assert len(sink.to("api@example.test")) == 1
+    assert len({received.peer for received in sink.received}) == 1  # one connection for the run's mails
     # Nothing is sent twice: not by another run, not by a rebuild with nothing new.
     assert run("notify", "--site", str(site)).exit_code == 0
     assert run("build", "--site", str(site), "--out", out, "--now", "2026-11-25T11:00:00+01:00").exit_code == 0
     assert run("notify", "--site", str(site)).exit_code == 0
-    assert len(sink.received) == 1
+    assert len(sink.received) == 2
 
     # Maintenance announced for the CDN: its subscriber hears of it, with the window.
     (site / "content" / "maintenance" / "cdn.md").write_text(
@@ -428,3 +435,26 @@ def test_signup_url_is_https_but_on_this_machine(tmp_path: Path) -> None:
     result = run("check", "--site", str(plain))
     assert result.exit_code == 1
     assert re.search(r"statuspage\.toml:\d+: signup_url must be an absolute https address", result.output)
+
+
+def test_a_connection_the_server_closed_is_replaced(smtp: tuple[int, Sink]) -> None:
+    """The sender keeps its connection for the next mail; when the server has dropped it meanwhile,
+    the mail goes over a new one."""
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port(), ready_timeout=10, timeout=0.5)
+    controller.start()
+    try:
+        sender = Sender(SmtpServer("smtp", "127.0.0.1", controller.port, None, None))
+        message = EmailMessage()
+        message["From"], message["Subject"] = "status@example.test", "x"
+        message["To"] = "ann@example.test"
+        message.set_content("x")
+        sender.send(message)
+        sender.send(message)
+        time.sleep(1.5)  # the server's idle timeout closes the connection
+        sender.send(message)
+        sender.close()
+        peers = [received.peer for received in sink.received]
+        assert len(peers) == 3 and peers[0] == peers[1] != peers[2]
+    finally:
+        controller.stop()

@@ -17,7 +17,7 @@ from ..errors import StatuspageError
 from ..model import Config
 from .channel import Delivery, DeliveryFailed, Event
 from .letters import Letter, confirmation_letter, email_message, event_letter
-from .smtp import SmtpServer, send_message, smtp_server
+from .smtp import Sender, send_message, smtp_server
 from .subscribers import Subscriber, ensure_schema, find, mark_bounced, recipients
 
 
@@ -33,6 +33,7 @@ class EmailChannel:
     def __init__(self, config: Config, clock: Callable[[], datetime] = _utc_now) -> None:
         self.config = config
         self.clock = clock
+        self.sender: Sender | None = None  # made at the first send: planning needs no SMTP settings
 
     def plan(self, event: Event, db: sqlite3.Connection) -> Sequence[Delivery]:
         ensure_schema(db)
@@ -53,17 +54,19 @@ class EmailChannel:
             return  # unsubscribed or bouncing since: nothing to deliver, and nothing to retry
         assert subscriber is not None
         try:
-            send_message(self._server(), email_message(self.config, letter, subscriber.email, self.clock()))
+            self._sender().send(email_message(self.config, letter, subscriber.email, self.clock()))
         except DeliveryFailed as failure:
             if failure.permanent:
                 mark_bounced(db, subscriber.id, self.clock())
             raise
 
-    def _server(self) -> SmtpServer:
-        try:
-            return smtp_server(self.config.notify)
-        except StatuspageError as exc:  # a setting or the password missing: say so, and retry later
-            raise DeliveryFailed(str(exc)) from exc
+    def _sender(self) -> Sender:
+        if self.sender is None:
+            try:
+                self.sender = Sender(smtp_server(self.config.notify))
+            except StatuspageError as exc:  # a setting or the password missing: say so, and retry later
+                raise DeliveryFailed(str(exc)) from exc
+        return self.sender
 
 
 def _still_wanted(subscriber: Subscriber | None, letter: Letter) -> bool:

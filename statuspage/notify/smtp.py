@@ -13,6 +13,9 @@ import os
 import re
 import smtplib
 import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
@@ -55,10 +58,74 @@ def smtp_server(settings: NotifySettings) -> SmtpServer:
 
 
 def send_message(server: SmtpServer, message: EmailMessage) -> None:
-    """Send one message; ``DeliveryFailed`` (permanent when the recipient is refused for good) if not."""
-    try:
+    """Send one message over a connection of its own; ``DeliveryFailed`` if it did not go."""
+    with _failures(server):
         with _connect(server) as smtp:
             smtp.send_message(message)
+
+
+class Sender:
+    """Sends message after message over one connection, closed (with QUIT) once it has been idle a while.
+
+    The outbox sends an event's mails one after another: one connection, one TLS handshake and
+    one login for all of them, rather than one per subscriber (which mail providers also limit).
+    A connection the server dropped is replaced once; after any other failure it is closed.
+    """
+
+    IDLE = 10.0  # seconds a connection is kept open after a message, for the next one
+
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+        self._smtp: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            try:
+                with _failures(self.server):
+                    self._send(message)
+            except DeliveryFailed as failure:
+                if not failure.permanent:  # a refused recipient leaves the connection usable
+                    self._close()
+                raise
+            finally:
+                if self._smtp is not None:
+                    self._timer = threading.Timer(self.IDLE, self.close)
+                    self._timer.daemon = True  # a program ending does not wait for it
+                    self._timer.start()
+
+    def _send(self, message: EmailMessage) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.send_message(message)
+                return
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPSenderRefused) as exc:
+                if isinstance(exc, smtplib.SMTPSenderRefused) and exc.smtp_code != 421:
+                    raise
+                self._close()  # it timed out on its side (421: closing): once more, over a new connection
+        self._smtp = _connect(self.server)
+        self._smtp.send_message(message)
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            with suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+            smtp.close()
+
+
+@contextmanager
+def _failures(server: SmtpServer) -> Iterator[None]:
+    """smtplib's exceptions as ``DeliveryFailed``: permanent when the recipient is refused for good."""
+    try:
+        yield
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         permanent = bool(codes) and all(500 <= code < 600 for code in codes)
