@@ -437,6 +437,16 @@ def test_signup_url_is_https_but_on_this_machine(tmp_path: Path) -> None:
     assert re.search(r"statuspage\.toml:\d+: signup_url must be an absolute https address", result.output)
 
 
+def test_email_settings_go_together(tmp_path: Path) -> None:
+    half = notify_config(25).replace('smtp_url = "smtp://127.0.0.1:25"\n', "")
+    result = run("check", "--site", str(make_site(tmp_path / "half", config=half)))
+    assert result.exit_code == 1 and "email_from and smtp_url go together" in result.output
+    no_mail = half.replace('email_from = "Stav služieb <status@example.test>"\n', "")
+    result = run("check", "--site", str(make_site(tmp_path / "no-mail", config=no_mail)))
+    assert result.exit_code == 1
+    assert re.search(r"statuspage\.toml:\d+: signup_url needs email_from and smtp_url", result.output)
+
+
 def test_a_connection_the_server_closed_is_replaced(smtp: tuple[int, Sink]) -> None:
     """The sender keeps its connection for the next mail; when the server has dropped it meanwhile,
     the mail goes over a new one."""
