@@ -468,3 +468,28 @@ def test_a_connection_the_server_closed_is_replaced(smtp: tuple[int, Sink]) -> N
         assert len(peers) == 3 and peers[0] == peers[1] != peers[2]
     finally:
         controller.stop()
+
+
+def test_a_component_change_no_incident_explains_is_mailed_on_its_own(mail_site: Path, smtp: tuple[int, Sink]) -> None:
+    _, sink = smtp
+    subscribe(mail_site, "web@example.test", "--component", "web", "--language", "en")
+    subscribe(mail_site, "cdn@example.test", "--component", "cdn")
+    sink.received.clear()
+    payload = {
+        "component": {"id": "web", "name": "Web", "status": "partial_outage"},
+        "component_update": {"old_status": "degraded_performance", "new_status": "partial_outage"},
+    }
+    changed = Event(
+        id="c-web",
+        kind="component.changed",
+        subject="web",
+        components=("web",),
+        payloads={"sk": payload, "en": payload},
+        url="https://status.test/components/web/",
+        urls={"en": "https://status.test/en/components/web/"},
+    )
+    assert deliver(mail_site, changed) == 1
+    [mail] = sink.to("web@example.test")
+    assert mail["Subject"] == "[Test Status] Web: Partial outage"
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Before: Degraded performance" in text and "https://status.test/en/components/web/" in text
