@@ -7,7 +7,7 @@ import base64
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +26,7 @@ class Seen:
     body: bytes
     status: int | None = None  # None: never answered (the sender was killed while the receiver held it)
     verified: bool | None = None  # signed paths only
+    probed: Any = None  # what ``Receiver.probe`` found when the request arrived
 
     @property
     def json(self) -> Any:
@@ -48,6 +49,7 @@ class Receiver:
         default_factory=dict
     )  # path → statuses to answer first, then 200 (204 for /hub)
     hold: dict[str, threading.Event] = field(default_factory=dict)  # path → answer only once this is set
+    probe: Callable[[], Any] | None = None  # looks at the world as each request arrives
     seen: list[Seen] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -73,6 +75,8 @@ def receiving(**options: Any) -> Iterator[Receiver]:
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             seen = Seen(self.path, {key.lower(): value for key, value in self.headers.items()}, body)
+            if receiver.probe is not None:
+                seen.probed = receiver.probe()
             if self.path in receiver.signed:
                 try:
                     verifier.verify(body, seen.headers)

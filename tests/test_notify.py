@@ -6,6 +6,7 @@ a real HTTP receiver on 127.0.0.1 that verifies every Standard Webhooks signatur
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -203,6 +204,71 @@ def test_announced_and_cancelled_maintenance(tmp_path: Path, receiver: Receiver)
     build(site, out, "2026-11-19T17:00:00+01:00")
     notify(site, out)
     assert len(hooks(receiver)) == 2
+
+
+def test_recurring_window_starts_and_completes_each_occurrence(tmp_path: Path, receiver: Receiver) -> None:
+    weekly = maintenance(
+        "weekly", start="2026-11-01T03:00:00+01:00", end="2026-11-01T03:30:00+01:00", components="[api]",
+        extra="rrule: FREQ=WEEKLY;BYDAY=SU;COUNT=3", body="## 2026-10-26T10:00+01:00 scheduled\nEvery Sunday.\n",
+    )  # fmt: skip
+    site = make_site(
+        tmp_path / "site",
+        config=webhook_config(receiver, tmp_path / "state" / "notify.db", hub=False),
+        maintenance=[weekly],
+    )
+    out = tmp_path / "out"
+    seen: list[tuple[str, str]] = []
+    for now in (
+        "2026-10-31T12:00:00+01:00",  # the baseline: announced already
+        "2026-11-01T03:10:00+01:00",  # the first occurrence runs
+        "2026-11-01T04:00:00+01:00",  # it is over: the next one is scheduled
+        "2026-11-08T03:10:00+01:00",  # the second runs
+        "2026-11-08T03:20:00+01:00",  # still the same occurrence: nothing new
+    ):
+        build(site, out, now)
+        notify(site, out)
+    for body in hooks(receiver):
+        if "incident" in body:
+            seen.append((body["incident"]["status"], body["incident"]["scheduled_for"][:10]))
+    assert seen == [("in_progress", "2026-11-01"), ("completed", "2026-11-01"), ("in_progress", "2026-11-08")]
+
+
+def test_every_language_has_its_payload(tmp_path: Path, receiver: Receiver) -> None:
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    build(site, out, BEFORE)
+    notify(site, out)
+    build(site, out, OPENED)
+    notify(site, out)
+    with sqlite3.connect(tmp_path / "state" / "notify.db") as db:
+        (stored,) = db.execute("SELECT event FROM outbox_events WHERE kind = 'incident.opened'").fetchone()
+    event = json.loads(stored)
+    assert set(event["payloads"]) == {"sk", "en"}
+    assert event["urls"] == {
+        "sk": "https://status.test/incidents/outage/",
+        "en": "https://status.test/en/incidents/outage/",
+    }
+    assert event["payloads"]["en"]["page"]["status_description"] == "Partial System Outage"
+    assert event["payloads"]["en"]["meta"]["unsubscribe"] == "https://status.test/en/subscribe/"
+    assert hooks(receiver)[0]["incident"]["shortlink"] == event["urls"]["sk"]  # webhooks: the site language
+
+
+def test_an_update_whose_time_alone_moved_is_not_news_but_the_same_words_again_are(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    path = site / "content" / "incidents" / "outage.md"
+    build(site, out, IDENTIFIED)
+    notify(site, out)
+    path.write_text(path.read_text().replace("09:30+01:00 identified", "09:35+01:00 identified"), encoding="utf-8")
+    build(site, out, IDENTIFIED)
+    notify(site, out)
+    assert receiver.seen == []
+    again = "## 2026-11-20T09:38+01:00 identified\nWe found it.\n\n## 2026-11-20T12:00"
+    path.write_text(path.read_text().replace("## 2026-11-20T12:00", again), encoding="utf-8")
+    build(site, out, IDENTIFIED)
+    notify(site, out)
+    (body,) = hooks(receiver)
+    assert body["incident"]["incident_updates"][0]["created_at"].startswith("2026-11-20T09:38")
 
 
 def test_failed_delivery_is_retried_with_the_same_id_and_delivered_once(tmp_path: Path, receiver: Receiver) -> None:
@@ -403,6 +469,16 @@ def test_good_notify_settings(tmp_path: Path) -> None:
     assert settings.smtp_password_env == "STATUSPAGE_SMTP_PASSWORD"
     (hook,) = settings.webhooks
     assert (hook.url, hook.url_env, hook.format, hook.components) == (None, "SLACK_HOOK", "slack", ("web",))
+
+
+def test_a_state_file_inside_the_output_is_refused(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path / "site", config=DEFAULT_CONFIG.format(language="sk") + '[notify]\nstate = "build/notify.db"\n'
+    )
+    build(site, site / "build", BEFORE)
+    result = run("notify", "--site", str(site))
+    assert result.exit_code == 1 and "is inside the output" in result.output
+    assert not (site / "build" / "notify.db").exists()
 
 
 def test_check_warns_of_a_state_file_git_would_commit(tmp_path: Path) -> None:

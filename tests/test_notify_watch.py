@@ -137,3 +137,49 @@ def test_kill_9_of_watch_between_swap_and_send_delivers_each_event_once(tmp_path
     finally:
         process.kill()
     assert len(receiver.delivered("/hook")) == 2 and len(receiver.delivered("/slack")) == 1
+
+
+def test_watch_with_publish_notifies_once_the_page_is_uploaded(
+    tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moto = pytest.importorskip("moto.server", reason="moto[server] is in the test extras")
+    import boto3
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "k",
+        "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    server = moto.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        s3.create_bucket(Bucket="status")
+        state = tmp_path / "state" / "notify.db"
+        config = webhook_config(receiver, state, hub=False)
+        config += f'\n[[publish]]\nname = "primary"\nurl = "s3://status/site/"\nendpoint_url = "{endpoint}"\n'
+        site = make_site(tmp_path / "site", config=config)
+
+        def page_uploaded() -> bool:
+            listed = s3.list_objects_v2(Bucket="status", Prefix="site/incidents/live/")
+            return bool(listed.get("Contents"))
+
+        receiver.probe = page_uploaded
+        watcher = Watcher(
+            WatchSettings(site, tmp_path / "out", interval=0.2, debounce=0.05, provenance=False, jobs=1, publish=True)
+        )
+        watcher.start()
+        try:
+            wait_for(lambda: recorded_at(state) is not None, timeout=60)  # after the first publish
+            add_incident(site)
+            wait_for(lambda: len(receiver.delivered("/hook")) == 2, timeout=60)
+        finally:
+            watcher.stop()
+    finally:
+        server.stop()
+    assert all(request.probed is True for request in receiver.requests("/hook"))

@@ -46,6 +46,7 @@ def facts(published: Published) -> Json:
             item["id"]: {
                 "status": item["status"],
                 "updates": [update["id"] for update in item["incident_updates"]],
+                "said": {update["id"]: _said(update) for update in item["incident_updates"]},
                 "updated_at": item["updated_at"],
             }
             for item in _incidents(site)
@@ -114,7 +115,7 @@ def _incident_events(before: Json, after: Json, published: Published) -> Iterabl
     for item in _incidents(site):
         slug, status = item["id"], item["status"]
         old = old_items.get(slug)
-        updates = [update["id"] for update in item["incident_updates"]]
+        updates = _new_updates(item, old)
         if old is None:
             if status in OPEN_INCIDENT:
                 yield _incident_event("incident.opened", published, slug, event_id(after["page"], "opened", slug))
@@ -127,7 +128,7 @@ def _incident_events(before: Json, after: Json, published: Published) -> Iterabl
             resolved = event_id(after["page"], "resolved", slug, item["resolved_at"] or item["updated_at"])
             yield _incident_event("incident.resolved", published, slug, resolved)
             continue
-        new_updates = [update for update in updates if update not in old["updates"]]
+        new_updates = updates
         for update in reversed(new_updates):  # oldest first
             yield _incident_event(
                 "incident.updated", published, slug, event_id(after["page"], "updated", slug, update), update=update
@@ -282,6 +283,33 @@ def _component_events(before: Json, after: Json, published: Published, items: li
             urls=urls,
             cause=cause,
         )
+
+
+def _new_updates(item: Json, old: Json | None) -> list[str]:
+    """The ids of the updates posted since ``old``, newest first.
+
+    An update whose time alone moved is not news: it replaces one that vanished and says the same
+    (the announcing update of an incident without updates, once its file is committed; a time
+    corrected by hand).  The same words posted again at another time, the first still there, are.
+    """
+    if old is None:
+        return [update["id"] for update in item["incident_updates"]]
+    current = {update["id"] for update in item["incident_updates"]}
+    vanished = [said for identifier, said in old.get("said", {}).items() if identifier not in current]
+    found: list[str] = []
+    for update in item["incident_updates"]:
+        if update["id"] in old["updates"]:
+            continue
+        if _said(update) in vanished:
+            vanished.remove(_said(update))
+            continue
+        found.append(update["id"])
+    return found
+
+
+def _said(update: Json) -> str:
+    """What an update says (its status and text), whenever it was posted."""
+    return hashlib.sha256(f"{update['status']}\x1f{update['body']}".encode()).hexdigest()[:16]
 
 
 def _later(moment: str | None, than: str | None) -> bool:

@@ -61,6 +61,11 @@ def notify_site(
     state = config.notify.state
     if state is None:
         raise StatuspageError(f"{config.path}: [notify] state is not set: notifications are off")
+    if state.resolve().is_relative_to(out.resolve()):
+        raise StatuspageError(
+            f"{config.path}: [notify] state {state} is inside the output {out}: it would be published "
+            "(subscribers' addresses) and replaced by the next build; keep it outside"
+        )
     published = read_published(out, config)
     if dry_run and not state.exists():
         return NotifyResult(Recorded(baseline=True), dry_run=True)

@@ -92,7 +92,7 @@ class WebhookChannel:
                     signer = Webhook(secret)
                 except Exception as error:  # not base64, or empty: the library's own exceptions
                     raise DeliveryFailed(f"${target.secret_env} is not a Standard Webhooks secret: {error}") from None
-                headers["webhook-signature"] = signer.sign(identifier, moment, data)
+                headers["webhook-signature"] = signer.sign(identifier, moment, data.decode())  # the same UTF-8 bytes
         post(url, data, headers)
 
     def _environment(self, name: str, what: str) -> str:
