@@ -705,3 +705,110 @@ def tickets_export(
         return
     output.write_text(exported.text, encoding="utf-8")
     click.echo(f"Exported {exported.count} tickets to {output}")
+
+
+@main.group()
+def subscribers() -> None:
+    """E-mail subscribers, kept in the [notify] state file: add, confirm, remove, list, serve.
+
+    A new address gets one mail with a confirmation link and nothing else until it is confirmed
+    (by the link, or by `subscribers confirm`).  Every later mail has a one-click unsubscribe.
+    """
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--language", default=None, help="Language of the mail, one of the site's.  [default: the site language]")
+@click.option(
+    "--component",
+    "components",
+    multiple=True,
+    metavar="ID",
+    help="Only news of this component (repeat for more).  [default: every component]",
+)
+@SITE_OPTION
+def subscribers_add(site_dir: Path, email: str, language: str | None, components: tuple[str, ...]) -> None:
+    """Add EMAIL and send it the confirmation mail (again, if it is still unconfirmed)."""
+    from .notify.manage import add_subscriber
+
+    with _user_errors():
+        address, sent = add_subscriber(site_dir, email, language, components)
+    if sent:
+        click.echo(f"Sent the confirmation mail to {address}; it hears nothing until it is confirmed.")
+    else:
+        click.echo(f"{address} is already subscribed and confirmed; nothing sent.")
+
+
+@subscribers.command("confirm")
+@click.argument("email_or_token", metavar="EMAIL|TOKEN")
+@SITE_OPTION
+def subscribers_confirm(site_dir: Path, email_or_token: str) -> None:
+    """Confirm a subscriber by address (you checked it yourself) or by the token of its confirmation link."""
+    from .notify.manage import confirm_subscriber
+
+    with _user_errors():
+        subscriber = confirm_subscriber(site_dir, email_or_token)
+    click.echo(f"Confirmed {subscriber.email}.")
+
+
+@subscribers.command("remove")
+@click.argument("email_or_token", metavar="EMAIL|TOKEN")
+@SITE_OPTION
+def subscribers_remove(site_dir: Path, email_or_token: str) -> None:
+    """Delete a subscriber by address, or by the token of an `unsubscribe TOKEN` mail; nothing of it is kept."""
+    from .notify.manage import remove_subscriber
+
+    with _user_errors():
+        remove_subscriber(site_dir, email_or_token)
+    click.echo("Removed.")
+
+
+@subscribers.command("list")
+@SITE_OPTION
+def subscribers_list(site_dir: Path) -> None:
+    """Print each subscriber: address, language, components and whether confirmed (tab-separated; no tokens)."""
+    from .notify.manage import list_subscribers, subscriber_line
+
+    with _user_errors():
+        found = list_subscribers(site_dir)
+    for subscriber in found:
+        click.echo(visible(subscriber_line(subscriber)))
+    if not found:
+        click.echo("No subscribers.", err=True)
+
+
+@subscribers.command("serve")
+@SITE_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8025, show_default=True, help="Port to listen on.")
+@click.option(
+    "--proxy-hops",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Reverse proxies in front that set X-Forwarded-For and X-Forwarded-Proto, trusted for the client address.",
+)
+@click.option(
+    "--per-client",
+    type=click.IntRange(1),
+    default=20,
+    show_default=True,
+    help="Subscriptions per client address an hour.",
+)
+@click.option(
+    "--per-address",
+    type=click.IntRange(1),
+    default=3,
+    show_default=True,
+    help="Confirmation mails per e-mail address an hour.",
+)
+@click.option("--threads", type=click.IntRange(1), default=4, show_default=True, help="Requests served at once.")
+def subscribers_serve(
+    site_dir: Path, host: str, port: int, proxy_hops: int, per_client: int, per_address: int, threads: int
+) -> None:
+    """Serve the self-service sign-up endpoint ([notify] signup_url) with waitress: subscribe, confirm, unsubscribe."""
+    from .notify.manage import serve_signup
+    from .notify.signup import Limits
+
+    with _user_errors():
+        serve_signup(site_dir, host, port, Limits(per_client=per_client, per_address=per_address), proxy_hops, threads)

@@ -560,8 +560,17 @@ class _ConfigReader:
         signup_url = text("signup_url")
         if signup_url is not None:
             parts = urlsplit(signup_url)
-            if parts.scheme != "https" or not parts.netloc or parts.fragment:
+            # http only on this machine (trying it out, tests): a link in a mail must not be readable on the way.
+            loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+            if (parts.scheme != "https" and not loopback) or not parts.netloc or parts.fragment or parts.query:
                 self.error("signup_url must be an absolute https address", "notify", "signup_url")
+        # E-mail needs both: a sender and a server. The sign-up endpoint mails its confirmations.
+        if (email_from is None) != (smtp_url is None):
+            self.error("email_from and smtp_url go together: e-mail needs both", "notify", None)
+        elif signup_url is not None and email_from is None:
+            self.error(
+                "signup_url needs email_from and smtp_url: the endpoint mails confirmations", "notify", "signup_url"
+            )
         return NotifySettings(
             state=(self.root / state) if state else None,
             email_from=email_from,

@@ -7,6 +7,7 @@ from pathlib import Path
 from ..config import WEBHOOK_FORMATS
 from ..model import Config
 from .channel import Channel
+from .email import EmailChannel
 from .webhooks import WebhookChannel
 from .websub import WebSubChannel
 
@@ -19,6 +20,8 @@ def configured_channels(config: Config, site_dir: Path) -> list[Channel]:
         targets = [target for target in settings.webhooks if target.format == format_]
         if targets:
             found.append(WebhookChannel(format_, targets, config.language, config.timezone))
+    if settings.email_from and settings.smtp_url:
+        found.append(EmailChannel(config))
     return found
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from flask import Flask
@@ -112,6 +113,11 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
         url_for=links.template_url_for,
         labels=explain.labels(language),
         content_security_policy=content_security_policy((script_hash(LOCAL_TIME_SCRIPT),)),
+        # The subscribe page's form posts to the sign-up endpoint, when the site has one (docs/notifications.md).
+        signup_action=_signup_action(config.notify.signup_url),
+        subscribe_security_policy=content_security_policy(
+            (script_hash(LOCAL_TIME_SCRIPT),), form_action=_signup_action(config.notify.signup_url)
+        ),
         local_time_script=Markup(LOCAL_TIME_SCRIPT),
     )
     app.register_blueprint(pages)
@@ -148,17 +154,29 @@ def _remember_translations(env: jinja2.Environment, catalog: NullTranslations) -
     env.globals["_"] = gettext
 
 
-def content_security_policy(script_hashes: tuple[str, ...] = ()) -> str:
+def content_security_policy(script_hashes: tuple[str, ...] = (), form_action: str | None = None) -> str:
     """The page's CSP: nothing but our own stylesheet and images; scripts only by hash.
 
     Served as a ``<meta>`` so it travels with the files to any host; docs/security.md gives the
-    same policy as HTTP headers (which can also forbid framing).
+    same policy as HTTP headers (which can also forbid framing). Forms may post nowhere, but the
+    subscribe page's to the sign-up endpoint (``form_action``).
     """
     scripts = " ".join(f"'sha256-{digest}'" for digest in script_hashes) or "'none'"
+    forms = "'none'"
+    if form_action is not None:  # by its origin: a CSP source cannot hold every character a URL can
+        parts = urlsplit(form_action)
+        forms = f"{parts.scheme}://{parts.netloc}"
     return (
         f"default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' data:; "
-        "base-uri 'none'; form-action 'none'"
+        f"base-uri 'none'; form-action {forms}"
     )
+
+
+def _signup_action(signup_url: str | None) -> str | None:
+    """Where the subscribe form posts: the endpoint's ``subscribe`` below ``signup_url``."""
+    if not signup_url:
+        return None
+    return (signup_url if signup_url.endswith("/") else signup_url + "/") + "subscribe"
 
 
 def _day_title(day: Day, language: str) -> str:
