@@ -7,6 +7,7 @@ escaped, and the SMTP server's refusals told apart (permanent or not).
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import ssl
@@ -37,7 +38,10 @@ NOW = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
 
 
 def notify_config(smtp_port: int, signup_url: str = "https://status.test/notify/", language: str = "sk") -> str:
-    return DEFAULT_CONFIG.format(language=language) + (
+    # Both shipped languages are built, so that subscribers may choose either.
+    both = json.dumps([language, *(other for other in ("sk", "en") if other != language)])
+    config = DEFAULT_CONFIG.format(language=language).replace(f'language = "{language}"', f"languages = {both}", 1)
+    return config + (
         "\n[notify]\n"
         'state = "state/notify.db"\n'
         'email_from = "Stav služieb <status@example.test>"\n'
@@ -369,7 +373,7 @@ def test_notify_mails_each_new_incident_once_to_its_subscribers(tmp_path: Path, 
 def test_the_subscribe_page_has_the_form_only_with_an_endpoint(tmp_path: Path) -> None:
     """With ``signup_url`` the page's form posts there (and its CSP allows just that); without, as before."""
     with_endpoint = make_site(tmp_path / "with", config=notify_config(25, "https://signup.status.test/notify/"))
-    without = make_site(tmp_path / "without")
+    without = make_site(tmp_path / "without", languages=["sk", "en"])
     pages = {}
     for name, site in (("with", with_endpoint), ("without", without)):
         out = tmp_path / f"{name}-build"

@@ -232,7 +232,10 @@ def _component_letter(
     update = payload.get("component_update") or {}
     name = plain_line(str(component.get("name", event.subject)))
     new, old = _status_label(update.get("new_status"), language), _status_label(update.get("old_status"), language)
-    subject = f"[{plain_line(config.title_in(language))}] " + _t(language, "%(title)s: %(status)s") % {"title": name, "status": new}
+    subject = f"[{plain_line(config.title_in(language))}] " + _t(language, "%(title)s: %(status)s") % {
+        "title": name,
+        "status": new,
+    }
     was = _t(language, "Before: %(status)s") % {"status": old}
     details = _t(language, "Details on the status page")
     text = [f"{name}: {new}", was, "", f"{details}: {url}", ""]
