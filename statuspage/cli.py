@@ -142,6 +142,7 @@ def check(site_dir: Path) -> None:
         _fail(error)
     _warn(config_warnings(site.config))
     _warn(site.dropped_links)
+    _warn(site.content_notes)
     click.echo(
         f"OK: {len(site.incidents)} incidents, {len(site.maintenance)} maintenance windows, "
         f"{len(site.tickets)} public tickets"

@@ -990,3 +990,69 @@ def test_extreme_years_do_not_crash_the_build(site_factory: SiteFactory, tmp_pat
     assert "Traceback" not in result.output
     if result.exit_code != 0:  # refusing is fine, as long as it names the file
         assert result.exit_code == 1 and str(site) in result.stderr
+
+
+# ------------------------------------------------------------------------------- content warnings
+
+
+def test_a_translated_update_without_an_original_is_a_warning(site_factory: SiteFactory) -> None:
+    """A translation's update that matches no update of the original is never shown: check says where it is."""
+    translated = (
+        "---\ntitle: Web outage (en)\n---\nSomething broke.\n\n"
+        "## 2026-11-20T09:30+01:00 identified\nWe found it.\n\n"
+        "## 2026-11-20T09:45+01:00 monitoring\nWatching it.\n"
+    )
+    site = site_factory(incidents=[incident("x")], files={"content/incidents/x.en.md": translated})
+    result = check(site)
+    assert result.exit_code == 0, result.output
+    line = line_of(translated, "09:45")
+    assert result.stderr.splitlines() == [
+        f"warning: {site}/content/incidents/x.en.md:{line}: update 2026-11-20T09:45+01:00 monitoring "
+        f"has no update with the same time and status in {site}/content/incidents/x.md, so it is never shown"
+    ], result.stderr
+
+
+def test_a_translated_update_with_another_status_is_a_warning(site_factory: SiteFactory) -> None:
+    translated = "---\ntitle: Wartung\n---\nText.\n\n## 2026-12-05T22:30+01:00 in_progress\nLäuft.\n"
+    body = "We upgrade.\n\n## 2026-12-05T22:30+01:00 verifying\nChecking.\n"
+    site = site_factory(
+        maintenance=[maintenance("m", body=body)], files={"content/maintenance/m.en.md": translated}
+    )
+    result = check(site)
+    assert result.exit_code == 0, result.output
+    assert f"warning: {site}/content/maintenance/m.en.md:6: update 2026-12-05T22:30+01:00 in_progress" in result.stderr
+
+
+def test_an_unedited_scaffold_update_is_a_warning_in_check_and_build(site_factory: SiteFactory, tmp_path: Path) -> None:
+    """``new incident`` writes hints as comments; published unedited, visitors see an empty update."""
+    site = site_factory()
+    made = run("new", "incident", "Slow API", "--site", str(site), "--components", "api", "--now", NOW)
+    path = Path(made.output.strip().splitlines()[-1])
+    text = path.read_text(encoding="utf-8")
+    line = line_of(text, "## 2026-11-25")
+    expected = (
+        f"warning: {path}:{line}: update 2026-11-25T12:00+01:00 investigating has no text, only the writing hint "
+        "that 'statuspage new' wrote: visitors would see an empty update"
+    )
+    result = check(site)
+    assert result.exit_code == 0, result.output
+    assert expected in result.stderr.splitlines(), result.stderr
+    built = run("build", "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW)
+    assert built.exit_code == 0, built.output
+    assert expected in built.stderr.splitlines(), built.stderr
+    rebuilt = run("build", "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW)  # from the parse cache
+    assert expected in rebuilt.stderr.splitlines(), rebuilt.stderr
+    path.write_text(text.replace("<!-- What is known so far", "Requests time out.\n<!-- "), encoding="utf-8")
+    again = check(site)
+    assert again.exit_code == 0 and "warning" not in again.stderr, again.stderr
+
+
+def test_an_update_without_any_text_is_a_warning(site_factory: SiteFactory) -> None:
+    body = "Something broke.\n\n## 2026-11-20T09:30+01:00 identified\n\n## 2026-11-20T09:40+01:00 monitoring\nOK.\n"
+    site = site_factory(incidents=[incident("x", body=body)])
+    result = check(site)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {site}/content/incidents/x.md:9: update 2026-11-20T09:30+01:00 identified has no text: "
+        "visitors would see an empty update"
+    ], result.stderr
