@@ -1015,9 +1015,7 @@ def test_a_translated_update_without_an_original_is_a_warning(site_factory: Site
 def test_a_translated_update_with_another_status_is_a_warning(site_factory: SiteFactory) -> None:
     translated = "---\ntitle: Wartung\n---\nText.\n\n## 2026-12-05T22:30+01:00 in_progress\nLäuft.\n"
     body = "We upgrade.\n\n## 2026-12-05T22:30+01:00 verifying\nChecking.\n"
-    site = site_factory(
-        maintenance=[maintenance("m", body=body)], files={"content/maintenance/m.en.md": translated}
-    )
+    site = site_factory(maintenance=[maintenance("m", body=body)], files={"content/maintenance/m.en.md": translated})
     result = check(site)
     assert result.exit_code == 0, result.output
     assert f"warning: {site}/content/maintenance/m.en.md:6: update 2026-12-05T22:30+01:00 in_progress" in result.stderr

@@ -130,7 +130,8 @@ def _empty_updates(updates: list[Update], raw: dict[int, str], zone: tzinfo) -> 
     for update in updates:
         if str(update.body).strip():
             continue
-        hint = ", only the writing hint that 'statuspage new' wrote" if "<!--" in raw.get(update.origin.line or 0, "") else ""
+        scaffolded = "<!--" in raw.get(update.origin.line or 0, "")
+        hint = ", only the writing hint that 'statuspage new' wrote" if scaffolded else ""
         message = f"update {_heading(update, zone)} has no text{hint}: visitors would see an empty update"
         notes.append(Problem(update.origin.path, update.origin.line, message))
     return tuple(notes)
