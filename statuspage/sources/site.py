@@ -122,7 +122,7 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
         tickets=tuple(sorted(tickets, key=lambda t: t.id)),
         left_out=tuple(left_out),
         dropped_links=tuple(dropped),
-        content_notes=(*(note for item in incidents for note in item.notes), *(n for m in maintenance for n in m.notes)),
+        content_notes=(*(n for item in incidents for n in item.notes), *(n for m in maintenance for n in m.notes)),
     )
 
 
