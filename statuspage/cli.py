@@ -561,16 +561,22 @@ def tickets_list(site_dir: Path, db_path: Path | None, status: str | None, as_js
 
 @tickets.command("show")
 @click.argument("ticket_id", type=int)
+@click.option(
+    "--now", "now", default=None, help="Explain the ticket as of this time (ISO 8601); also SOURCE_DATE_EPOCH."
+)
 @SITE_OPTION
 @DB_OPTION
-def tickets_show(site_dir: Path, db_path: Path | None, ticket_id: int) -> None:
-    """Print one ticket with every column, private ones too, and its status history."""
+def tickets_show(site_dir: Path, db_path: Path | None, ticket_id: int, now: str | None) -> None:
+    """Print one ticket with every column, private ones too, what the site says of it, and its status history."""
     from .desk import report, store
+    from .desk.public import public_view
     from .desk.site import open_desk
 
     with _user_errors():
-        record = store.show_ticket(open_desk(site_dir, db_path), ticket_id)
-    click.echo(report.ticket_text(record))
+        desk = open_desk(site_dir, db_path)
+        record = store.show_ticket(desk, ticket_id)
+        public = public_view(site_dir, desk, record.row, now)
+    click.echo(report.ticket_text(record, public))
 
 
 @tickets.command("import")

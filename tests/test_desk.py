@@ -316,6 +316,47 @@ def test_link_to_a_missing_window_is_refused(site: Path) -> None:
     assert desk(site, "link", "1", "--maintenance", "upgrade", "--unlink").exit_code == 2
 
 
+@pytest.fixture
+def dated_site(site_factory: SiteFactory) -> Path:
+    """Maintenance files named the way ``statuspage new`` names them: ``<date>-<slug of the title>``."""
+    made = site_factory(
+        maintenance=[
+            maintenance("2026-11-21-prihlasenie-zlyhava"),
+            maintenance("2026-12-05-siet"),
+            maintenance("2026-12-12-siet"),
+            maintenance("2026-12-19-sietovy-prvok"),
+        ],
+        tickets=[ticket(1)],
+    )
+    ok(desk(made, "init"))
+    return made
+
+
+def test_link_accepts_the_unambiguous_tail_of_a_dated_slug(dated_site: Path) -> None:
+    """The tail is what people remember of a slug; the full one is stored and said."""
+    text = ok(desk(dated_site, "link", "1", "--maintenance", "prihlasenie-zlyhava"))
+    assert row(dated_site, 1)["maintenance"] == "2026-11-21-prihlasenie-zlyhava"
+    assert text.strip() == "Updated ticket 1: maintenance - → 2026-11-21-prihlasenie-zlyhava"
+
+
+def test_link_with_an_ambiguous_tail_lists_the_candidates(dated_site: Path) -> None:
+    before = dump(dated_site)
+    lines = failed(desk(dated_site, "link", "1", "--maintenance", "siet"))
+    assert lines == [
+        "Error: maintenance 'siet' matches 2 files in content/maintenance: 2026-12-05-siet, 2026-12-12-siet; "
+        "give the full slug"
+    ]
+    assert dump(dated_site) == before
+
+
+def test_link_to_a_misspelt_slug_suggests_the_closest(dated_site: Path) -> None:
+    lines = failed(desk(dated_site, "link", "1", "--maintenance", "prihlasenie-zlyhav"))
+    assert lines[0] == (
+        f"{db_of(dated_site)}: ticket 1: maintenance 'prihlasenie-zlyhav' not found in content/maintenance; "
+        "did you mean 2026-11-21-prihlasenie-zlyhava?"
+    )
+
+
 def datetime_of(text: str) -> Any:
     from datetime import datetime
 
@@ -351,6 +392,33 @@ def test_show_prints_every_column_and_the_history(site: Path) -> None:
     assert "reporter_email    reporter1@example.com  (private)" in text
     assert f"{LATER}  reported → fixing  (update at {LATER})" in text
     assert failed(desk(site, "show", "9")) == [f"Error: {db_of(site)}: ticket 9 not found"]
+
+
+def test_show_prints_the_sentence_visitors_read(site: Path, tmp_path: Path) -> None:
+    """The "why still open" sentence is the one of the built api/known-issues.json, word for word."""
+    ok(move(site, 1, "fixing", "--evaluated-at", "2026-11-25T09:00"))
+    ok(desk(site, "link", "2", "--maintenance", "upgrade"))
+    ok(run("build", "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW))
+    published = json.loads((tmp_path / "out" / "api" / "known-issues.json").read_text(encoding="utf-8"))
+    sentences = {issue["id"]: issue["explanation"] for issue in published["known_issues"]}
+    for ticket_id in (1, 2):
+        text = ok(desk(site, "show", str(ticket_id), "--now", NOW))
+        assert f"on the site (sk)  {sentences[ticket_id]}" in text.splitlines(), text
+
+
+def test_show_says_a_private_ticket_is_not_on_the_site(site: Path) -> None:
+    ok(desk(site, "update", "1", "--private"))
+    text = ok(desk(site, "show", "1", "--now", NOW))
+    assert "on the site       not published: the ticket is private" in text.splitlines(), text
+
+
+def test_show_says_why_a_ticket_is_left_out(site: Path) -> None:
+    connection = sqlite3.connect(db_of(site))
+    with connection:
+        connection.execute("UPDATE tickets SET components = ? WHERE id = 1", ['["gone"]'])
+    connection.close()
+    text = ok(desk(site, "show", "1", "--now", NOW))
+    assert "on the site       left out: unknown component 'gone'" in text.splitlines(), text
 
 
 # ---------------------------------------------------------------------------------------- import
