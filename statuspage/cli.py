@@ -582,19 +582,33 @@ def tickets_show(site_dir: Path, db_path: Path | None, ticket_id: int, now: str 
 @tickets.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--map", "mapping", multiple=True, metavar="OLD=NEW", help="Read the file's column OLD as NEW.")
+@click.option(
+    "--map-value",
+    "value_mapping",
+    multiple=True,
+    metavar="COLUMN:FROM=TO",
+    help="Import the value FROM of ticket column COLUMN as TO (severity:Urgent=critical); repeatable.",
+)
 @click.option("--replace", is_flag=True, help="Update tickets whose id is already in the database.")
 @DESK_NOW_OPTION
 @SITE_OPTION
 @DB_OPTION
 def tickets_import(
-    site_dir: Path, db_path: Path | None, now: str | None, file: Path, mapping: tuple[str, ...], replace: bool
+    site_dir: Path,
+    db_path: Path | None,
+    now: str | None,
+    file: Path,
+    mapping: tuple[str, ...],
+    value_mapping: tuple[str, ...],
+    replace: bool,
 ) -> None:
     """Import a helpdesk's CSV or JSON export: every row, or none if any is bad."""
     from .desk.site import open_desk
     from .desk.transfer import import_tickets
 
     with _user_errors():
-        result = import_tickets(open_desk(site_dir, db_path), file, mapping, replace=replace, now_option=now)
+        desk = open_desk(site_dir, db_path)
+        result = import_tickets(desk, file, mapping, replace=replace, now_option=now, value_pairs=value_mapping)
     click.echo(f"Imported {file}: {result.added} added, {result.replaced} replaced")
 
 

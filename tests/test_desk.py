@@ -468,6 +468,79 @@ def test_import_json(site: Path, tmp_path: Path, wrapped: bool) -> None:
     assert (row(site, 20)["components"], row(site, 20)["public"]) == ('["web","cdn"]', 1)
 
 
+HELPDESK_CSV = (
+    "Number,Subject,Priority,Via,State,reported_at,evaluated_at,resolved_at\n"
+    "40,Login fails,Urgent,Chat,Closed,2026-11-24T10:00,2026-11-24T11:00,2026-11-24T12:00\n"
+    "41,Slow search,Low,E-mail,New,2026-11-24T12:00,,\n"
+    "42,Broken link,minor,chat,reported,2026-11-24T13:00,,\n"
+)
+HELPDESK_COLUMNS = ["--map", "Number=id", "--map", "Subject=title", "--map", "Priority=severity"]
+HELPDESK_COLUMNS += ["--map", "Via=channel", "--map", "State=status"]
+
+
+def test_import_maps_helpdesk_values(site: Path, tmp_path: Path) -> None:
+    """A helpdesk's own words (Urgent, Closed) become the ticket values; values not named pass as they are."""
+    file = write(tmp_path / "helpdesk.csv", HELPDESK_CSV)
+    unmapped = failed(desk(site, "import", str(file), *HELPDESK_COLUMNS))
+    assert any(
+        line.endswith("ticket 40: unknown severity 'Urgent' (expected critical | major | minor)") for line in unmapped
+    )
+    values = ["--map-value", "severity:Urgent=critical", "--map-value", "severity:Low=minor"]
+    values += ["--map-value", "channel:Chat=chat", "--map-value", "channel:E-mail=email"]
+    values += ["--map-value", "status:Closed=resolved", "--map-value", "status:New=reported"]
+    ok(desk(site, "import", str(file), *HELPDESK_COLUMNS, *values, "--now", NOW))
+    imported = [(r["severity"], r["channel"], r["status"]) for r in (row(site, 40), row(site, 41), row(site, 42))]
+    assert imported == [("critical", "chat", "resolved"), ("minor", "email", "reported"), ("minor", "chat", "reported")]
+
+
+def test_import_maps_json_values_of_any_type(site: Path, tmp_path: Path) -> None:
+    tickets = [{"id": 50, "title": "T", "severity": 1, "channel": "chat", "status": "reported"}]
+    tickets[0]["reported_at"] = "2026-11-24T10:00"
+    file = write(tmp_path / "helpdesk.json", json.dumps(tickets))
+    ok(desk(site, "import", str(file), "--map-value", "severity:1=critical"))
+    assert row(site, 50)["severity"] == "critical"
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        pytest.param(
+            "sevrity:Urgent=critical",
+            "Error: --map-value 'sevrity:Urgent=critical': 'sevrity' is not a ticket column (id, title, ",
+            id="unknown-field",
+        ),
+        pytest.param(
+            "Urgent=critical",
+            "Error: --map-value 'Urgent=critical': expected COLUMN:FILE_VALUE=TICKET_VALUE",
+            id="no-field",
+        ),
+        pytest.param(
+            "severity:Urgent",
+            "Error: --map-value 'severity:Urgent': expected COLUMN:FILE_VALUE=TICKET_VALUE",
+            id="no-value",
+        ),
+        pytest.param(
+            "maintenance:x=y",
+            "Error: --map-value 'maintenance:x=y': the file has no column that is read as 'maintenance'",
+            id="field-not-in-file",
+        ),
+    ],
+)
+def test_bad_value_maps_are_clean_errors(site: Path, tmp_path: Path, option: str, message: str) -> None:
+    file = write(tmp_path / "helpdesk.csv", HELPDESK_CSV)
+    before = dump(site)
+    lines = failed(desk(site, "import", str(file), *HELPDESK_COLUMNS, "--map-value", option))
+    assert lines[0].startswith(message), lines
+    assert dump(site) == before
+
+
+def test_a_value_mapped_twice_is_an_error(site: Path, tmp_path: Path) -> None:
+    file = write(tmp_path / "helpdesk.csv", HELPDESK_CSV)
+    twice = ["--map-value", "severity:Urgent=critical", "--map-value", "severity:Urgent=major"]
+    lines = failed(desk(site, "import", str(file), *HELPDESK_COLUMNS, *twice))
+    assert lines == ["Error: --map-value 'severity:Urgent=major': 'Urgent' of severity is already mapped to 'critical'"]
+
+
 def test_import_maps_and_drops_columns(site: Path, tmp_path: Path) -> None:
     file = write(
         tmp_path / "helpdesk.csv",
