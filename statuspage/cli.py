@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .errors import Problem, StatuspageError, ValidationError
-from .terminal import visible
+from .terminal import counted, visible
 
 SITE_OPTION = click.option(
     "--site",
@@ -51,7 +51,7 @@ def _fail(error: StatuspageError) -> None:
             click.echo(visible(str(problem)), err=True)
         _warn(error.warnings)
         count = len(error.problems)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+        click.echo(f"{counted(count, 'problem')} found", err=True)
     else:
         click.echo(visible(f"Error: {error}"), err=True)
     sys.exit(1)
@@ -123,9 +123,9 @@ def build(site_dir: Path, out: Path | None, now: str | None, provenance: bool, j
         _fail(error)
     _warn(result.warnings)
     if result.written:
-        click.echo(f"Built {result.files} files into {result.out}")
+        click.echo(f"Built {counted(result.files, 'file')} into {result.out}")
     else:
-        click.echo(f"Nothing changed: {result.files} files in {result.out}")
+        click.echo(f"Nothing changed: {counted(result.files, 'file')} in {result.out}")
     _leave_now()
 
 
@@ -144,8 +144,8 @@ def check(site_dir: Path) -> None:
     _warn(site.dropped_links)
     _warn(site.content_notes)
     click.echo(
-        f"OK: {len(site.incidents)} incidents, {len(site.maintenance)} maintenance windows, "
-        f"{len(site.tickets)} public tickets"
+        f"OK: {counted(len(site.incidents), 'incident')}, {counted(len(site.maintenance), 'maintenance window')}, "
+        f"{counted(len(site.tickets), 'public ticket')}"
     )
 
 
@@ -199,8 +199,8 @@ def import_(kind: str, source: Path, site_dir: Path, language: str | None, timez
     draft = result.draft
     incidents = sum(item.kind == "incident" for item in draft.items)
     click.echo(
-        f"Imported {incidents} incidents, {len(draft.items) - incidents} maintenance windows and "
-        f"{len(draft.components)} components from {draft.tool} into {site_dir}"
+        f"Imported {counted(incidents, 'incident')}, {counted(len(draft.items) - incidents, 'maintenance window')} "
+        f"and {counted(len(draft.components), 'component')} from {draft.tool} into {site_dir}"
     )
     if draft.notes:
         click.echo(f"Could not be mapped exactly ({len(draft.notes)}):")
@@ -641,7 +641,7 @@ def tickets_snapshot(site_dir: Path, db_path: Path | None, output: Path | None) 
         result = write_snapshot(desk, output)
     for reason in result.left_out:
         click.echo(visible(f"warning: {desk.shown}: {reason}: left out, as the build leaves it out"), err=True)
-    click.echo(f"Wrote {result.written} public tickets to {result.path}")
+    click.echo(f"Wrote {counted(result.written, 'public ticket')} to {result.path}")
 
 
 @tickets.command("export")
@@ -666,4 +666,4 @@ def tickets_export(
         click.echo(exported.text, nl=False)
         return
     output.write_text(exported.text, encoding="utf-8")
-    click.echo(f"Exported {exported.count} tickets to {output}")
+    click.echo(f"Exported {counted(exported.count, 'ticket')} to {output}")

@@ -816,7 +816,7 @@ def test_other_headings_and_fenced_code_are_content(site_factory: SiteFactory, f
     site = site_factory(incidents=[incident("x", body=body)])
     result = check(site)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("OK: 1 incidents")
+    assert result.stdout.startswith("OK: 1 incident,")
     found = _only_incident(site)
     assert [(u.status, u.origin.line) for u in found.updates] == [("identified", 17)]
     assert "Workaround" in found.body and "nonsense" in found.body and found.resolved is None
@@ -842,7 +842,7 @@ def test_crlf_and_bom_are_accepted(site_factory: SiteFactory) -> None:
     write(site / "content" / "maintenance" / "m.md", b"\xef\xbb\xbf" + maintenance()[1].replace("\n", "\r\n").encode())
     result = check(site)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("OK: 1 incidents, 1 maintenance windows")
+    assert result.stdout.startswith("OK: 1 incident, 1 maintenance window,")
     found = _only_incident(site)
     assert found.title == "Web outage" and [(u.status, u.origin.line) for u in found.updates] == [("identified", 9)]
 
@@ -866,7 +866,7 @@ def test_valid_site_passes(site_factory: SiteFactory) -> None:
     result = check(site)
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    assert result.stdout == "OK: 1 incidents, 1 maintenance windows, 1 public tickets\n"
+    assert result.stdout == "OK: 1 incident, 1 maintenance window, 1 public ticket\n"
 
 
 def test_example_site_passes() -> None:
@@ -1054,3 +1054,10 @@ def test_an_update_without_any_text_is_a_warning(site_factory: SiteFactory) -> N
         f"warning: {site}/content/incidents/x.md:9: update 2026-11-20T09:30+01:00 identified has no text: "
         "visitors would see an empty update"
     ], result.stderr
+
+
+def test_counts_read_naturally(site_factory: SiteFactory) -> None:
+    site = site_factory(incidents=[incident("x"), incident("y")], tickets=[ticket(1), ticket(2), ticket(3)])
+    assert check(site).stdout == "OK: 2 incidents, 0 maintenance windows, 3 public tickets\n"
+    (site / "content" / "incidents" / "y.md").write_text(incident("y", severity="bad")[1], encoding="utf-8")
+    assert check(site).stderr.splitlines()[-1] == "1 problem found"

@@ -188,6 +188,13 @@ def test_cstate_separators_are_neither_summary_nor_headings(tmp_path: Path) -> N
     assert "Search answers quickly again." in [p.get_text() for p in soup.select("main p")]
 
 
+def test_import_counts_read_naturally(tmp_path: Path) -> None:
+    source = copy_fixture(tmp_path, "cstate-quirks")
+    (source / "content" / "issues" / "2024-10-06-slow-search.md").unlink()
+    _, output = imported(tmp_path, "cstate", source=source)
+    assert "Imported 1 incident, 0 maintenance windows and 4 components from cState" in output
+
+
 def test_cstate_every_skipped_file_is_in_the_notes(tmp_path: Path) -> None:
     _, output = imported(tmp_path, "cstate", source=FIXTURES / "cstate-quirks")
     content = FIXTURES / "cstate-quirks" / "content"
@@ -267,7 +274,7 @@ def test_statusfy_notes_say_what_could_not_be_mapped(tmp_path: Path) -> None:
         "system 'conversions' has no title in the locale file",
         "id 3f9a21c7: the address changes",
         "container '::: tip' is not supported",
-        "locale 'es': statuspage translates only into sk or en; 1 translated file(s) not imported",
+        "locale 'es': statuspage translates only into sk or en; 1 translated file not imported",
     ):
         assert expected in output, expected
 
@@ -313,7 +320,7 @@ def test_a_tickets_database_already_in_the_site_is_kept(tmp_path: Path) -> None:
     result = run("import", "statusfy", str(FIXTURES / "statusfy"), "--site", str(site))
     assert result.exit_code == 0, result.output
     assert database.read_bytes() == before
-    assert "1 public tickets" in run("check", "--site", str(site)).output
+    assert "1 public ticket" in run("check", "--site", str(site)).output
 
 
 CSTATE_ISSUE = "---\ntitle: X\ndate: 2024-01-01\nseverity: down\n---\n"
