@@ -449,7 +449,7 @@ def _given(**columns: Any) -> dict[str, Any]:
 
 @main.group()
 def tickets() -> None:
-    """The support desk's tickets database: init, add, update, link, list, show, import, export.
+    """The support desk's tickets database: init, add, update, link, list, show, import, export, snapshot.
 
     Rows are checked exactly as `statuspage check` checks them.  Times are ISO 8601 (without an
     offset, in the site's time zone) and default to now.  list, show and export print the
@@ -482,7 +482,7 @@ def tickets_init(site_dir: Path, db_path: Path | None) -> None:
 def tickets_add(
     site_dir: Path, db_path: Path | None, now: str | None, ticket_id: int | None, private: bool, **columns: Any
 ) -> None:
-    """Add a ticket in status reported."""
+    """Add a ticket; it starts in status reported."""
     from .desk import store
     from .desk.site import open_desk
 
@@ -532,7 +532,7 @@ def tickets_update(
 @SITE_OPTION
 @DB_OPTION
 def tickets_link(site_dir: Path, db_path: Path | None, ticket_id: int, maintenance: str | None, unlink: bool) -> None:
-    """Let a ticket stay open on purpose until a service innovation completes."""
+    """Let a ticket stay open on purpose until a maintenance window (a service innovation) completes."""
     from .desk import report, store
     from .desk.site import open_desk
 

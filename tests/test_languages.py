@@ -109,3 +109,11 @@ def test_the_404_page_links_to_each_language_absolutely(example_build: Path) -> 
     assert html.select_one('.languages a[hreflang="en"]')["href"] == BASE_URL + "en/"
     assert not html.select('link[rel="alternate"][hreflang]')
     assert all(urlsplit(a["href"]).scheme for a in html.select("header a"))
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, "pred 1 dňom"), (2, "pred 2 dňami"), (4, "pred 4 dňami"), (5, "pred 5 dňami"), (90, "pred 90 dňami")],
+)
+def test_slovak_plural_forms_of_the_uptime_legend(count: int, expected: str) -> None:
+    assert translations("sk").ngettext("%(num)d day ago", "%(num)d days ago", count) % {"num": count} == expected
