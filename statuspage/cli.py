@@ -473,7 +473,9 @@ def tickets_init(site_dir: Path, db_path: Path | None) -> None:
 
 @tickets.command("add")
 @_column_options(adding=True)
-@click.option("--maintenance", default=None, help="Slug of the maintenance window this ticket waits for.")
+@click.option(
+    "--maintenance", default=None, help="Slug (or its tail after the date) of the maintenance window it waits for."
+)
 @click.option("--private", is_flag=True, help="Never publish this ticket (public = 0).")
 @click.option("--id", "ticket_id", type=int, default=None, help="Ticket number.  [default: the next free one]")
 @DESK_NOW_OPTION
@@ -527,7 +529,7 @@ def tickets_update(
 
 @tickets.command("link")
 @click.argument("ticket_id", type=int)
-@click.option("--maintenance", default=None, help="Slug of a file in content/maintenance the ticket waits for.")
+@click.option("--maintenance", default=None, help="Slug of a file in content/maintenance (or its tail after the date).")
 @click.option("--unlink", is_flag=True, help="Let the ticket wait for no maintenance window.")
 @SITE_OPTION
 @DB_OPTION

@@ -339,6 +339,13 @@ def test_link_accepts_the_unambiguous_tail_of_a_dated_slug(dated_site: Path) -> 
     assert text.strip() == "Updated ticket 1: maintenance - → 2026-11-21-prihlasenie-zlyhava"
 
 
+def test_add_takes_the_tail_too(dated_site: Path) -> None:
+    added = ["add", "--title", "T", "--severity", "minor", "--channel", "chat", "--now", NOW, "--maintenance"]
+    ok(desk(dated_site, *added, "sietovy-prvok"))
+    assert row(dated_site, 2)["maintenance"] == "2026-12-19-sietovy-prvok"
+    assert "matches 2 files" in failed(desk(dated_site, *added, "siet"))[0]
+
+
 def test_link_with_an_ambiguous_tail_lists_the_candidates(dated_site: Path) -> None:
     before = dump(dated_site)
     lines = failed(desk(dated_site, "link", "1", "--maintenance", "siet"))

@@ -153,7 +153,7 @@ def add_ticket(desk: Desk, fields: Mapping[str, Any], now_option: str | None = N
     adding at once never get the same one.  Returns the ticket's id.
     """
     now = stored_time(resolve_now(now_option, desk.zone), desk.zone)
-    given = dict(fields)
+    given = _with_full_slug(desk, fields)
     components = given.pop("components", ())
     row = full_row({"status": "reported", "reported_at": now, "public": 1, **given})
     row["components"] = components_json(components)
@@ -167,6 +167,15 @@ def add_ticket(desk: Desk, fields: Mapping[str, Any], now_option: str | None = N
         db.table("tickets").insert(row)
         record_step(db, row, None, now, "add", forced=False)
     return int(row["id"])
+
+
+def _with_full_slug(desk: Desk, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` with a maintenance slug's tail made the full slug (see ``Desk.maintenance_slug``)."""
+    given = dict(fields)
+    slug = given.get("maintenance")
+    if isinstance(slug, str):
+        given["maintenance"] = desk.maintenance_slug(slug) or slug  # one that fits nothing is refused by the checks
+    return given
 
 
 @dataclass(frozen=True)
