@@ -204,6 +204,10 @@ def test_cstate_every_skipped_file_is_in_the_notes(tmp_path: Path) -> None:
         (content / "issues" / "_index.md", "Hugo's list page of the issues: not imported"),
         (content / "issues" / "notes.txt", "not a Markdown issue: not imported"),
         (content / "issues" / "2024-04-01-old-bundle" / "cover.txt", "a folder without index.md: not imported"),
+        (
+            content / "issues" / "2024-10-09-orphan.sk.md",
+            "a translation of 2024-10-09-orphan, which is missing or left out: not imported",
+        ),
     ):
         assert f"{path}: {why}" in output, f"{path}: {why}"
 

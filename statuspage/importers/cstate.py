@@ -228,7 +228,10 @@ def _read_issues(
         if item is not None:
             originals[name] = item
     for path, base, code in translations:
-        _read_translation(path, files, originals.get(base), code, language, zone, problems, notes)
+        if base not in originals:  # a draft, or no such issue
+            skipped.add(path, f"a translation of {base}, which is missing or left out")
+            continue
+        _read_translation(path, files, originals[base], code, language, zone, problems, notes)
     return list(originals.values())
 
 
@@ -489,7 +492,7 @@ def _has_shortcode(text: str) -> bool:
 def _read_translation(
     path: Path,
     files: SourceFolder,
-    original: ItemDraft | None,
+    original: ItemDraft,
     code: str,
     language: str,
     zone: tzinfo,
@@ -498,7 +501,7 @@ def _read_translation(
 ) -> None:
     """``<name>.<lang>.md`` (Hugo's translation by file name): ours if the language ships."""
     shown = str(path)
-    if original is None or code not in LANGUAGES or code == language:
+    if code not in LANGUAGES or code == language:
         notes.append(
             Note(shown, f"translation into {code!r}: statuspage translates only into {' or '.join(LANGUAGES)}")
         )
