@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .errors import Problem, StatuspageError, ValidationError
-from .terminal import visible
+from .terminal import counted, visible
 
 SITE_OPTION = click.option(
     "--site",
@@ -51,7 +51,7 @@ def _fail(error: StatuspageError) -> None:
             click.echo(visible(str(problem)), err=True)
         _warn(error.warnings)
         count = len(error.problems)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+        click.echo(f"{counted(count, 'problem')} found", err=True)
     else:
         click.echo(visible(f"Error: {error}"), err=True)
     sys.exit(1)
@@ -123,9 +123,9 @@ def build(site_dir: Path, out: Path | None, now: str | None, provenance: bool, j
         _fail(error)
     _warn(result.warnings)
     if result.written:
-        click.echo(f"Built {result.files} files into {result.out}")
+        click.echo(f"Built {counted(result.files, 'file')} into {result.out}")
     else:
-        click.echo(f"Nothing changed: {result.files} files in {result.out}")
+        click.echo(f"Nothing changed: {counted(result.files, 'file')} in {result.out}")
     _leave_now()
 
 
@@ -144,9 +144,10 @@ def check(site_dir: Path) -> None:
     _warn(config_warnings(site.config))
     _warn(unbuilt_translations(site))
     _warn(site.dropped_links)
+    _warn(site.content_notes)
     click.echo(
-        f"OK: {len(site.incidents)} incidents, {len(site.maintenance)} maintenance windows, "
-        f"{len(site.tickets)} public tickets"
+        f"OK: {counted(len(site.incidents), 'incident')}, {counted(len(site.maintenance), 'maintenance window')}, "
+        f"{counted(len(site.tickets), 'public ticket')}"
     )
 
 
@@ -200,8 +201,8 @@ def import_(kind: str, source: Path, site_dir: Path, language: str | None, timez
     draft = result.draft
     incidents = sum(item.kind == "incident" for item in draft.items)
     click.echo(
-        f"Imported {incidents} incidents, {len(draft.items) - incidents} maintenance windows and "
-        f"{len(draft.components)} components from {draft.tool} into {site_dir}"
+        f"Imported {counted(incidents, 'incident')}, {counted(len(draft.items) - incidents, 'maintenance window')} "
+        f"and {counted(len(draft.components), 'component')} from {draft.tool} into {site_dir}"
     )
     if draft.notes:
         click.echo(f"Could not be mapped exactly ({len(draft.notes)}):")
@@ -507,7 +508,7 @@ def _given(**columns: Any) -> dict[str, Any]:
 
 @main.group()
 def tickets() -> None:
-    """The support desk's tickets database: init, add, update, link, list, show, import, export.
+    """The support desk's tickets database: init, add, update, link, list, show, import, export, snapshot.
 
     Rows are checked exactly as `statuspage check` checks them.  Times are ISO 8601 (without an
     offset, in the site's time zone) and default to now.  list, show and export print the
@@ -531,7 +532,9 @@ def tickets_init(site_dir: Path, db_path: Path | None) -> None:
 
 @tickets.command("add")
 @_column_options(adding=True)
-@click.option("--maintenance", default=None, help="Slug of the maintenance window this ticket waits for.")
+@click.option(
+    "--maintenance", default=None, help="Slug (or its tail after the date) of the maintenance window it waits for."
+)
 @click.option("--private", is_flag=True, help="Never publish this ticket (public = 0).")
 @click.option("--id", "ticket_id", type=int, default=None, help="Ticket number.  [default: the next free one]")
 @DESK_NOW_OPTION
@@ -540,7 +543,7 @@ def tickets_init(site_dir: Path, db_path: Path | None) -> None:
 def tickets_add(
     site_dir: Path, db_path: Path | None, now: str | None, ticket_id: int | None, private: bool, **columns: Any
 ) -> None:
-    """Add a ticket in status reported."""
+    """Add a ticket; it starts in status reported."""
     from .desk import store
     from .desk.site import open_desk
 
@@ -585,12 +588,12 @@ def tickets_update(
 
 @tickets.command("link")
 @click.argument("ticket_id", type=int)
-@click.option("--maintenance", default=None, help="Slug of a file in content/maintenance the ticket waits for.")
+@click.option("--maintenance", default=None, help="Slug of a file in content/maintenance (or its tail after the date).")
 @click.option("--unlink", is_flag=True, help="Let the ticket wait for no maintenance window.")
 @SITE_OPTION
 @DB_OPTION
 def tickets_link(site_dir: Path, db_path: Path | None, ticket_id: int, maintenance: str | None, unlink: bool) -> None:
-    """Let a ticket stay open on purpose until a service innovation completes."""
+    """Let a ticket stay open on purpose until a maintenance window (a service innovation) completes."""
     from .desk import report, store
     from .desk.site import open_desk
 
@@ -619,34 +622,54 @@ def tickets_list(site_dir: Path, db_path: Path | None, status: str | None, as_js
 
 @tickets.command("show")
 @click.argument("ticket_id", type=int)
+@click.option(
+    "--now", "now", default=None, help="Explain the ticket as of this time (ISO 8601); also SOURCE_DATE_EPOCH."
+)
 @SITE_OPTION
 @DB_OPTION
-def tickets_show(site_dir: Path, db_path: Path | None, ticket_id: int) -> None:
-    """Print one ticket with every column, private ones too, and its status history."""
+def tickets_show(site_dir: Path, db_path: Path | None, ticket_id: int, now: str | None) -> None:
+    """Print one ticket with every column, private ones too, what the site says of it, and its status history."""
     from .desk import report, store
+    from .desk.public import public_view
     from .desk.site import open_desk
 
     with _user_errors():
-        record = store.show_ticket(open_desk(site_dir, db_path), ticket_id)
-    click.echo(report.ticket_text(record))
+        desk = open_desk(site_dir, db_path)
+        record = store.show_ticket(desk, ticket_id)
+        public = public_view(site_dir, desk, record.row, now)
+    click.echo(report.ticket_text(record, public))
 
 
 @tickets.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--map", "mapping", multiple=True, metavar="OLD=NEW", help="Read the file's column OLD as NEW.")
+@click.option(
+    "--map-value",
+    "value_mapping",
+    multiple=True,
+    metavar="COLUMN:FROM=TO",
+    help="Import the value FROM of ticket column COLUMN as TO (severity:Urgent=critical); repeatable.",
+)
 @click.option("--replace", is_flag=True, help="Update tickets whose id is already in the database.")
 @DESK_NOW_OPTION
 @SITE_OPTION
 @DB_OPTION
 def tickets_import(
-    site_dir: Path, db_path: Path | None, now: str | None, file: Path, mapping: tuple[str, ...], replace: bool
+    site_dir: Path,
+    db_path: Path | None,
+    now: str | None,
+    file: Path,
+    mapping: tuple[str, ...],
+    value_mapping: tuple[str, ...],
+    replace: bool,
 ) -> None:
     """Import a helpdesk's CSV or JSON export: every row, or none if any is bad."""
     from .desk.site import open_desk
     from .desk.transfer import import_tickets
 
     with _user_errors():
-        result = import_tickets(open_desk(site_dir, db_path), file, mapping, replace=replace, now_option=now)
+        desk = open_desk(site_dir, db_path)
+        result = import_tickets(desk, file, mapping, replace=replace, now_option=now, value_pairs=value_mapping)
     click.echo(f"Imported {file}: {result.added} added, {result.replaced} replaced")
 
 
@@ -679,7 +702,7 @@ def tickets_snapshot(site_dir: Path, db_path: Path | None, output: Path | None) 
         result = write_snapshot(desk, output)
     for reason in result.left_out:
         click.echo(visible(f"warning: {desk.shown}: {reason}: left out, as the build leaves it out"), err=True)
-    click.echo(f"Wrote {result.written} public tickets to {result.path}")
+    click.echo(f"Wrote {counted(result.written, 'public ticket')} to {result.path}")
 
 
 @tickets.command("export")
@@ -704,7 +727,7 @@ def tickets_export(
         click.echo(exported.text, nl=False)
         return
     output.write_text(exported.text, encoding="utf-8")
-    click.echo(f"Exported {exported.count} tickets to {output}")
+    click.echo(f"Exported {counted(exported.count, 'ticket')} to {output}")
 
 
 @main.group()

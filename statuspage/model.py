@@ -369,6 +369,7 @@ class Incident(Translatable):
     # the renderer tell whether a page must be rendered again without looking at the item's text.
     source_key: str = field(default="", compare=False, repr=False)
     tickets_line: int = field(default=1, compare=False, repr=False)  # of ``tickets:``, where a dropped link is named
+    notes: tuple[Problem, ...] = field(default=(), compare=False, repr=False)  # warnings from reading it (check, build)
 
 
 @dataclass(frozen=True)
@@ -391,6 +392,7 @@ class Maintenance(Translatable):
     # the renderer tell whether a page must be rendered again without looking at the item's text.
     source_key: str = field(default="", compare=False, repr=False)
     tickets_line: int = field(default=1, compare=False, repr=False)  # of ``tickets:``, where a dropped link is named
+    notes: tuple[Problem, ...] = field(default=(), compare=False, repr=False)  # warnings from reading it (check, build)
 
     PACKED: ClassVar[tuple[str, ...]] = ()  # not worth it: a thousand windows, derived from their updates
 
@@ -430,10 +432,11 @@ class Site:
     # Untrusted rows never stop a build (SPEC §6): what was left out of it, and why.
     left_out: tuple[Problem, ...] = ()  # public ticket rows that failed their checks (``check`` fails on them)
     dropped_links: tuple[Problem, ...] = ()  # links from content to tickets that are not published
+    content_notes: tuple[Problem, ...] = ()  # content that is valid but almost surely not meant (empty updates...)
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
-        """What ``build`` and ``watch`` report and publish without: rows left out, then links dropped."""
+        """What ``build`` and ``watch`` report and publish anyway: rows left out, links dropped, then content notes."""
         left_out = sorted(set(self.left_out))
         rows = (Problem(row.path, row.line, f"{row.message}; the ticket is left out") for row in left_out)
-        return (*rows, *sorted(set(self.dropped_links)))
+        return (*rows, *sorted(set(self.dropped_links)), *sorted(set(self.content_notes)))

@@ -1,4 +1,5 @@
-"""Untrusted text made safe to print on a terminal: its control characters shown, never obeyed."""
+"""Text for the terminal: untrusted text made safe to print (its control characters shown, never
+obeyed), and counts that read as English (``1 incident``, ``2 incidents``)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,8 @@ def visible_json(text: str) -> str:
     JSON is unchanged, and printed, it cannot drive a terminal.
     """
     return _UNSAFE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 incident``, ``2 incidents``: the command line speaks English, whose plural starts at 2."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

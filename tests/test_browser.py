@@ -197,3 +197,65 @@ def test_nothing_overflows_at_320_px(browser: Browser, origin: str) -> None:
             assert width <= 320, f"{name}: {width} px wide"
     finally:
         context.close()
+
+
+LONG_CODE_BODY = (
+    "Run this to check:\n\n```sh\ncurl --fail https://status.test/api/v2/summary.json?" + "x" * 300 + "\n```\n\n"
+    "Or look for `" + "Token" * 60 + "` in the log, and `a-very-long-path/" + "segment/" * 40 + "` too.\n\n"
+    "## 2026-11-20T09:30+01:00 identified\n~~~\n" + "y" * 250 + "\n~~~\n"
+)
+
+
+def test_long_code_lines_never_push_the_page_sideways(browser: Browser, tmp_path: Path) -> None:
+    """A log line in a code block wraps (or scrolls inside its box) at 320 px: the page never scrolls sideways."""
+    from conftest import incident, make_site
+
+    site = make_site(tmp_path / "site", incidents=[incident("code", body=LONG_CODE_BODY)], language="en")
+    out = tmp_path / "out"
+    assert run("build", "--site", str(site), "--out", str(out), "--now", NOW).exit_code == 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(out)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/incidents/code/")
+        assert page.locator("pre").count() == 2 and page.locator("p code").count() == 2
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"the incident page is {width[0]} px wide at {width[1]} px"
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+    finally:
+        context.close()
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("path", "legend"),
+    [
+        ("", ("pred 90 dňami", "dnes")),
+        ("en/", ("90 days ago", "today")),
+        ("en/components/web/", ("90 days ago", "today")),
+    ],
+)
+def test_the_uptime_bar_has_a_legend_screen_readers_get(
+    origin: str, tabs: dict[tuple[int, str], tuple[Page, list[str]]], path: str, legend: tuple[str, str]
+) -> None:
+    """Which end of the bar is today is said in words, visible and in the accessibility tree (not aria-hidden)."""
+    page, _ = tabs[(375, "light")]
+    page.goto(origin + path)
+    legends = page.locator(".bar-legend")
+    assert legends.count() >= 1
+    first = legends.first
+    assert first.is_visible()
+    texts = first.locator("span:not(.visually-hidden)").all_inner_texts()
+    assert [text.strip() for text in texts] == list(legend)
+    hidden = first.evaluate("element => element.closest('[aria-hidden=true]') !== null")
+    assert not hidden
+    snapshot = first.aria_snapshot()
+    assert legend[0] in snapshot and legend[1] in snapshot, snapshot
+    box, bar = first.bounding_box(), page.locator(".bar, .uptime-bar").first.bounding_box()
+    assert box is not None and bar is not None
+    assert box["y"] >= bar["y"] + bar["height"] - 1  # under its bar

@@ -876,7 +876,7 @@ def test_other_headings_and_fenced_code_are_content(site_factory: SiteFactory, f
     site = site_factory(incidents=[incident("x", body=body)])
     result = check(site)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("OK: 1 incidents")
+    assert result.stdout.startswith("OK: 1 incident,")
     found = _only_incident(site)
     assert [(u.status, u.origin.line) for u in found.updates] == [("identified", 17)]
     assert "Workaround" in found.body and "nonsense" in found.body and found.resolved is None
@@ -902,7 +902,7 @@ def test_crlf_and_bom_are_accepted(site_factory: SiteFactory) -> None:
     write(site / "content" / "maintenance" / "m.md", b"\xef\xbb\xbf" + maintenance()[1].replace("\n", "\r\n").encode())
     result = check(site)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("OK: 1 incidents, 1 maintenance windows")
+    assert result.stdout.startswith("OK: 1 incident, 1 maintenance window,")
     found = _only_incident(site)
     assert found.title == "Web outage" and [(u.status, u.origin.line) for u in found.updates] == [("identified", 9)]
 
@@ -927,7 +927,7 @@ def test_valid_site_passes(site_factory: SiteFactory) -> None:
     result = check(site)
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    assert result.stdout == "OK: 1 incidents, 1 maintenance windows, 1 public tickets\n"
+    assert result.stdout == "OK: 1 incident, 1 maintenance window, 1 public ticket\n"
 
 
 def test_example_site_passes() -> None:
@@ -1051,3 +1051,74 @@ def test_extreme_years_do_not_crash_the_build(site_factory: SiteFactory, tmp_pat
     assert "Traceback" not in result.output
     if result.exit_code != 0:  # refusing is fine, as long as it names the file
         assert result.exit_code == 1 and str(site) in result.stderr
+
+
+# ------------------------------------------------------------------------------- content warnings
+
+
+def test_a_translated_update_without_an_original_is_a_warning(site_factory: SiteFactory) -> None:
+    """A translation's update that matches no update of the original is never shown: check says where it is."""
+    translated = (
+        "---\ntitle: Web outage (en)\n---\nSomething broke.\n\n"
+        "## 2026-11-20T09:30+01:00 identified\nWe found it.\n\n"
+        "## 2026-11-20T09:45+01:00 monitoring\nWatching it.\n"
+    )
+    site = site_factory(incidents=[incident("x")], files={"content/incidents/x.en.md": translated})
+    result = check(site)
+    assert result.exit_code == 0, result.output
+    line = line_of(translated, "09:45")
+    assert result.stderr.splitlines() == [
+        f"warning: {site}/content/incidents/x.en.md:{line}: update 2026-11-20T09:45+01:00 monitoring "
+        f"has no update with the same time and status in {site}/content/incidents/x.md, so it is never shown"
+    ], result.stderr
+
+
+def test_a_translated_update_with_another_status_is_a_warning(site_factory: SiteFactory) -> None:
+    translated = "---\ntitle: Wartung\n---\nText.\n\n## 2026-12-05T22:30+01:00 in_progress\nLäuft.\n"
+    body = "We upgrade.\n\n## 2026-12-05T22:30+01:00 verifying\nChecking.\n"
+    site = site_factory(maintenance=[maintenance("m", body=body)], files={"content/maintenance/m.en.md": translated})
+    result = check(site)
+    assert result.exit_code == 0, result.output
+    assert f"warning: {site}/content/maintenance/m.en.md:6: update 2026-12-05T22:30+01:00 in_progress" in result.stderr
+
+
+def test_an_unedited_scaffold_update_is_a_warning_in_check_and_build(site_factory: SiteFactory, tmp_path: Path) -> None:
+    """``new incident`` writes hints as comments; published unedited, visitors see an empty update."""
+    site = site_factory()
+    made = run("new", "incident", "Slow API", "--site", str(site), "--components", "api", "--now", NOW)
+    path = Path(made.output.strip().splitlines()[-1])
+    text = path.read_text(encoding="utf-8")
+    line = line_of(text, "## 2026-11-25")
+    expected = (
+        f"warning: {path}:{line}: update 2026-11-25T12:00+01:00 investigating has no text, only the writing hint "
+        "that 'statuspage new' wrote: visitors would see an empty update"
+    )
+    result = check(site)
+    assert result.exit_code == 0, result.output
+    assert expected in result.stderr.splitlines(), result.stderr
+    built = run("build", "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW)
+    assert built.exit_code == 0, built.output
+    assert expected in built.stderr.splitlines(), built.stderr
+    rebuilt = run("build", "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW)  # from the parse cache
+    assert expected in rebuilt.stderr.splitlines(), rebuilt.stderr
+    path.write_text(text.replace("<!-- What is known so far", "Requests time out.\n<!-- "), encoding="utf-8")
+    again = check(site)
+    assert again.exit_code == 0 and "warning" not in again.stderr, again.stderr
+
+
+def test_an_update_without_any_text_is_a_warning(site_factory: SiteFactory) -> None:
+    body = "Something broke.\n\n## 2026-11-20T09:30+01:00 identified\n\n## 2026-11-20T09:40+01:00 monitoring\nOK.\n"
+    site = site_factory(incidents=[incident("x", body=body)])
+    result = check(site)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {site}/content/incidents/x.md:9: update 2026-11-20T09:30+01:00 identified has no text: "
+        "visitors would see an empty update"
+    ], result.stderr
+
+
+def test_counts_read_naturally(site_factory: SiteFactory) -> None:
+    site = site_factory(incidents=[incident("x"), incident("y")], tickets=[ticket(1), ticket(2), ticket(3)])
+    assert check(site).stdout == "OK: 2 incidents, 0 maintenance windows, 3 public tickets\n"
+    (site / "content" / "incidents" / "y.md").write_text(incident("y", severity="bad")[1], encoding="utf-8")
+    assert check(site).stderr.splitlines()[-1] == "1 problem found"

@@ -316,6 +316,54 @@ def test_link_to_a_missing_window_is_refused(site: Path) -> None:
     assert desk(site, "link", "1", "--maintenance", "upgrade", "--unlink").exit_code == 2
 
 
+@pytest.fixture
+def dated_site(site_factory: SiteFactory) -> Path:
+    """Maintenance files named the way ``statuspage new`` names them: ``<date>-<slug of the title>``."""
+    made = site_factory(
+        maintenance=[
+            maintenance("2026-11-21-prihlasenie-zlyhava"),
+            maintenance("2026-12-05-siet"),
+            maintenance("2026-12-12-siet"),
+            maintenance("2026-12-19-sietovy-prvok"),
+        ],
+        tickets=[ticket(1)],
+    )
+    ok(desk(made, "init"))
+    return made
+
+
+def test_link_accepts_the_unambiguous_tail_of_a_dated_slug(dated_site: Path) -> None:
+    """The tail is what people remember of a slug; the full one is stored and said."""
+    text = ok(desk(dated_site, "link", "1", "--maintenance", "prihlasenie-zlyhava"))
+    assert row(dated_site, 1)["maintenance"] == "2026-11-21-prihlasenie-zlyhava"
+    assert text.strip() == "Updated ticket 1: maintenance - → 2026-11-21-prihlasenie-zlyhava"
+
+
+def test_add_takes_the_tail_too(dated_site: Path) -> None:
+    added = ["add", "--title", "T", "--severity", "minor", "--channel", "chat", "--now", NOW, "--maintenance"]
+    ok(desk(dated_site, *added, "sietovy-prvok"))
+    assert row(dated_site, 2)["maintenance"] == "2026-12-19-sietovy-prvok"
+    assert "matches 2 files" in failed(desk(dated_site, *added, "siet"))[0]
+
+
+def test_link_with_an_ambiguous_tail_lists_the_candidates(dated_site: Path) -> None:
+    before = dump(dated_site)
+    lines = failed(desk(dated_site, "link", "1", "--maintenance", "siet"))
+    assert lines == [
+        "Error: maintenance 'siet' matches 2 files in content/maintenance: 2026-12-05-siet, 2026-12-12-siet; "
+        "give the full slug"
+    ]
+    assert dump(dated_site) == before
+
+
+def test_link_to_a_misspelt_slug_suggests_the_closest(dated_site: Path) -> None:
+    lines = failed(desk(dated_site, "link", "1", "--maintenance", "prihlasenie-zlyhav"))
+    assert lines[0] == (
+        f"{db_of(dated_site)}: ticket 1: maintenance 'prihlasenie-zlyhav' not found in content/maintenance; "
+        "did you mean 2026-11-21-prihlasenie-zlyhava?"
+    )
+
+
 def datetime_of(text: str) -> Any:
     from datetime import datetime
 
@@ -351,6 +399,33 @@ def test_show_prints_every_column_and_the_history(site: Path) -> None:
     assert "reporter_email    reporter1@example.com  (private)" in text
     assert f"{LATER}  reported → fixing  (update at {LATER})" in text
     assert failed(desk(site, "show", "9")) == [f"Error: {db_of(site)}: ticket 9 not found"]
+
+
+def test_show_prints_the_sentence_visitors_read(site: Path, tmp_path: Path) -> None:
+    """The "why still open" sentence is the one of the built api/known-issues.json, word for word."""
+    ok(move(site, 1, "fixing", "--evaluated-at", "2026-11-25T09:00"))
+    ok(desk(site, "link", "2", "--maintenance", "upgrade"))
+    ok(run("build", "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW))
+    published = json.loads((tmp_path / "out" / "api" / "known-issues.json").read_text(encoding="utf-8"))
+    sentences = {issue["id"]: issue["explanation"] for issue in published["known_issues"]}
+    for ticket_id in (1, 2):
+        text = ok(desk(site, "show", str(ticket_id), "--now", NOW))
+        assert f"on the site (sk)  {sentences[ticket_id]}" in text.splitlines(), text
+
+
+def test_show_says_a_private_ticket_is_not_on_the_site(site: Path) -> None:
+    ok(desk(site, "update", "1", "--private"))
+    text = ok(desk(site, "show", "1", "--now", NOW))
+    assert "on the site       not published: the ticket is private" in text.splitlines(), text
+
+
+def test_show_says_why_a_ticket_is_left_out(site: Path) -> None:
+    connection = sqlite3.connect(db_of(site))
+    with connection:
+        connection.execute("UPDATE tickets SET components = ? WHERE id = 1", ['["gone"]'])
+    connection.close()
+    text = ok(desk(site, "show", "1", "--now", NOW))
+    assert "on the site       left out: unknown component 'gone'" in text.splitlines(), text
 
 
 # ---------------------------------------------------------------------------------------- import
@@ -398,6 +473,79 @@ def test_import_json(site: Path, tmp_path: Path, wrapped: bool) -> None:
     file = write(tmp_path / "export.json", json.dumps({"tickets": items} if wrapped else items))
     ok(desk(site, "import", str(file)))
     assert (row(site, 20)["components"], row(site, 20)["public"]) == ('["web","cdn"]', 1)
+
+
+HELPDESK_CSV = (
+    "Number,Subject,Priority,Via,State,reported_at,evaluated_at,resolved_at\n"
+    "40,Login fails,Urgent,Chat,Closed,2026-11-24T10:00,2026-11-24T11:00,2026-11-24T12:00\n"
+    "41,Slow search,Low,E-mail,New,2026-11-24T12:00,,\n"
+    "42,Broken link,minor,chat,reported,2026-11-24T13:00,,\n"
+)
+HELPDESK_COLUMNS = ["--map", "Number=id", "--map", "Subject=title", "--map", "Priority=severity"]
+HELPDESK_COLUMNS += ["--map", "Via=channel", "--map", "State=status"]
+
+
+def test_import_maps_helpdesk_values(site: Path, tmp_path: Path) -> None:
+    """A helpdesk's own words (Urgent, Closed) become the ticket values; values not named pass as they are."""
+    file = write(tmp_path / "helpdesk.csv", HELPDESK_CSV)
+    unmapped = failed(desk(site, "import", str(file), *HELPDESK_COLUMNS))
+    assert any(
+        line.endswith("ticket 40: unknown severity 'Urgent' (expected critical | major | minor)") for line in unmapped
+    )
+    values = ["--map-value", "severity:Urgent=critical", "--map-value", "severity:Low=minor"]
+    values += ["--map-value", "channel:Chat=chat", "--map-value", "channel:E-mail=email"]
+    values += ["--map-value", "status:Closed=resolved", "--map-value", "status:New=reported"]
+    ok(desk(site, "import", str(file), *HELPDESK_COLUMNS, *values, "--now", NOW))
+    imported = [(r["severity"], r["channel"], r["status"]) for r in (row(site, 40), row(site, 41), row(site, 42))]
+    assert imported == [("critical", "chat", "resolved"), ("minor", "email", "reported"), ("minor", "chat", "reported")]
+
+
+def test_import_maps_json_values_of_any_type(site: Path, tmp_path: Path) -> None:
+    tickets = [{"id": 50, "title": "T", "severity": 1, "channel": "chat", "status": "reported"}]
+    tickets[0]["reported_at"] = "2026-11-24T10:00"
+    file = write(tmp_path / "helpdesk.json", json.dumps(tickets))
+    ok(desk(site, "import", str(file), "--map-value", "severity:1=critical"))
+    assert row(site, 50)["severity"] == "critical"
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        pytest.param(
+            "sevrity:Urgent=critical",
+            "Error: --map-value 'sevrity:Urgent=critical': 'sevrity' is not a ticket column (id, title, ",
+            id="unknown-field",
+        ),
+        pytest.param(
+            "Urgent=critical",
+            "Error: --map-value 'Urgent=critical': expected COLUMN:FILE_VALUE=TICKET_VALUE",
+            id="no-field",
+        ),
+        pytest.param(
+            "severity:Urgent",
+            "Error: --map-value 'severity:Urgent': expected COLUMN:FILE_VALUE=TICKET_VALUE",
+            id="no-value",
+        ),
+        pytest.param(
+            "maintenance:x=y",
+            "Error: --map-value 'maintenance:x=y': the file has no column that is read as 'maintenance'",
+            id="field-not-in-file",
+        ),
+    ],
+)
+def test_bad_value_maps_are_clean_errors(site: Path, tmp_path: Path, option: str, message: str) -> None:
+    file = write(tmp_path / "helpdesk.csv", HELPDESK_CSV)
+    before = dump(site)
+    lines = failed(desk(site, "import", str(file), *HELPDESK_COLUMNS, "--map-value", option))
+    assert lines[0].startswith(message), lines
+    assert dump(site) == before
+
+
+def test_a_value_mapped_twice_is_an_error(site: Path, tmp_path: Path) -> None:
+    file = write(tmp_path / "helpdesk.csv", HELPDESK_CSV)
+    twice = ["--map-value", "severity:Urgent=critical", "--map-value", "severity:Urgent=major"]
+    lines = failed(desk(site, "import", str(file), *HELPDESK_COLUMNS, *twice))
+    assert lines == ["Error: --map-value 'severity:Urgent=major': 'Urgent' of severity is already mapped to 'critical'"]
 
 
 def test_import_maps_and_drops_columns(site: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import NOW, REPO, run, ticket, write_tickets
 
 from statuspage.importers.jsobject import JsLiteralError, Unsupported, read_exported_object
@@ -137,6 +138,95 @@ def test_cstate_notes_say_what_could_not_be_mapped(tmp_path: Path) -> None:
         assert expected in output, expected
 
 
+def test_cstate_components_without_a_category_never_sit_under_a_heading(tmp_path: Path) -> None:
+    """cState shows systems by category; on our page a component after a group would read as part of it."""
+    site, output = imported(tmp_path, "cstate", source=FIXTURES / "cstate-quirks")
+    config = tomllib.loads((site / "statuspage.toml").read_text(encoding="utf-8"))
+    order = [(c["id"], c.get("group")) for c in config["components"]]
+    assert order == [("mailer", None), ("search", None), ("website", "Core"), ("api", "Core")]
+    assert "components without a category are listed first" in output
+    page = BeautifulSoup((built(site, tmp_path) / "index.html").read_text(encoding="utf-8"), "html.parser")
+    section = page.select_one("section[aria-labelledby=components-h]")
+    assert section is not None
+    heading_of = {}
+    for item in section.select("ul.components > li"):
+        heading = item.find_parent("ul").find_previous_sibling("h3")
+        heading_of[item.select_one("a").get_text()] = heading.get_text() if heading else None
+    assert heading_of == {"Mailer": None, "Search": None, "Website": "Core", "API": "Core"}
+    assert [h3.get_text() for h3 in section.select("h3")] == ["Core"]
+
+
+def test_cstate_incident_starts_at_its_date(tmp_path: Path) -> None:
+    """A three-minute outage stays three minutes long when a track time was copied from an older issue."""
+    site, output = imported(tmp_path, "cstate", source=FIXTURES / "cstate-quirks")
+    incidents = by_name(api(built(site, tmp_path), "incidents.json")["incidents"])
+    blip = incidents["Sign-in failed for three minutes"]
+    assert (blip["created_at"], blip["resolved_at"]) == (
+        "2024-10-05T14:00:00.000+00:00",
+        "2024-10-05T14:03:00.000+00:00",
+    )
+    assert [(u["status"], u["created_at"]) for u in blip["incident_updates"]] == [
+        ("resolved", "2024-10-05T14:03:00.000+00:00"),
+        ("investigating", "2024-10-05T14:00:00.000+00:00"),
+    ]
+    assert (
+        "2024-10-05-login-blip.md: the update of 2024-05-05T14:01:00+00:00 is older than date "
+        "(2024-10-05T14:00:00+00:00): dated at date" in output
+    )
+
+
+def test_cstate_separators_are_neither_summary_nor_headings(tmp_path: Path) -> None:
+    """``---`` between cState's updates separates them; kept, it became the summary or underlined an update."""
+    site, _ = imported(tmp_path, "cstate", source=FIXTURES / "cstate-quirks")
+    written = (site / "content" / "incidents" / "2024-10-06-slow-search.md").read_text(encoding="utf-8")
+    body = written.split("---\n", 2)[2]
+    assert body.startswith("\n## 2024-10-06T09:00:00+00:00 resolved\nSearch answers quickly again.\n"), body
+    for line in body.splitlines():
+        assert line.strip() not in ("---", "***", "- - -"), body
+    page = (built(site, tmp_path) / "incidents" / "2024-10-06-slow-search" / "index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.select_one("main hr") is None
+    assert "Search answers quickly again." in [p.get_text() for p in soup.select("main p")]
+
+
+def test_import_counts_read_naturally(tmp_path: Path) -> None:
+    source = copy_fixture(tmp_path, "cstate-quirks")
+    (source / "content" / "issues" / "2024-10-06-slow-search.md").unlink()
+    _, output = imported(tmp_path, "cstate", source=source)
+    assert "Imported 1 incident, 0 maintenance windows and 4 components from cState" in output
+
+
+def test_cstate_every_skipped_file_is_in_the_notes(tmp_path: Path) -> None:
+    _, output = imported(tmp_path, "cstate", source=FIXTURES / "cstate-quirks")
+    content = FIXTURES / "cstate-quirks" / "content"
+    for path, why in (
+        (content / "_index.md", "not an issue (only content/issues/ holds issues): not imported"),
+        (content / "about.md", "not an issue (only content/issues/ holds issues): not imported"),
+        (content / "issues" / "_index.md", "Hugo's list page of the issues: not imported"),
+        (content / "issues" / "notes.txt", "not a Markdown issue: not imported"),
+        (content / "issues" / "2024-04-01-old-bundle" / "cover.txt", "a folder without index.md: not imported"),
+        (
+            content / "issues" / "2024-10-09-orphan.sk.md",
+            "a translation of 2024-10-09-orphan, which is missing or left out: not imported",
+        ),
+    ):
+        assert f"{path}: {why}" in output, f"{path}: {why}"
+
+
+def test_cstate_page_bundle_translation_and_resources(tmp_path: Path) -> None:
+    source = copy_fixture(tmp_path, "cstate-quirks")
+    bundle = source / "content" / "issues" / "2024-10-07-bundle"
+    bundle.mkdir()
+    front = "date: 2024-10-07 10:00:00\nresolved: true\nresolvedWhen: 2024-10-07 10:30:00\nseverity: notice\n"
+    (bundle / "index.md").write_text(f"---\ntitle: Bundled\n{front}---\nText.\n", encoding="utf-8")
+    (bundle / "index.sk.md").write_text("---\ntitle: Zväzok\n---\nText po slovensky.\n", encoding="utf-8")
+    (bundle / "chart.png").write_bytes(b"\x89PNG")
+    site, output = imported(tmp_path, "cstate", source=source)
+    translated = site / "content" / "incidents" / "2024-10-07-bundle.sk.md"
+    assert 'title: "Zväzok"' in translated.read_text(encoding="utf-8")
+    assert f"{bundle / 'chart.png'}: a resource of the page bundle 2024-10-07-bundle: not imported" in output
+
+
 # --------------------------------------------------------------------------- Statusfy
 
 
@@ -192,7 +282,7 @@ def test_statusfy_notes_say_what_could_not_be_mapped(tmp_path: Path) -> None:
         "system 'conversions' has no title in the locale file",
         "id 3f9a21c7: the address changes",
         "container '::: tip' is not supported",
-        "locale 'es': statuspage translates only into sk or en; 1 translated file(s) not imported",
+        "locale 'es': statuspage translates only into sk or en; 1 translated file not imported",
     ):
         assert expected in output, expected
 
@@ -238,7 +328,7 @@ def test_a_tickets_database_already_in_the_site_is_kept(tmp_path: Path) -> None:
     result = run("import", "statusfy", str(FIXTURES / "statusfy"), "--site", str(site))
     assert result.exit_code == 0, result.output
     assert database.read_bytes() == before
-    assert "1 public tickets" in run("check", "--site", str(site)).output
+    assert "1 public ticket" in run("check", "--site", str(site)).output
 
 
 CSTATE_ISSUE = "---\ntitle: X\ndate: 2024-01-01\nseverity: down\n---\n"

@@ -38,7 +38,7 @@ def test_init_writes_a_site_that_checks_and_builds(tmp_path: Path, language: str
 
     check = run("check", "--site", str(site))
     assert check.exit_code == 0, check.output
-    assert "1 incidents, 1 maintenance windows, 0 public tickets" in check.output
+    assert "1 incident, 1 maintenance window, 0 public tickets" in check.output
 
     build = run("build", "--site", str(site), "--now", NOW)
     assert build.exit_code == 0, build.output

@@ -362,3 +362,11 @@ def test_check_warns_of_a_translation_into_a_language_not_built(site_factory: Ca
     config = site / "statuspage.toml"
     config.write_text(config.read_text().replace('language = "sk"', 'languages = ["sk", "en"]'), encoding="utf-8")
     assert "warning" not in run("check", "--site", str(site)).stderr
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, "pred 1 dňom"), (2, "pred 2 dňami"), (4, "pred 4 dňami"), (5, "pred 5 dňami"), (90, "pred 90 dňami")],
+)
+def test_slovak_plural_forms_of_the_uptime_legend(count: int, expected: str) -> None:
+    assert translations("sk").ngettext("%(num)d day ago", "%(num)d days ago", count) % {"num": count} == expected

@@ -40,16 +40,22 @@ def _cell(name: str, value: Any) -> str:
     return visible(text)
 
 
-def ticket_text(record: TicketRecord) -> str:
-    """Every column, then the status history; private columns are marked so nobody pastes them by mistake."""
+def ticket_text(record: TicketRecord, public: tuple[str, str] | None = None) -> str:
+    """Every column, what the site shows of it (``public``: a label and a sentence), then the status history.
+
+    Private columns are marked so nobody pastes them by mistake.
+    """
     row = record.row
-    width = max(len(name) for name in row)
+    width = max(len(name) for name in [*row, *(public[:1] if public else ())])
     lines = []
     for name, value in row.items():
         marker = "  (private)" if name.startswith("reporter_") else ""
         # Further lines of a value are indented under it: a reporter's text cannot pass for a column.
         shown = "-" if value is None else visible(str(value)).replace("\n", "\n" + " " * (width + 2))
         lines.append(f"{name.ljust(width)}  {shown}{marker}")
+    if public is not None:
+        label, sentence = public
+        lines.append(f"{label.ljust(width)}  {visible(sentence)}")
     if record.history:
         lines += ["", "status history:"]
         for step in record.history:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +22,38 @@ class Desk:
     zone: ZoneInfo
     component_ids: frozenset[str]
     maintenance_slugs: frozenset[str]
+
+    def maintenance_slug(self, given: str) -> str | None:
+        """The slug ``given`` names: itself, or the one file whose name is ``<date>-<given>``.
+
+        ``statuspage new`` names files by date and title, and people remember the title's part;
+        a tail that fits two files is refused with both, since guessing would link the wrong one.
+        None when nothing fits (see ``closest_maintenance``).
+        """
+        if given in self.maintenance_slugs:
+            return given
+        fitting = sorted(slug for slug in self.maintenance_slugs if _tail(slug) == given)
+        if len(fitting) > 1:
+            raise StatuspageError(
+                f"maintenance {given!r} matches {len(fitting)} files in content/maintenance: {', '.join(fitting)}; "
+                "give the full slug"
+            )
+        return fitting[0] if fitting else None
+
+    def closest_maintenance(self, given: str) -> list[str]:
+        """Slugs that look like a misspelling of ``given`` (or of their tail), closest first."""
+        names = {slug: slug for slug in self.maintenance_slugs}
+        names.update({tail: slug for slug in self.maintenance_slugs if (tail := _tail(slug)) is not None})
+        return list(dict.fromkeys(names[name] for name in difflib.get_close_matches(given, sorted(names), n=3)))
+
+
+_DATED = re.compile(r"^\d{4}-\d{2}-\d{2}-(.+)$")
+
+
+def _tail(slug: str) -> str | None:
+    """``prihlasenie-zlyhava`` of ``2026-11-21-prihlasenie-zlyhava``; None for a slug without a date."""
+    dated = _DATED.match(slug)
+    return dated.group(1) if dated else None
 
 
 def open_desk(site_dir: Path, db_option: Path | None = None) -> Desk:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..clock import resolve_now
-from ..errors import StatuspageError
+from ..errors import Problem, StatuspageError, ValidationError
 from ..model import TicketStatus
 from ..sources.tickets import connect_read_only
 from .lifecycle import plan_move, step_time
@@ -153,7 +153,7 @@ def add_ticket(desk: Desk, fields: Mapping[str, Any], now_option: str | None = N
     adding at once never get the same one.  Returns the ticket's id.
     """
     now = stored_time(resolve_now(now_option, desk.zone), desk.zone)
-    given = dict(fields)
+    given = _with_full_slug(desk, fields)
     components = given.pop("components", ())
     row = full_row({"status": "reported", "reported_at": now, "public": 1, **given})
     row["components"] = components_json(components)
@@ -167,6 +167,15 @@ def add_ticket(desk: Desk, fields: Mapping[str, Any], now_option: str | None = N
         db.table("tickets").insert(row)
         record_step(db, row, None, now, "add", forced=False)
     return int(row["id"])
+
+
+def _with_full_slug(desk: Desk, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` with a maintenance slug's tail made the full slug (see ``Desk.maintenance_slug``)."""
+    given = dict(fields)
+    slug = given.get("maintenance")
+    if isinstance(slug, str):
+        given["maintenance"] = desk.maintenance_slug(slug) or slug  # one that fits nothing is refused by the checks
+    return given
 
 
 @dataclass(frozen=True)
@@ -214,8 +223,21 @@ def update_ticket(
 
 
 def link_ticket(desk: Desk, ticket_id: int, maintenance: str | None) -> Update:
-    """Let a ticket wait for a maintenance window (or for none); the slug must name a file in content/maintenance."""
-    return update_ticket(desk, ticket_id, {"maintenance": maintenance})
+    """Let a ticket wait for a maintenance window (or for none), named by its slug or its slug's tail.
+
+    The full slug is stored, as the build and ``check`` read it; a name that fits no file is
+    refused with the slugs it may be a misspelling of.
+    """
+    slug = None if maintenance is None else desk.maintenance_slug(maintenance)
+    if maintenance is not None and slug is None:
+        with reading(desk) as db:
+            _require(db, desk, ticket_id)  # a missing ticket is the first thing to say
+        closest = desk.closest_maintenance(maintenance)
+        hint = f"; did you mean {' or '.join(closest)}?" if closest else ""
+        where = f"{desk.shown}: ticket {ticket_id}"
+        message = f"maintenance {maintenance!r} not found in content/maintenance{hint}"
+        raise ValidationError([Problem(where, None, message)])
+    return update_ticket(desk, ticket_id, {"maintenance": slug})
 
 
 def list_tickets(desk: Desk, status: str | None = None) -> list[Row]:

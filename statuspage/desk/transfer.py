@@ -71,6 +71,43 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str | None]:
     return mapping
 
 
+ValueMap = dict[str, dict[str, str | None]]  # ticket column → the file's value → the ticket's value
+
+
+def parse_value_mapping(pairs: Iterable[str]) -> ValueMap:
+    """``--map-value column:FROM=TO`` options: the helpdesk's ``FROM`` in ``column`` is imported as ``TO``.
+
+    ``column`` is a ticket column (after ``--map``); ``TO`` may be empty for no value (NULL).
+    """
+    values: ValueMap = {}
+    for pair in pairs:
+        column, colon, rest = pair.partition(":")
+        old, equals, new = rest.rpartition("=")
+        if not colon or not equals or not column.strip() or not old.strip():
+            raise StatuspageError(f"--map-value {pair!r}: expected COLUMN:FILE_VALUE=TICKET_VALUE")
+        column, old, new = column.strip(), old.strip(), new.strip()
+        if column not in TICKET_COLUMN_NAMES:
+            raise StatuspageError(
+                f"--map-value {pair!r}: {column!r} is not a ticket column ({', '.join(TICKET_COLUMN_NAMES)})"
+            )
+        known = values.setdefault(column, {})
+        if old in known and known[old] != (new or None):
+            raise StatuspageError(f"--map-value {pair!r}: {old!r} of {column} is already mapped to {known[old]!r}")
+        known[old] = new or None
+    return values
+
+
+def _value_map_problems(ticket_file: TicketFile, mapping: Mapping[str, str | None], values: ValueMap) -> None:
+    """A value map for a column the file does not have maps nothing: most likely a typo, so it is refused."""
+    read_as = {mapping.get(name, name) for name in ticket_file.columns}
+    for column, pairs in values.items():
+        if column not in read_as:
+            old, new = next(iter(pairs.items()))
+            raise StatuspageError(
+                f"--map-value '{column}:{old}={new or ''}': the file has no column that is read as {column!r}"
+            )
+
+
 def read_ticket_file(path: Path) -> TicketFile:
     """Tickets from a .csv or .json file, values as the file has them."""
     kind = path.suffix.lower().lstrip(".")
@@ -163,10 +200,19 @@ def _column_problems(ticket_file: TicketFile, mapping: Mapping[str, str | None],
     return problems
 
 
-def _mapped(record: Record, mapping: Mapping[str, str | None]) -> Row:
-    """The record's values under ticket column names, in the database's types."""
+def _mapped(record: Record, mapping: Mapping[str, str | None], values: ValueMap) -> Row:
+    """The record's values under ticket column names, the helpdesk's values as ours, in the database's types."""
     mapped = ((mapping.get(name, name), value) for name, value in record.values.items())
-    return {column: _coerced(column, value) for column, value in mapped if column is not None}
+    return {column: _coerced(column, _value(values, column, value)) for column, value in mapped if column is not None}
+
+
+def _value(values: ValueMap, column: str, value: Any) -> Any:
+    """``value`` as ``--map-value`` maps it; a value it does not name is kept, and checked as it is."""
+    mapped = values.get(column)
+    if not mapped or isinstance(value, bool) or not isinstance(value, str | int | float):
+        return value
+    key = value.strip() if isinstance(value, str) else str(value)
+    return mapped.get(key, value)
 
 
 def _coerced(column: str, value: Any) -> Any:
@@ -197,17 +243,21 @@ def import_tickets(
     *,
     replace: bool = False,
     now_option: str | None = None,
+    value_pairs: Sequence[str] = (),
 ) -> ImportResult:
     """Import every ticket of the file in one transaction, or none: any bad row rejects the whole file.
 
     A ticket whose id is already in the database is an error unless ``replace`` is set; then the
     file's columns overwrite it and the columns the file does not have keep their values.
+    ``value_pairs`` (``--map-value``) turn the helpdesk's words into ours before the rows are checked.
     """
     mapping = parse_mapping(mapping_pairs)
+    values = parse_value_mapping(value_pairs)
     ticket_file = read_ticket_file(path)
     now = stored_time(resolve_now(now_option, desk.zone), desk.zone)
     _refuse(_column_problems(ticket_file, mapping, path))
-    mapped = [(record.row_number, _mapped(record, mapping)) for record in ticket_file.records]
+    _value_map_problems(ticket_file, mapping, values)
+    mapped = [(record.row_number, _mapped(record, mapping, values)) for record in ticket_file.records]
     with writing(desk) as db:
         plans, problems = _plan_rows(db, desk, path, mapped, replace)
         _refuse(problems)  # raising inside the transaction rolls it back: nothing is written

@@ -15,6 +15,7 @@ Mapping (docs/migration.md has the full table):
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -24,12 +25,14 @@ from ..config import LANGUAGES
 from ..errors import Collector
 from ..newsite import PLACEHOLDER_BASE_URL
 from .common import (
+    ComponentDraft,
     Components,
     ItemDraft,
     Note,
     SiteDraft,
     SiteOptions,
     TranslationDraft,
+    UpdateDraft,
     order_updates,
     parse_foreign_time,
     time_zone,
@@ -90,13 +93,25 @@ def read_cstate(source: Path, options: SiteOptions) -> SiteDraft:
     zone = time_zone(options.timezone, "--timezone", notes) if options.timezone else source_zone
     language = options.language or _language(config, config_shown, notes)
     components = Components(notes)
-    _read_systems(params, config_shown, components, problems, notes)
+    categories = _read_systems(params, config_shown, components, problems, notes)
 
     issues = source / "content" / "issues"
     if not issues.is_dir():
         problems.add(str(source), None, "no content/issues/ folder: is this a cState site?")
-    items = _read_issues(issues, files, source_zone, language, components, config_path.name, problems, notes)
+    skipped = Skipped(notes)
+    items = _read_issues(issues, files, source_zone, language, components, config_path.name, problems, skipped)
+    _other_content(source / "content", issues, skipped)
+    skipped.close(source / "content")
     problems.raise_if_any()
+    ordered = _page_order(components.drafts, categories)
+    if ordered != components.drafts:
+        notes.append(
+            Note(
+                config_shown,
+                "components without a category are listed first, then each category's together: on the page, "
+                "a component after a category would show under its heading",
+            )
+        )
 
     base_url = config.get("baseurl")
     if not isinstance(base_url, str) or not re.match(r"^https?://[^/]+", base_url):
@@ -112,7 +127,7 @@ def read_cstate(source: Path, options: SiteOptions) -> SiteDraft:
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         language=language,
         timezone=zone,
-        components=components.drafts,
+        components=ordered,
         items=items,
         notes=notes,
     )
@@ -132,10 +147,23 @@ def _language(config: dict[str, Any], shown: str, notes: list[Note]) -> str:
     return ui_language(code, "language", shown, notes)
 
 
+def _page_order(drafts: list[ComponentDraft], categories: list[str]) -> list[ComponentDraft]:
+    """Components as cState shows them: those without a heading first, then category by category.
+
+    Our pages put a heading before each run of one group and none before a run without one, so a
+    component without a group listed after a group would read as part of that group.
+    """
+    groups = list(dict.fromkeys([*categories, *(draft.group for draft in drafts if draft.group)]))
+    return sorted(drafts, key=lambda draft: -1 if draft.group is None else groups.index(draft.group))
+
+
 def _read_systems(
     params: dict[str, Any], shown: str, components: Components, problems: Collector, notes: list[Note]
-) -> None:
-    """``params.categories`` in order, then ``params.systems``: a system is a name or a mapping."""
+) -> list[str]:
+    """``params.categories`` in order, then ``params.systems``: a system is a name or a mapping.
+
+    Returns the titled categories in their order: the order their systems are shown in.
+    """
     categories: dict[str, str | None] = {}
     for entry in params.get("categories") or []:
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -149,10 +177,11 @@ def _read_systems(
                 notes.append(Note(shown, f"category {name!r}: {key} has no statuspage equivalent; not imported"))
             elif key not in ("name", "untitled"):
                 notes.append(Note(shown, f"category {name!r}: unknown key {key!r}; not imported"))
+    titled = [title for title in categories.values() if title is not None]
     systems = params.get("systems")
     if not isinstance(systems, list) or not systems:
         problems.add(shown, None, "params.systems: a cState site lists its systems here; none found")
-        return
+        return titled
     for entry in systems:
         if isinstance(entry, str):  # cState before v4: a list of names
             components.add(entry, entry)
@@ -172,6 +201,7 @@ def _read_systems(
                 notes.append(Note(shown, f"system {name!r}: link has no statuspage equivalent; not imported"))
             elif key not in ("name", "category", "description"):
                 notes.append(Note(shown, f"system {name!r}: unknown key {key!r}; not imported"))
+    return titled
 
 
 def _read_issues(
@@ -182,19 +212,14 @@ def _read_issues(
     components: Components,
     config_name: str,
     problems: Collector,
-    notes: list[Note],
+    skipped: Skipped,
 ) -> list[ItemDraft]:
     if not folder.is_dir():
         return []
+    notes = skipped.notes
     originals: dict[str, ItemDraft] = {}
     translations: list[tuple[Path, str, str]] = []
-    for path in sorted(folder.iterdir()):
-        if path.is_dir() and (path / "index.md").is_file():  # a page bundle
-            path, name = path / "index.md", path.name
-        elif path.suffix == ".md" and not path.name.startswith(("_", ".")):
-            name = path.stem
-        else:
-            continue
+    for path, name in _issue_files(folder, skipped):
         base, _, suffix = name.partition(".")
         if suffix:
             translations.append((path, base, suffix))
@@ -203,8 +228,88 @@ def _read_issues(
         if item is not None:
             originals[name] = item
     for path, base, code in translations:
-        _read_translation(path, files, originals.get(base), code, language, zone, problems, notes)
+        if base not in originals:  # a draft, or no such issue
+            skipped.add(path, f"a translation of {base}, which is missing or left out")
+            continue
+        _read_translation(path, files, originals[base], code, language, zone, problems, notes)
     return list(originals.values())
+
+
+class Skipped:
+    """The notes naming each file of ``content/`` that is not imported, so nothing is left out unsaid.
+
+    A source may hold any number of files: past ``MAX_LISTED`` they are counted, not listed.
+    """
+
+    MAX_LISTED = 200
+
+    def __init__(self, notes: list[Note]) -> None:
+        self.notes = notes
+        self.count = 0
+
+    def add(self, path: Path, why: str) -> None:
+        self.count += 1
+        if self.count <= self.MAX_LISTED:
+            self.notes.append(Note(str(path), f"{why}: not imported"))
+
+    def tree(self, folder: Path, why: str) -> None:
+        """Every file under ``folder``; links are not followed (they are never read either)."""
+        for root, dirs, names in os.walk(folder):
+            dirs.sort()
+            for name in sorted(names):
+                self.add(Path(root) / name, why)
+
+    def close(self, where: Path) -> None:
+        if self.count > self.MAX_LISTED:
+            self.notes.append(Note(str(where), f"{self.count - self.MAX_LISTED} more files: not imported"))
+
+
+def _issue_files(folder: Path, skipped: Skipped) -> list[tuple[Path, str]]:
+    """The Markdown issues of ``content/issues/`` with their names, bundles' ``index.<lang>.md`` included.
+
+    A name with a language (``<name>.<lang>``) is a translation.  Everything else is named in
+    the notes, saying why it is not imported.
+    """
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() and not path.is_symlink():
+            if not (path / "index.md").is_file():
+                skipped.tree(path, "a folder without index.md")
+                continue
+            for inner in sorted(path.iterdir()):  # a page bundle: index.md, its translations, its resources
+                language = _BUNDLE_INDEX.match(inner.name)
+                if language and inner.is_file():
+                    found.append((inner, path.name + (f".{language.group(1)}" if language.group(1) else "")))
+                elif inner.is_dir() and not inner.is_symlink():
+                    skipped.tree(inner, f"a resource of the page bundle {path.name}")
+                else:
+                    skipped.add(inner, f"a resource of the page bundle {path.name}")
+        elif path.name == "_index.md" or _LIST_PAGE.match(path.name):
+            skipped.add(path, "Hugo's list page of the issues")
+        elif path.suffix != ".md":
+            skipped.add(path, "not a Markdown issue")
+        elif path.name.startswith((".", "_")):
+            skipped.add(path, "a hidden file")
+        else:
+            found.append((path, path.stem))
+    return found
+
+
+_BUNDLE_INDEX = re.compile(r"^index(?:\.([a-z]{2,3}(?:-[A-Za-z]+)?))?\.md$")
+_LIST_PAGE = re.compile(r"^_index\.[a-z]{2,3}(?:-[A-Za-z]+)?\.md$")
+
+
+def _other_content(content: Path, issues: Path, skipped: Skipped) -> None:
+    """Files of ``content/`` outside ``issues/`` (about pages, the home page's ``_index.md``): named, not imported."""
+    if not content.is_dir():
+        return
+    for path in sorted(content.iterdir()):
+        if path == issues:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            skipped.tree(path, "not an issue (only content/issues/ holds issues)")
+        else:
+            skipped.add(path, "not an issue (only content/issues/ holds issues)")
 
 
 def _read_issue(
@@ -241,11 +346,8 @@ def _read_issue(
     if len(problems.problems) > before:
         return None
     assert isinstance(title, str) and start is not None and severity is not None
-    updates = order_updates(found, "incident", shown, notes)
+    updates = _from_date(order_updates(found, "incident", shown, notes), start, shown, notes)
     summary = with_description(summary, fields.get("description"), shown, notes)
-    if updates and updates[0].time < start:
-        notes.append(Note(shown, "the first update is older than date: the incident starts with it"))
-        start = updates[0].time
 
     affected = fields.get("affected")
     names = [affected] if isinstance(affected, str) else [str(entry) for entry in affected or []]
@@ -266,6 +368,20 @@ def _read_issue(
         severity=severity,
         pin=fields.get("pin") is True,
     )
+
+
+def _from_date(updates: list[UpdateDraft], start: datetime, shown: str, notes: list[Note]) -> list[UpdateDraft]:
+    """Updates dated no earlier than the issue's ``date``, which cState measures the issue from.
+
+    A ``track`` time before it is most often copied from an older issue; starting the incident
+    there would turn a three-minute outage into one of months.
+    """
+    for update in updates:
+        if update.time < start:
+            message = f"the update of {update.time.isoformat()} is older than date ({start.isoformat()}): dated at date"
+            notes.append(Note(shown, message))
+            update.time = start
+    return updates
 
 
 def _severity(doc: ForeignDocument, informational: bool, problems: Collector, notes: list[Note]) -> str | None:
@@ -313,7 +429,7 @@ def _timeline(
     """Split the body into the summary and the tracked paragraphs: (time, label, text) each."""
     summary: list[str] = []
     found: list[tuple[datetime, str | None, str]] = []
-    for paragraph in re.split(r"\n[ \t]*\n", body.strip()):
+    for paragraph in re.split(r"\n[ \t]*\n", _without_separators(body).strip()):
         tracks = list(_TRACK.finditer(paragraph))
         if not tracks:
             if paragraph.strip():
@@ -339,6 +455,31 @@ def _timeline(
     return text, found
 
 
+def _without_separators(body: str) -> str:
+    """The body without the ``---`` (``***``, ``- - -``) lines cState sites put between updates.
+
+    Kept, one became the summary (a bare rule above the timeline), or, right under an update's
+    text, turned that text into a heading.  Lines inside fenced code are content and stay.
+    """
+    kept: list[str] = []
+    fence: str | None = None
+    for line in body.split("\n"):
+        opening = _FENCE_LINE.match(line)
+        if fence is None and opening:
+            fence = opening.group(1)
+        elif fence is not None and line.strip() == fence:
+            fence = None
+        elif fence is None and _THEMATIC_BREAK.match(line):
+            kept.append("")
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+
+
 def _has_shortcode(text: str) -> bool:
     """A ``{{< ... >}}`` on one line; one regex would rescan the line from every opening: quadratic."""
     for line in text.split("\n"):
@@ -351,7 +492,7 @@ def _has_shortcode(text: str) -> bool:
 def _read_translation(
     path: Path,
     files: SourceFolder,
-    original: ItemDraft | None,
+    original: ItemDraft,
     code: str,
     language: str,
     zone: tzinfo,
@@ -360,7 +501,7 @@ def _read_translation(
 ) -> None:
     """``<name>.<lang>.md`` (Hugo's translation by file name): ours if the language ships."""
     shown = str(path)
-    if original is None or code not in LANGUAGES or code == language:
+    if code not in LANGUAGES or code == language:
         notes.append(
             Note(shown, f"translation into {code!r}: statuspage translates only into {' or '.join(LANGUAGES)}")
         )
@@ -374,5 +515,5 @@ def _read_translation(
     original.translations[code] = TranslationDraft(
         title=title.strip() if isinstance(title, str) and title.strip() else original.title,
         body=summary,
-        updates=order_updates(found, "incident", shown, notes),
+        updates=_from_date(order_updates(found, "incident", shown, notes), original.start, shown, notes),
     )

@@ -25,6 +25,7 @@ from typing import Any
 from ..config import LANGUAGES
 from ..errors import Collector
 from ..newsite import PLACEHOLDER_BASE_URL
+from ..terminal import counted
 from .common import (
     Components,
     ItemDraft,
@@ -377,7 +378,7 @@ def _read_locales(
                     Note(
                         shown,
                         f"locale {code!r}: statuspage translates only into {' or '.join(LANGUAGES)}; "
-                        f"{len(translated)} translated file(s) not imported",
+                        f"{counted(len(translated), 'translated file')} not imported",
                     )
                 )
             continue

@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..config import load_config
 from ..errors import Collector, StatuspageError
 from ..model import PublishTarget
+from ..terminal import counted
 from .bucket import Bucket, PublishError, describe
 from .plan import LocalFile, OutputChanging, Plan, file_digest, make_plan, scan_output
 
@@ -134,7 +135,7 @@ def _publish(
     if deletions:
         bucket.delete(list(deletions))
         if progress is None:
-            say(f"{target.name}: deleted {len(deletions)} objects no longer in the output")
+            say(f"{target.name}: deleted {counted(len(deletions), 'object')} no longer in the output")
     bucket.save_manifest({path: file.digest for path, file in local.items()})
     say(f"{target.name}: {len(uploads)} uploaded, {len(deletions)} deleted, {plan.unchanged} unchanged")
     return TargetResult(target.name, len(uploads), len(deletions), plan.unchanged)

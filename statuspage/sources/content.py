@@ -13,7 +13,7 @@ from typing import Any
 
 from ..clock import parse_time
 from ..config import LANGUAGES
-from ..errors import Collector
+from ..errors import Collector, Problem
 from ..markup import MAX_MARKDOWN, render_markdown
 from ..model import (
     Impact,
@@ -69,6 +69,7 @@ class References:
 class _Timeline:
     summary: str
     updates: tuple[Update, ...]  # newest first
+    notes: tuple[Problem, ...]  # warnings: valid, but almost surely not meant (``_empty_updates``)
 
 
 def _code_lines(lines: list[str]) -> set[int]:
@@ -119,7 +120,26 @@ def _split_timeline(doc: Document, statuses: tuple[str, ...], zone: tzinfo, prob
         if time is not None
     ]
     updates.sort(key=lambda update: (update.time, update.origin.line or 0), reverse=True)
-    return _Timeline("\n".join(summary), tuple(updates))
+    raw = {number: "\n".join(body) for _, _, number, body in sections}
+    return _Timeline("\n".join(summary), tuple(updates), _empty_updates(updates, raw, zone))
+
+
+def _empty_updates(updates: list[Update], raw: dict[int, str], zone: tzinfo) -> tuple[Problem, ...]:
+    """Updates that show nothing: ``statuspage new`` writes its hints as comments, which pages leave out."""
+    notes = []
+    for update in updates:
+        if str(update.body).strip():
+            continue
+        scaffolded = "<!--" in raw.get(update.origin.line or 0, "")
+        hint = ", only the writing hint that 'statuspage new' wrote" if scaffolded else ""
+        message = f"update {_heading(update, zone)} has no text{hint}: visitors would see an empty update"
+        notes.append(Problem(update.origin.path, update.origin.line, message))
+    return tuple(notes)
+
+
+def _heading(update: Update, zone: tzinfo) -> str:
+    """The update's heading as an author writes it, for messages: ``2026-11-20T09:30+01:00 identified``."""
+    return f"{update.time.astimezone(zone).isoformat(timespec='minutes')} {update.status}"
 
 
 def _parse_heading(
@@ -305,25 +325,41 @@ def _load_item(source: _Source, kind: _Kind, zone: tzinfo, refs: References, pro
     timeline = _split_timeline(doc, kind.statuses, zone, problems)
     item = kind.build(source.slug, doc, FieldReader(doc, zone, problems), timeline, refs, problems)
     translations = {}
+    notes = list(timeline.notes)
     for language, shown in source.files()[1:]:
         read = _read(shown, problems)
         if read is not None:
             files.append((language, shown, read[1]))
         written = read[0] if read is not None else None
-        translation = _load_translation(language, written, shown, doc, item, kind.statuses, zone, problems, kind.build)
+        translation = _load_translation(
+            language, written, shown, doc, item, kind.statuses, zone, problems, kind.build, notes
+        )
         if translation is not None:
             translations[language] = translation
     if item is None or len(problems.problems) > before:
         return None
-    return replace(item, translations=translations, source_key=source_key(kind.name, zone, files))
+    return replace(item, translations=translations, source_key=source_key(kind.name, zone, files), notes=tuple(notes))
 
 
-def _load_translation(language, text, shown, original_doc, original, statuses, zone, problems, build):  # type: ignore[no-untyped-def]
-    """A translation inherits every key it leaves out; the keys it sets must agree with the original."""
+def _load_translation(language, text, shown, original_doc, original, statuses, zone, problems, build, notes):  # type: ignore[no-untyped-def]
+    """A translation inherits every key it leaves out; the keys it sets must agree with the original.
+
+    Its updates replace the original's of the same time and status; one that matches none is
+    never shown (``Translatable.text``), which ``notes`` (warnings) tells the author.
+    """
     doc = split_document(shown, text, problems) if text is not None else None
     if doc is None or original is None:
         return None
     timeline = _split_timeline(doc, statuses, zone, problems)
+    notes.extend(timeline.notes)
+    written = {(update.time, update.status) for update in original.updates}
+    for update in timeline.updates:
+        if (update.time, update.status) not in written:
+            message = (
+                f"update {_heading(update, zone)} has no update with the same time and status in "
+                f"{original.origin.path}, so it is never shown"
+            )
+            notes.append(Problem(shown, update.origin.line, message))
     merged = Document(shown, {**original_doc.fields, **doc.fields}, doc.body, doc.body_line)
     translated = build(original.slug, merged, FieldReader(merged, zone, problems), timeline, None, problems)
     if translated is None:

@@ -122,6 +122,7 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
         tickets=tuple(sorted(tickets, key=lambda t: t.id)),
         left_out=tuple(left_out),
         dropped_links=tuple(dropped),
+        content_notes=(*(n for item in incidents for n in item.notes), *(n for m in maintenance for n in m.notes)),
     )
 
 
