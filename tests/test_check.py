@@ -1063,7 +1063,9 @@ def test_a_translated_update_without_an_original_is_a_warning(site_factory: Site
         "## 2026-11-20T09:30+01:00 identified\nWe found it.\n\n"
         "## 2026-11-20T09:45+01:00 monitoring\nWatching it.\n"
     )
-    site = site_factory(incidents=[incident("x")], files={"content/incidents/x.en.md": translated})
+    site = site_factory(
+        incidents=[incident("x")], files={"content/incidents/x.en.md": translated}, languages=["sk", "en"]
+    )
     result = check(site)
     assert result.exit_code == 0, result.output
     line = line_of(translated, "09:45")
