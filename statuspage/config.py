@@ -15,6 +15,8 @@ from .model import Component, Config, Origin, PublishTarget, Sla, Support
 from .sources.sitefiles import MAX_CONFIG_BYTES, Refused, check_link, read_capped, site_root
 
 CONFIG_NAME = "statuspage.toml"
+DEFAULT_RECENT_DAYS = 7  # as Statuspage's and cState's front pages: the last week
+MAX_RECENT_DAYS = 90  # the uptime bars' span; a longer list belongs to the history
 LANGUAGES = ("sk", "en")
 COMPONENT_ID = re.compile(r"^[a-z0-9-]+$")
 TARGET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -28,6 +30,7 @@ SETTINGS: dict[str, dict[str, str]] = {
         "base_url": "Absolute URL the site is published at; may have a sub-path.",
         "language": "UI language: sk or en.",
         "timezone": "IANA zone for display and for times written without an offset.",
+        "recent_days": "Days of the recent past the front page lists, today included; 0 leaves the list out.  [default: 7]",
     },
     "components": {
         "id": "Stable id, [a-z0-9-]+; used in URLs and in content files.",
@@ -149,6 +152,7 @@ class _ConfigReader:
             self.error(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}", "site", "language")
         base_url = self.base_url(site)
         zone = self.zone(site)
+        recent_days = self.recent_days(site)
         components = self.components(data.get("components"))
         fix_min = self.hours(sla, "fix_hours_min", 24)
         fix_max = self.hours(sla, "fix_hours_max", 72)
@@ -190,6 +194,7 @@ class _ConfigReader:
             websub_hub=websub_hub,
             path=self.shown,
             publish=self.publish_targets(data.get("publish")),
+            recent_days=DEFAULT_RECENT_DAYS if recent_days is None else recent_days,
         )
 
     def table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -224,6 +229,13 @@ class _ConfigReader:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.error(f"{key} must be a whole number of hours", "sla", key)
+            return None
+        return value
+
+    def recent_days(self, site: dict[str, Any]) -> int | None:
+        value = site.get("recent_days", DEFAULT_RECENT_DAYS)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RECENT_DAYS:
+            self.error(f"recent_days must be a whole number of days from 0 to {MAX_RECENT_DAYS}", "site", "recent_days")
             return None
         return value
 

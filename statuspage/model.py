@@ -170,6 +170,7 @@ class Config:
     websub_hub: str | None = None  # [notify] websub_hub: named in every feed
     publish: tuple[PublishTarget, ...] = ()  # where ``statuspage publish`` uploads the output
     notify: NotifySettings = NotifySettings()  # [notify]: outbox, e-mail and webhooks (SPEC §12)
+    recent_days: int = 7  # [site] recent_days: the days of the recent past on the front page
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,12 @@ from ..i18n import (
     translations,
 )
 from ..outputs.feeds import update_anchor
+from ..periods import format_duration, format_long_day, format_month, iso_duration
 from ..state import SiteState
 from ..state.uptime import Day
 from .files import files
 from .links import Links
-from .pages import pages
+from .pages import month_anchor, pages
 from .theme import PACKAGE_STATIC, overlay_static
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -99,6 +100,11 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
         "explanation": lambda ticket_state: explain.explanation(ticket_state, config, language),
         "day_title": lambda day: _day_title(day, language),
         "update_anchor": update_anchor,
+        "duration": lambda delta: format_duration(delta, language),
+        "iso_duration": iso_duration,
+        "long_day": lambda day: format_long_day(day, language),
+        "month": lambda month: format_month(month, language),
+        "month_anchor": month_anchor,
     }
     app.jinja_env.filters.update(filters)
     links = app.extensions["statuspage_links"] = Links(app, config.base_url, prefix)

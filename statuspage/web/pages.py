@@ -5,14 +5,26 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, g, render_template
 
 from .. import explain
 from ..i18n import AUTONYMS, language_prefix, site_languages
 from ..model import Translatable, Update
-from ..state import REASON_ORDER, ComponentState, IncidentState, MaintenanceState, Phase, Reason, SiteState, TicketState
+from ..state import (
+    REASON_ORDER,
+    ComponentState,
+    HistoryEntry,
+    IncidentState,
+    MaintenanceState,
+    Phase,
+    Reason,
+    SiteState,
+    TicketState,
+)
 from .links import absolute_url, page_path, relative_to
 
 pages = Blueprint("pages", __name__)
@@ -141,6 +153,7 @@ def index(state: SiteState) -> Page:
         "open_ticket_count": len(state.open_tickets),
         "indicator_label": explain.indicator_label(state.indicator, current_app.config["LANGUAGE"]),
         "content_stale_since": state.content_stale_since,
+        "recent": state.recent,  # the days listed are in it: the page's key moves on at midnight
     }
     groups = _groups(state)
     # Of each component, our index.html shows its name, status and uptime bars.
@@ -286,9 +299,72 @@ def history(state: SiteState, page: int) -> Page:
     if page < 1 or page > count:
         abort(404)
     entries = state.history[(page - 1) * HISTORY_PAGE_SIZE : page * HISTORY_PAGE_SIZE]
+    months = _months_on_page(state, entries)
     # An entry's kind and start are its item's: the items say it all, and their digests are known.
-    made_from = (tuple(entry.item for entry in entries), page, count)
-    return Page("history.html", {"entries": entries, "page": page, "page_count": count}, made_from=made_from)
+    around = tuple((month.month, month.newer, month.older) for month in months)
+    made_from = (tuple(entry.item for entry in entries), page, count, around)
+    return Page(
+        "history.html", {"entries": entries, "months": months, "page": page, "page_count": count}, made_from=made_from
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryMonth:
+    """The entries of one month on a page of the history, and where the months beside it start."""
+
+    month: date  # its first day, in the site's zone
+    entries: tuple[HistoryEntry, ...]
+    newer: tuple[date, int] | None  # the next month with entries, and the history page it starts on
+    older: tuple[date, int] | None  # the previous one
+
+    @property
+    def anchor(self) -> str:
+        return month_anchor(self.month)
+
+
+def month_anchor(month: date) -> str:
+    return f"m-{month:%Y-%m}"
+
+
+def _month_of(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date().replace(day=1)
+
+
+def _months_on_page(state: SiteState, entries: tuple[HistoryEntry, ...]) -> list[HistoryMonth]:
+    """A page's entries under their months (newest first), each knowing the months before and after it."""
+    zone = state.site.config.timezone
+    index = _month_index(state)
+    grouped: dict[date, list[HistoryEntry]] = {}
+    for entry in entries:
+        grouped.setdefault(_month_of(entry.start, zone), []).append(entry)
+    months = []
+    for month, found in grouped.items():
+        at = index.position[month]
+        newer = index.months[at - 1] if at > 0 else None
+        older = index.months[at + 1] if at + 1 < len(index.months) else None
+        months.append(HistoryMonth(month, tuple(found), newer, older))
+    return months
+
+
+@dataclass(frozen=True, slots=True)
+class _MonthIndex:
+    months: list[tuple[date, int]]  # every month with entries, newest first, and the page it starts on
+    position: dict[date, int]
+
+
+def _month_index(state: SiteState) -> _MonthIndex:
+    """Every month of the history and the page it starts on, made once per app."""
+    index: _MonthIndex | None = current_app.extensions.get("statuspage_history_months")
+    if index is None:
+        zone = state.site.config.timezone
+        months: list[tuple[date, int]] = []
+        for number, entry in enumerate(state.history):
+            month = _month_of(entry.start, zone)
+            if not months or months[-1][0] != month:
+                months.append((month, number // HISTORY_PAGE_SIZE + 1))
+        index = _MonthIndex(months, {month: at for at, (month, _) in enumerate(months)})
+        current_app.extensions["statuspage_history_months"] = index
+    return index
 
 
 # The self-assessment guide of SPEC §11: which channels fit which need, fastest first.
