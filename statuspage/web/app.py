@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel.core import get_global
 from flask import Flask
 from markupsafe import Markup
 
@@ -27,6 +28,7 @@ from ..outputs.feeds import update_anchor
 from ..periods import format_duration, format_long_day, format_month, iso_duration
 from ..state import SiteState
 from ..state.uptime import Day
+from . import alternates  # noqa: F401 - registers the Markdown alternates' views
 from .files import files
 from .links import Links
 from .pages import month_anchor, pages
@@ -87,6 +89,7 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
     app.jinja_env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     _remember_translations(app.jinja_env, catalog)
     zone = config.timezone
+    names = {component.id: component.name for component in config.components}
 
     filters: dict[str, Callable[..., str]] = {
         "time": lambda moment: format_time(moment, zone, language),
@@ -105,6 +108,8 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
         "long_day": lambda day: format_long_day(day, language),
         "month": lambda month: format_month(month, language),
         "month_anchor": month_anchor,
+        "component_label": lambda component_id: names.get(component_id, component_id),
+        "og_locale": og_locale,
     }
     app.jinja_env.filters.update(filters)
     links = app.extensions["statuspage_links"] = Links(app, config.base_url, prefix)
@@ -113,7 +118,7 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
         config=config,
         language=language,
         indicator_label=explain.indicator_label(state.indicator, language),
-        component_name={component.id: component.name for component in config.components},
+        component_name=names,
         url_for=links.template_url_for,
         labels=explain.labels(language),
         content_security_policy=content_security_policy((script_hash(LOCAL_TIME_SCRIPT),)),
@@ -164,6 +169,13 @@ def content_security_policy(script_hashes: tuple[str, ...] = ()) -> str:
         f"default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' data:; "
         "base-uri 'none'; form-action 'none'"
     )
+
+
+def og_locale(language: str) -> str:
+    """Open Graph's locale, language_TERRITORY: the language's likeliest territory (sk → sk_SK, en → en_US)."""
+    likely = get_global("likely_subtags").get(language, language)
+    parts = [part for part in likely.split("_") if len(part) != 4]  # without the script (Latn)
+    return "_".join(parts)
 
 
 def _day_title(day: Day, language: str) -> str:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, g, render_template
+from flask import Blueprint, Response, abort, current_app, g, render_template
 
 from .. import explain
 from ..i18n import AUTONYMS, language_prefix, site_languages
@@ -58,8 +58,10 @@ class Page:
 
 
 PageView = Callable[..., Page]
+MARKDOWN = "text/markdown"  # RFC 7763: the Markdown alternates (alternates.py)
+MARKDOWN_PAGES = frozenset({"pages.index_markdown", "pages.incident_markdown", "pages.maintenance_markdown"})
 PAGE_VIEWS: dict[str, PageView] = {}  # endpoint → view, for the build's renderer
-_ROUTES: dict[str, Callable[..., str]] = {}
+_ROUTES: dict[str, Callable[..., str | Response]] = {}
 
 
 def render_page(page: Page) -> str:
@@ -81,8 +83,9 @@ def page_route(rule: str, **options: Any) -> Callable[[PageView], PageView]:
         if f"pages.{endpoint}" not in PAGE_VIEWS:  # a view with two rules is registered once
             PAGE_VIEWS[f"pages.{endpoint}"] = view
 
-            def route(**values: Any) -> str:
-                return render_page(view(current_app.config["STATE"], **values))
+            def route(**values: Any) -> str | Response:
+                body = render_page(view(current_app.config["STATE"], **values))
+                return Response(body, mimetype=MARKDOWN) if rule.endswith(".md") else body
 
             route.__name__ = endpoint
             _ROUTES[endpoint] = route
@@ -126,6 +129,19 @@ def language_links() -> dict[str, Any]:
         switch.append((lang, AUTONYMS[lang], relative_to(there, here)))
         alternates.append((lang, AUTONYMS[lang], base + language_prefix(config, lang) + path))
     return {"page_languages": switch, "alternates": alternates}
+
+
+PREVIEW_IMAGE = "preview.png"  # under static/: the one picture social previews show, a site may replace it
+
+
+@pages.app_context_processor
+def social_links() -> dict[str, Any]:
+    """The page's own absolute address (none on the 404 page, shown at any path) and the preview image's."""
+    config = current_app.config["STATE"].site.config
+    page_url = None
+    if not g.get("absolute_links"):
+        page_url = config.base_url + current_app.config["LANGUAGE_PREFIX"] + page_path().lstrip("/")
+    return {"page_url": page_url, "preview_image": absolute_url("static", filename=PREVIEW_IMAGE)}
 
 
 def history_page_count(state: SiteState) -> int:
@@ -203,7 +219,7 @@ def _item_page(template: str, state: SiteState, found: IncidentState | Maintenan
         template,
         {"item": found, "tickets": tickets},
         made_from=(found, tickets),
-        later=lambda: {"updates": _posted(state, item)},
+        later=lambda: {"updates": posted_updates(state, item)},
     )
 
 
@@ -217,13 +233,14 @@ def pages_showing_incidents(state: SiteState, slugs: Iterable[str]) -> set[tuple
     shown: set[tuple[str, Any]] = set()
     for slug in slugs:
         shown.add(("pages.incident", slug))
+        shown.add(("pages.incident_markdown", slug))
         found = state.by_slug.get(slug)
         if found is not None:
             shown.update(("pages.ticket", ticket_id) for ticket_id in found.incident.tickets)
     return shown
 
 
-def _posted(state: SiteState, item: Translatable) -> list[Update]:
+def posted_updates(state: SiteState, item: Translatable) -> list[Update]:
     """The item's updates posted by now, in the app's language, newest first."""
     return [update for update in item.text(current_app.config["LANGUAGE"]).updates if update.time <= state.now]
 
@@ -393,15 +410,25 @@ def not_found(state: SiteState) -> Page:
 
 
 # The pages of single items, by endpoint, and the kind of item each shows (as ``Digests.items`` names it).
-ITEM_PAGE_KINDS = {"pages.incident": "incident", "pages.maintenance": "maintenance", "pages.ticket": "ticket"}
+ITEM_PAGE_KINDS = {
+    "pages.incident": "incident",
+    "pages.maintenance": "maintenance",
+    "pages.ticket": "ticket",
+    "pages.incident_markdown": "incident",  # the Markdown alternates (alternates.py)
+    "pages.maintenance_markdown": "maintenance",
+}
 
 
 def item_pages(state: SiteState) -> list[tuple[str, str, list[Any]]]:
     """The pages of single items, most of a big site's: each endpoint, the name of its value, and every value."""
+    incidents = [item.incident.slug for item in state.incidents]
+    windows = [item.maintenance.slug for item in state.maintenance]
     return [
-        ("pages.incident", "slug", [item.incident.slug for item in state.incidents]),
-        ("pages.maintenance", "slug", [item.maintenance.slug for item in state.maintenance]),
+        ("pages.incident", "slug", incidents),
+        ("pages.maintenance", "slug", windows),
         ("pages.ticket", "ticket_id", [item.ticket.id for item in state.tickets]),
+        ("pages.incident_markdown", "slug", incidents),
+        ("pages.maintenance_markdown", "slug", windows),
     ]
 
 
@@ -411,6 +438,7 @@ def page_urls(state: SiteState, *, items: bool = True) -> Iterator[tuple[str, di
     ``items=False`` leaves out the pages of single items (``item_pages``).
     """
     yield "pages.index", {}
+    yield "pages.index_markdown", {}
     yield "pages.known_issues", {}
     yield "pages.support", {}
     yield "pages.subscribe", {}
