@@ -39,14 +39,23 @@ PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # The one script a page carries, inline and allowed by its hash: it adds the visitor's own time
 # after each time marked data-local when their zone differs from the site's.  Nothing depends on
 # it; the label ("your time") comes from its data-label attribute, so the text is the same in
-# every language and so is its hash.
+# every language and so is its hash.  It runs in the <head> and adds each time as the parser
+# inserts it (a MutationObserver's records are delivered before the browser next paints), so the
+# text is there from the first paint and nothing moves after it: added at the end of the page,
+# on a slow phone it pushed the page down after it was shown (layout shift, Core Web Vitals).
 LOCAL_TIME_SCRIPT = (
-    "(function(l){document.querySelectorAll('time[data-local]').forEach(function(t){"
+    "(function(l){var s=new WeakSet,o=new MutationObserver(function(r){r.forEach(function(m){"
+    "m.addedNodes.forEach(function(n){if(n.nodeType!=1)return;if(n.matches('time[data-local]'))a(n);"
+    "n.querySelectorAll('time[data-local]').forEach(a)})})});"
+    "function a(t){if(s.has(t))return;s.add(t);"
     "var d=new Date(t.dateTime),m=t.dateTime.match(/([+-])(\\d\\d):(\\d\\d)$/);"
     "if(!m||isNaN(d)||(m[1]=='-'?-1:1)*(60*m[2]+ +m[3])==-d.getTimezoneOffset())return;"
-    "var s=document.createElement('small');s.className='local';"
-    "s.textContent=' ('+l+': '+d.toLocaleString(document.documentElement.lang,"
-    "{dateStyle:'short',timeStyle:'short'})+')';t.after(s)})})(document.currentScript.dataset.label)"
+    "var e=document.createElement('small');e.className='local';"
+    "e.textContent=' ('+l+': '+d.toLocaleString(document.documentElement.lang,"
+    "{dateStyle:'short',timeStyle:'short'})+')';t.after(e)}"
+    "o.observe(document,{childList:true,subtree:true});"
+    "document.addEventListener('DOMContentLoaded',function(){o.takeRecords();o.disconnect();"
+    "document.querySelectorAll('time[data-local]').forEach(a)})})(document.currentScript.dataset.label)"
 )
 
 
