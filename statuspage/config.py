@@ -30,7 +30,7 @@ SETTINGS: dict[str, dict[str, str]] = {
         "base_url": "Absolute URL the site is published at; may have a sub-path.",
         "language": "UI language: sk or en.",
         "timezone": "IANA zone for display and for times written without an offset.",
-        "recent_days": "Days of the recent past the front page lists, today included; 0 leaves the list out.  [default: 7]",
+        "recent_days": "Days of the recent past on the front page, today included; 0 leaves them out.  [default: 7]",
     },
     "components": {
         "id": "Stable id, [a-z0-9-]+; used in URLs and in content files.",

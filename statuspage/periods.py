@@ -23,7 +23,6 @@ def N_(message: str) -> str:
 
 
 UNDER_A_MINUTE = N_("under a minute")
-DAYS = (N_("%(num)d day"), N_("%(num)d days"))
 
 
 def _parts(delta: timedelta) -> tuple[int, int, int]:
@@ -40,7 +39,7 @@ def format_duration(delta: timedelta, language: str) -> str:
     catalog = translations(language)
     days, hours, minutes = _parts(delta)
     if days:
-        text = catalog.ngettext(*DAYS, days) % {"num": days}
+        text = catalog.ngettext("%(num)d day", "%(num)d days", days) % {"num": days}
         return f"{text} {hours} h" if hours else text
     if hours:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"

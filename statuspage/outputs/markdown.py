@@ -20,7 +20,7 @@ from ..i18n import format_percent, format_time, format_window, translations
 from ..markup import plain_line, plain_text
 from ..model import Config, Update
 from ..periods import format_duration, format_long_day
-from ..state import IncidentState, MaintenanceState, Phase, SiteState
+from ..state import IncidentState, MaintenanceState, PastItem, Phase, SiteState
 
 # Build an absolute URL: ``url(endpoint, **values)``.
 Url = Callable[..., str]
@@ -61,6 +61,16 @@ def link(text: str, url: str) -> str:
     return f"[{escape(text)}](<{url}>)"
 
 
+def heading(level: int, text: str) -> str:
+    """A heading and the blank line after it."""
+    return f"{'#' * level} {escape(text, starts_line=True)}\n"
+
+
+def item(text: str, url: str, about: str | None = None) -> str:
+    """A list item linking ``url``, with what it holds after a colon (llmstxt.org's form)."""
+    return f"- {link(text, url)}: {escape(about)}" if about else f"- {link(text, url)}"
+
+
 class Writer:
     """One language's Markdown: its words, times and links."""
 
@@ -83,49 +93,57 @@ class Writer:
     def front_page(self, state: SiteState, shown: dict[str, Any]) -> str:
         """The front page's content: overall status, components, what is going on and the recent past."""
         _ = self.gettext
-        lines = [f"# {escape(self.config.title, starts_line=True)}", ""]
+        lines = [heading(1, self.config.title)]
+        as_of = _("Status as of %(time)s.") % {"time": self.time(state.now)}
         status = indicator_label(state.indicator, self.language)
-        lines += [f"{escape(_('Status as of %(time)s.') % {'time': self.time(state.now)}, starts_line=True)} **{escape(status)}**", ""]
-        lines += [f"## {escape(_('Components'))}", ""]
+        lines.append(f"{escape(as_of, starts_line=True)} **{escape(status)}**\n")
+        lines.append(heading(2, _("Components")))
         for component in state.components:
             name = escape(component.component.name, starts_line=True)
             label = escape(component_status_label(component.status, self.language))
-            uptime = _("%(percent)s uptime in 90 days") % {"percent": format_percent(component.uptime.percent, self.language)}
+            percent = format_percent(component.uptime.percent, self.language)
+            uptime = _("%(percent)s uptime in 90 days") % {"percent": percent}
             lines.append(f"- {name}: {label} ({escape(uptime)})")
         lines.append("")
         if shown["ongoing"]:
-            lines += [f"## {escape(_('Ongoing incidents'))}", ""]
+            lines.append(heading(2, _("Ongoing incidents")))
             lines += [self._incident_line(s) for s in shown["ongoing"]]
             lines.append("")
-        for heading, windows in ((_("Maintenance in progress"), shown["in_progress"]), (_("Upcoming maintenance"), shown["upcoming"])):
+        for title, windows in (
+            (_("Maintenance in progress"), shown["in_progress"]),
+            (_("Upcoming maintenance"), shown["upcoming"]),
+        ):
             if windows:
-                lines += [f"## {escape(heading)}", ""]
+                lines.append(heading(2, title))
                 lines += [self._window_line(window) for window in windows]
                 lines.append("")
-        lines += [f"## {escape(_('Known issues'))}", ""]
+        lines.append(heading(2, _("Known issues")))
         count = shown["open_ticket_count"]
         if count:
-            counted = self.ngettext("%(num)d known issue is open.", "%(num)d known issues are open.", count) % {"num": count}
-            lines.append(f"{escape(counted)} {link(_('All known issues and why they are still open'), self.url('pages.known_issues'))}")
+            counted = self.ngettext("%(num)d known issue is open.", "%(num)d known issues are open.", count) % {
+                "num": count
+            }
+            every = link(_("All known issues and why they are still open"), self.url("pages.known_issues"))
+            lines.append(f"{escape(counted, starts_line=True)} {every}\n")
         else:
-            lines.append(escape(_("No known issues are open.")))
-        lines.append("")
+            lines.append(escape(_("No known issues are open."), starts_line=True) + "\n")
         recent = shown["recent"]
         if recent:
-            heading = self.ngettext("The last day", "The last %(num)d days", len(recent)) % {"num": len(recent)}
-            lines += [f"## {escape(heading)}", ""]
+            lines.append(
+                heading(2, self.ngettext("The last day", "The last %(num)d days", len(recent)) % {"num": len(recent)})
+            )
             for day in recent:
-                lines += [f"### {escape(format_long_day(day.day, self.language))}", ""]
+                lines.append(heading(3, format_long_day(day.day, self.language)))
                 if day.items:
                     lines += [self._past_line(item) for item in day.items]
+                    lines.append("")
                 else:
-                    lines.append(escape(_("No incidents reported.")))
-                lines.append("")
-        lines += [f"## {escape(_('More'))}", ""]
-        lines.append(f"- {link(_('History'), self.url('pages.history'))}")
-        lines.append(f"- {link(_('Everything'), self.url('files.feed', name='all', kind='atom'))} (Atom)")
-        lines.append(f"- {link('Statuspage API v2', self.url('files.api', name='summary.json'))}")
-        lines.append(f"- {link('llms.txt', self.url('files.llms_txt'))}")
+                    lines.append(escape(_("No incidents reported."), starts_line=True) + "\n")
+        lines.append(heading(2, _("More")))
+        lines.append(item(_("History"), self.url("pages.history")))
+        lines.append(item(_("Everything"), self.url("files.feed", name="all", kind="atom"), "Atom"))
+        lines.append(item("Statuspage API v2", self.url("files.api", name="summary.json")))
+        lines.append(item("llms.txt", self.url("files.llms_txt")))
         return "\n".join(lines).rstrip() + "\n"
 
     def _incident_line(self, state: IncidentState) -> str:
@@ -135,25 +153,34 @@ class Writer:
         severity = self.labels["severity"][incident.severity.value]
         status = self.labels["incident"][state.status.value]
         since = _("since") + " " + self.time(incident.start)
-        return f"- {title}: {escape(status)}, {escape(severity)}, {escape(since)}; {self.components(incident.components)}"
+        return (
+            f"- {title}: {escape(status)}, {escape(severity)}, {escape(since)}; {self.components(incident.components)}"
+        )
 
     def _window_line(self, state: MaintenanceState) -> str:
         _ = self.gettext
-        title = link(state.maintenance.text(self.language).title, self.url("pages.maintenance_markdown", slug=state.slug))
+        title = link(
+            state.maintenance.text(self.language).title, self.url("pages.maintenance_markdown", slug=state.slug)
+        )
         window = format_window(state.window.start, state.window.end, self.zone, self.language)
         impact = _("Expected impact") + ": " + impact_label(state.maintenance.impact, self.language)
         return f"- {title}: {escape(window)}, {escape(impact)}; {self.components(state.maintenance.components)}"
 
-    def _past_line(self, past: Any) -> str:
+    def _past_line(self, past: PastItem) -> str:
         _ = self.gettext
-        item = past.item
-        if past.kind == "incident":
-            title = link(item.incident.text(self.language).title, self.url("pages.incident_markdown", slug=item.slug))
-            kind = self.labels["severity"][item.incident.severity.value]
+        found = past.item
+        if isinstance(found, IncidentState):
+            title = link(found.incident.text(self.language).title, self.url("pages.incident_markdown", slug=found.slug))
+            kind = self.labels["severity"][found.incident.severity.value]
         else:
-            title = link(item.maintenance.text(self.language).title, self.url("pages.maintenance_markdown", slug=item.slug))
+            title = link(
+                found.maintenance.text(self.language).title, self.url("pages.maintenance_markdown", slug=found.slug)
+            )
             kind = _("Maintenance")
-        lasted = _("Duration: %(duration)s") % {"duration": format_duration(past.duration, self.language)} if past.duration is not None else _("Ongoing")
+        if past.duration is not None:
+            lasted = _("Duration: %(duration)s") % {"duration": format_duration(past.duration, self.language)}
+        else:
+            lasted = _("Ongoing")
         updated = _("Last update: %(time)s") % {"time": self.time(past.last_update)}
         return f"- {title}: {escape(kind)}, {escape(lasted)}, {escape(updated)}"
 
@@ -195,20 +222,26 @@ class Writer:
         return self._item(text.title, facts, text.body, updates, self.labels["maintenance"], page)
 
     def _item(
-        self, title: str, facts: list[tuple[str, str]], body: str, updates: list[Update], names: dict[str, str], page: str
+        self,
+        title: str,
+        facts: list[tuple[str, str]],
+        body: str,
+        updates: list[Update],
+        names: dict[str, str],
+        page: str,
     ) -> str:
         _ = self.gettext
-        lines = [f"# {escape(title, starts_line=True)}", ""]
+        lines = [heading(1, title)]
         lines += [f"- **{escape(name)}**: {value}" for name, value in facts]
-        lines += ["", f"{link(_('This page'), page)} (HTML)", ""]
+        lines += ["", link(_("This page"), page) + " (HTML)", ""]
         details = escape_block(body)
         if details:
-            lines += [f"## {escape(_('Details'))}", "", details, ""]
+            lines += [heading(2, _("Details")), details, ""]
         if updates:
-            lines += [f"## {escape(_('Updates'))}", ""]
+            lines.append(heading(2, _("Updates")))
             for update in updates:
                 label = names.get(update.status, update.status)
-                lines += [f"### {escape(label)}: {escape(self.time(update.time))}", ""]
+                lines.append(heading(3, f"{label}: {self.time(update.time)}"))
                 said = escape_block(update.body)
                 if said:
                     lines += [said, ""]
@@ -223,28 +256,41 @@ class Writer:
         """
         _ = self.gettext
         url = self.url
-        title = escape(self.config.title, starts_line=True)
         summary = _(
             "The status page of %(site)s: the current state of its services, incidents, maintenance and known issues."
         ) % {"site": self.config.title}
-        lines = [f"# {title}", "", f"> {escape(summary, starts_line=True)}", ""]
-        lines.append(escape(_("Times are in %(zone)s. Each incident and maintenance window has a Markdown version beside its page (index.md).") % {"zone": str(self.zone)}))
-        lines.append("")
-        lines += [f"## {escape(_('Status'))}", ""]
-        lines.append(f"- {link(_('Current status'), url('pages.index_markdown'))}: {escape(_('overall status, components, ongoing incidents, maintenance, known issues and the recent past, linking each item in Markdown'))}")
-        lines.append(f"- {link(_('History'), url('pages.history'))}: {escape(_('past incidents and maintenance by month (HTML)'))}")
-        lines.append(f"- {link(_('Known issues'), url('pages.known_issues'))}: {escape(_('open known issues and why each is still open (HTML)'))}")
-        lines.append(f"- {link('status.txt', url('files.status_txt'))}: {escape(_('one line per component, for scripts'))}")
-        lines += ["", "## API", ""]
-        lines.append(f"- {link('summary.json', url('files.api', name='summary.json'))}: {escape(_('Atlassian Statuspage API v2: status, components, unresolved incidents and upcoming maintenance'))}")
-        lines.append(f"- {link('incidents.json', url('files.api', name='incidents.json'))}: {escape(_('the newest incidents with their updates'))}")
-        lines.append(f"- {link('scheduled-maintenances.json', url('files.api', name='scheduled-maintenances.json'))}: {escape(_('maintenance windows'))}")
-        lines.append(f"- {link('known-issues.json', url('files.known_issues_json'))}: {escape(_('open known issues with the reason each is still open'))}")
-        lines += ["", f"## {escape(_('Feeds'))}", ""]
-        lines.append(f"- {link(_('Everything'), url('files.feed', name='all', kind='atom'))}: Atom ({escape(_('also RSS and JSON Feed'))})")
-        lines.append(f"- {link(_('All updates'), url('files.feed', name='updates', kind='atom'))}: {escape(_('one entry per update'))}")
-        lines.append(f"- {link(_('Maintenance'), url('files.calendar'))}: iCalendar")
+        notes = _(
+            "Times are in %(zone)s. Each incident and maintenance window has a Markdown version beside its page "
+            "(index.md)."
+        ) % {"zone": str(self.zone)}
+        lines = [heading(1, self.config.title), "> " + escape(summary, starts_line=True), "", escape(notes), ""]
+        lines.append(heading(2, _("Status")))
+        recent_past = _(
+            "overall status, components, ongoing incidents, maintenance, known issues and the recent past, "
+            "with a link to each item's Markdown"
+        )
+        lines.append(item(_("Current status"), url("pages.index_markdown"), recent_past))
+        lines.append(item(_("History"), url("pages.history"), _("past incidents and maintenance by month (HTML)")))
+        known = _("open known issues and why each is still open (HTML)")
+        lines.append(item(_("Known issues"), url("pages.known_issues"), known))
+        lines.append(item("status.txt", url("files.status_txt"), _("one line per component, for scripts")))
+        lines += ["", heading(2, "API")]
+        summary_json = _(
+            "Atlassian Statuspage API v2: status, components, unresolved incidents and upcoming maintenance"
+        )
+        lines.append(item("summary.json", url("files.api", name="summary.json"), summary_json))
+        newest = _("the newest incidents with their updates")
+        lines.append(item("incidents.json", url("files.api", name="incidents.json"), newest))
+        windows = _("maintenance windows")
+        lines.append(item("scheduled-maintenances.json", url("files.api", name="scheduled-maintenances.json"), windows))
+        reasons = _("open known issues with the reason each is still open")
+        lines.append(item("known-issues.json", url("files.known_issues_json"), reasons))
+        lines += ["", heading(2, _("Feeds"))]
+        formats = _("Atom; also RSS and JSON Feed")
+        lines.append(item(_("Everything"), url("files.feed", name="all", kind="atom"), formats))
+        lines.append(item(_("All updates"), url("files.feed", name="updates", kind="atom"), _("one entry per update")))
+        lines.append(item(_("Maintenance"), url("files.calendar"), "iCalendar"))
         if other_languages:
-            lines += ["", "## Optional", ""]
-            lines += [f"- {link(name, there)}" for name, there in other_languages]
+            lines += ["", heading(2, "Optional")]
+            lines += [item(name, there) for name, there in other_languages]
         return "\n".join(lines) + "\n"

@@ -251,5 +251,7 @@ def file_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
         yield "files.component_badge_json", {"component_id": component.component.id}
     for name in API_FILES:
         yield "files.api", {"name": name}
-    for endpoint in ("known_issues_json", "badge", "badge_json", "status_txt", "llms_txt", "sitemap", "robots", "headers"):
+    for endpoint in ("known_issues_json", "badge", "badge_json", "status_txt", "llms_txt"):
+        yield f"files.{endpoint}", {}
+    for endpoint in ("sitemap", "robots", "headers"):
         yield f"files.{endpoint}", {}
