@@ -70,8 +70,9 @@ class IncidentState:
 
     @property
     def last_update(self) -> datetime:
-        """The time of the newest update posted by now, else its start."""
-        return newest_posted(self.incident.timeline, self.posted) or self.incident.start
+        """When it last changed: its newest update posted by now, or its resolution if later, else its start."""
+        moments = [moment for moment in (newest_posted(self.incident.timeline, self.posted), self.ended_at) if moment]
+        return max(moments) if moments else self.incident.start
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 Visitors come after trouble as often as during it; an incident resolved ten minutes ago must
 not vanish from the front page.  Each of the last days (in the site's zone, today first) lists
-every incident that was going on at some time that day (a long one on each of its days, so
-that no day it was open claims to have been quiet) and every window of maintenance completed
-that day.  Pure: a function of the derived state and ``now``.
+every incident and every completed window of maintenance that was going on at some time that
+day: a long one on each of its days, so that no day it was open claims to have been quiet.
+Pure: a function of the derived state and ``now``.
 """
 
 from __future__ import annotations
@@ -59,19 +59,10 @@ def recent_days(state: SiteState, days: int) -> tuple[RecentDay, ...]:
     result = []
     for number, begins in enumerate(starts):
         ends = starts[number - 1] if number else None  # today ends after now: whatever started by now is in it
-        found = [
-            item
-            for item in items
-            if (ends is None or item.start < ends) and (item.end or now) >= begins and not _ended_before(item, begins)
-        ]
+        found = [item for item in items if (ends is None or item.start < ends) and (item.end or now) >= begins]
         found.sort(key=lambda item: (item.start, item.kind, item.item.slug), reverse=True)
         result.append(RecentDay(begins.astimezone(zone).date(), tuple(found)))
     return tuple(result)
-
-
-def _ended_before(item: PastItem, begins: datetime) -> bool:
-    """Maintenance belongs to the day it was completed; an incident to every day it was open."""
-    return item.kind == "maintenance" and item.end is not None and item.end < begins
 
 
 def _incident(state: IncidentState) -> PastItem:
