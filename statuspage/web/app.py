@@ -117,7 +117,7 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
         "long_day": lambda day: format_long_day(day, language),
         "month": lambda month: format_month(month, language),
         "month_anchor": month_anchor,
-        "component_label": lambda component_id: names.get(component_id, component_id),
+        "component_label": lambda component_id: str(names.get(component_id, component_id)),
         "og_locale": og_locale,
     }
     app.jinja_env.filters.update(filters)
