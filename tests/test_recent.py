@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import DEFAULT_CONFIG, NOW, incident, maintenance, make_site, run, tree
+from conftest import DEFAULT_CONFIG, NOW, REPO, incident, maintenance, make_site, run, tree
 from markdown_it import MarkdownIt
 
 from statuspage.build import build_site
@@ -18,6 +18,7 @@ from statuspage.clock import parse_time
 from statuspage.outputs.headers import kind_of, rules_matching
 from statuspage.periods import format_duration, iso_duration
 from statuspage.state.durations import elapsed
+from statuspage.web.preview import create_preview_app
 
 ZONE = "Europe/Bratislava"
 
@@ -467,3 +468,13 @@ def test_markdown_and_llms_txt_are_served_with_their_types() -> None:
 def test_the_sitemap_lists_pages_not_their_markdown(example_build: Path) -> None:
     sitemap = (example_build / "sitemap.xml").read_text(encoding="utf-8")
     assert "index.md" not in sitemap and "/incidents/" in sitemap
+
+
+def test_serve_answers_the_markdown_as_markdown(example_build: Path) -> None:
+    client = create_preview_app(REPO, now_option=NOW, provenance=False).test_client()
+    for path in ("index.md", "en/index.md", "incidents/2026-11-21-prihlasenie-zlyhava/index.md", "llms.txt"):
+        response = client.get("/" + path)
+        assert response.status_code == 200, path
+        assert response.data == (example_build / path).read_bytes(), path
+        expected = "text/plain" if path.endswith(".txt") else "text/markdown"
+        assert response.mimetype == expected, path
