@@ -251,3 +251,32 @@ def test_nothing_moves_after_the_page_is_painted(browser: Browser, served: Serve
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_recent_past_and_the_months_of_the_history_show_and_fit(browser: Browser, origin: str, scheme: str) -> None:
+    """The front page's last days and the history's months, on the narrowest phone, in both schemes:
+    every day heading and item visible, nothing wider than the screen, no axe violation in them."""
+    context = browser.new_context(viewport={"width": 320, "height": 640}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        for path in ("", "en/"):
+            page.goto(origin + path)
+            days = page.locator("section.recent h3")
+            assert days.count() == 7
+            assert page.locator("section.recent p.quiet").count() >= 1
+            assert page.locator("section.recent li.past").count() >= 1
+            for box in page.locator("section.recent li.past, section.recent h3").evaluate_all(
+                "elements => elements.map(e => e.getBoundingClientRect().right)"
+            ):
+                assert box <= 320
+            results = Axe().run(page, context="section.recent")
+            assert results.violations_count == 0, results.generate_report()
+            page.goto(origin + path + "history/")
+            assert page.locator("section.month h2").count() >= 2
+            assert page.locator("section.month nav.months a").count() >= 2
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320
+            results = Axe().run(page, context="section.month")
+            assert results.violations_count == 0, results.generate_report()
+    finally:
+        context.close()
