@@ -18,6 +18,8 @@ from .model import Component, Config, Localized, NotifySettings, Origin, Publish
 from .sources.sitefiles import MAX_CONFIG_BYTES, Refused, check_link, read_capped, site_root
 
 CONFIG_NAME = "statuspage.toml"
+DEFAULT_RECENT_DAYS = 7  # as Statuspage's and cState's front pages: the last week
+MAX_RECENT_DAYS = 90  # the uptime bars' span; a longer list belongs to the history
 LANGUAGES = ("sk", "en")
 COMPONENT_ID = re.compile(r"^[a-z0-9-]+$")
 TARGET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -35,6 +37,7 @@ SETTINGS: dict[str, dict[str, str]] = {
             "[default: language alone]"
         ),
         "timezone": "IANA zone for display and for times written without an offset.",
+        "recent_days": "Days of the recent past on the front page, today included; 0 leaves them out.  [default: 7]",
     },
     "components": {
         "id": "Stable id, [a-z0-9-]+; used in URLs and in content files.",
@@ -190,6 +193,7 @@ class _ConfigReader:
         title, other_titles = self.words(site, "site", "title")
         base_url = self.base_url(site)
         zone = self.zone(site)
+        recent_days = self.recent_days(site)
         components = self.components(data.get("components"))
         fix_min = self.hours(sla, "fix_hours_min", 24)
         fix_max = self.hours(sla, "fix_hours_max", 72)
@@ -234,6 +238,7 @@ class _ConfigReader:
             path=self.shown,
             publish=self.publish_targets(data.get("publish")),
             notify=self.notify(notify, {component.id for component in components}),
+            recent_days=DEFAULT_RECENT_DAYS if recent_days is None else recent_days,
         )
 
     def table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -360,6 +365,13 @@ class _ConfigReader:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.error(f"{key} must be a whole number of hours", "sla", key)
+            return None
+        return value
+
+    def recent_days(self, site: dict[str, Any]) -> int | None:
+        value = site.get("recent_days", DEFAULT_RECENT_DAYS)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RECENT_DAYS:
+            self.error(f"recent_days must be a whole number of days from 0 to {MAX_RECENT_DAYS}", "site", "recent_days")
             return None
         return value
 

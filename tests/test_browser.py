@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -232,6 +233,59 @@ def test_long_code_lines_never_push_the_page_sideways(browser: Browser, tmp_path
         server.server_close()
 
 
+class SlowHandler(QuietHandler):
+    """Sends each page in two parts, the second after a pause: a slow phone network, on which the
+    browser paints the first part before the rest (and any script at the end of it) has arrived."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if path.suffix != ".html" or not path.is_file():
+            return super().do_GET()
+        body = path.read_bytes()
+        split = body.index(b"</main>")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[:split])
+        self.wfile.flush()
+        time.sleep(0.6)
+        self.wfile.write(body[split:])
+
+
+# The sum of the page's unexpected layout shifts so far (Cumulative Layout Shift, as Lighthouse counts it).
+LAYOUT_SHIFT = """() => new Promise(resolve => {
+  let total = 0;
+  new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+  }).observe({type: 'layout-shift', buffered: true});
+  setTimeout(() => resolve(total), 500);
+})"""
+
+
+@pytest.mark.parametrize("path", ["", "en/", "incidents/2026-11-21-prihlasenie-zlyhava/", "en/history/"])
+def test_nothing_moves_after_the_page_is_painted(browser: Browser, served: Served, path: str) -> None:
+    """A visitor in another zone on a phone over a slow network: the times in their zone that the
+    script adds must not push the page about (Core Web Vitals: CLS at most 0.1)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SlowHandler, directory=str(served.out)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    context = browser.new_context(viewport={"width": 375, "height": 800}, timezone_id="America/New_York")
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/{path}", wait_until="load")
+        assert page.locator("time[data-local] + small.local").count() > 0  # the script did add the visitor's time
+        shift = page.evaluate(LAYOUT_SHIFT)
+        assert shift <= 0.1, f"{path or 'front page'}: layout shift {shift:.3f} after it was painted"
+    finally:
+        context.close()
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
 @pytest.mark.parametrize(
     ("path", "legend"),
     [
@@ -259,3 +313,32 @@ def test_the_uptime_bar_has_a_legend_screen_readers_get(
     box, bar = first.bounding_box(), page.locator(".bar, .uptime-bar").first.bounding_box()
     assert box is not None and bar is not None
     assert box["y"] >= bar["y"] + bar["height"] - 1  # under its bar
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_recent_past_and_the_months_of_the_history_show_and_fit(browser: Browser, origin: str, scheme: str) -> None:
+    """The front page's last days and the history's months, on the narrowest phone, in both schemes:
+    every day heading and item visible, nothing wider than the screen, no axe violation in them."""
+    context = browser.new_context(viewport={"width": 320, "height": 640}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        for path in ("", "en/"):
+            page.goto(origin + path)
+            days = page.locator("section.recent h3")
+            assert days.count() == 7
+            assert page.locator("section.recent p.quiet").count() >= 1
+            assert page.locator("section.recent li.past").count() >= 1
+            for box in page.locator("section.recent li.past, section.recent h3").evaluate_all(
+                "elements => elements.map(e => e.getBoundingClientRect().right)"
+            ):
+                assert box <= 320
+            results = Axe().run(page, context="section.recent")
+            assert results.violations_count == 0, results.generate_report()
+            page.goto(origin + path + "history/")
+            assert page.locator("section.month h2").count() >= 2
+            assert page.locator("section.month nav.months a").count() >= 2
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320
+            results = Axe().run(page, context="section.month")
+            assert results.violations_count == 0, results.generate_report()
+    finally:
+        context.close()

@@ -95,7 +95,7 @@ def check_markup(html: str, allowed_tags: set[str], where: str) -> None:
     """
     parsed = BeautifulSoup(html, "html.parser")
     for script in parsed.find_all("script"):
-        if script.string == LOCAL_TIME_SCRIPT and set(script.attrs) == {"data-label"} and script.parent.name == "body":
+        if script.string == LOCAL_TIME_SCRIPT and set(script.attrs) == {"data-label"} and script.parent.name == "head":
             script.decompose()
     for icon in parsed.select('link[rel="icon"][href="data:,"]'):
         icon.decompose()

@@ -56,6 +56,7 @@ class Kind:
 # Media types of the extensions the build writes (and the usual ones of a theme's static files).
 MEDIA_TYPES: dict[str, str] = {
     ".html": "text/html" + _TEXT,
+    ".md": "text/markdown" + _TEXT,  # RFC 7763: the Markdown alternates of pages
     ".ics": "text/calendar" + _TEXT,
     ".atom": "application/atom+xml" + _TEXT,
     ".rss": "application/rss+xml" + _TEXT,
@@ -102,7 +103,7 @@ def kind_of(path: str) -> Kind:
     top = parts[0] if len(parts) > 1 else ""
     if top == "static":
         return Kind("asset", media_type(path), MODERATE)
-    if path.endswith(".html"):
+    if path.endswith((".html", ".md")):
         return Kind("page", media_type(path), SHORT)
     if top == "feeds":
         return Kind("feed", FEED_JSON if path.endswith(".json") else media_type(path), SHORT, cors=True)
@@ -126,8 +127,14 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("", "index.html"),
     Rule("index.html", "index.html"),
-    Rule("incidents/*", "incidents/x/index.html"),
-    Rule("maintenance/*", "maintenance/x/index.html"),
+    Rule("index.md", "index.md"),
+    # An item's folder holds its page and the page's Markdown: one rule each, and one for the folder's address.
+    Rule("incidents/*/", "incidents/x/index.html"),
+    Rule("incidents/*.html", "incidents/x/index.html"),
+    Rule("incidents/*.md", "incidents/x/index.md"),
+    Rule("maintenance/*/", "maintenance/x/index.html"),
+    Rule("maintenance/*.html", "maintenance/x/index.html"),
+    Rule("maintenance/*.md", "maintenance/x/index.md"),
     Rule("known-issues/*", "known-issues/x/index.html"),
     Rule("components/*", "components/x/index.html"),
     Rule("history/*", "history/index.html"),
@@ -142,6 +149,7 @@ RULES: tuple[Rule, ...] = (
     Rule("badges/*", "badges/x.svg"),
     Rule("badge.svg", "badge.svg"),
     Rule("status.txt", "status.txt"),
+    Rule("llms.txt", "llms.txt"),
     Rule("sitemap.xml", "sitemap.xml", root_only=True),
     Rule("robots.txt", "robots.txt", root_only=True),
 )

@@ -14,8 +14,10 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from ..model import Component, Incident, IncidentStatus, Severity, Site
+from .durations import elapsed, newest_posted
 from .maintenance import MaintenanceState, Phase, Window, last_change, maintenance_state
 from .publication import Publication, publication
+from .recent import PastItem, RecentDay, recent_days
 from .status import SEVERITY_STATUS, ComponentStatus, Indicator, component_status, overall_indicator
 from .tickets import REASON_ORDER, Reason, TicketState, ticket_state
 from .uptime import DAYS as UPTIME_DAYS
@@ -29,9 +31,11 @@ __all__ = [
     "Indicator",
     "MaintenanceState",
     "Phase",
+    "PastItem",
     "Publication",
     "REASON_ORDER",
     "Reason",
+    "RecentDay",
     "SiteState",
     "TicketState",
     "Window",
@@ -52,6 +56,23 @@ class IncidentState:
     @property
     def slug(self) -> str:
         return self.incident.slug
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When it was resolved, if it is by now (the state's ``status`` says so, so no clock is needed)."""
+        return self.incident.resolved if self.status in _RESOLVED else None
+
+    @property
+    def duration(self) -> timedelta | None:
+        """How long it lasted, once resolved."""
+        ended = self.ended_at
+        return elapsed(self.incident.start, ended) if ended is not None else None
+
+    @property
+    def last_update(self) -> datetime:
+        """When it last changed: its newest update posted by now, or its resolution if later, else its start."""
+        moments = [moment for moment in (newest_posted(self.incident.timeline, self.posted), self.ended_at) if moment]
+        return max(moments) if moments else self.incident.start
 
 
 @dataclass(frozen=True)
@@ -113,6 +134,11 @@ class SiteState:
         rows.sort(key=_HISTORY_ORDER, reverse=True)
         return tuple(HistoryEntry(kind, start, item) for start, kind, _, item in rows)
 
+    @cached_property
+    def recent(self) -> tuple[RecentDay, ...]:
+        """The last ``[site] recent_days`` days, today first, with what happened on each (recent.py)."""
+        return recent_days(self, self.site.config.recent_days)
+
     def maintenance_in(self, phase: Phase) -> tuple[MaintenanceState, ...]:
         found = [state for state in self.maintenance if state.phase is phase]
         if phase is Phase.UPCOMING:  # soonest first
@@ -120,7 +146,8 @@ class SiteState:
         return tuple(found)
 
 
-_HISTORY_ORDER = itemgetter(0, 1, 2)  # start, kind, slug
+_HISTORY_ORDER = itemgetter(0, 1, 2)
+_RESOLVED = frozenset({IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM})  # start, kind, slug
 
 
 def _incident_state(incident: Incident, now: datetime) -> IncidentState:

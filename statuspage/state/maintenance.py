@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from ..model import Maintenance, MaintenanceStatus, Update
 from ..recurrence import Recurrence
+from .durations import elapsed, newest_posted
 from .publication import Publication, publication
 
 SHOWN_OCCURRENCES = 12  # upcoming occurrences of a recurring window listed on its page
@@ -50,6 +51,29 @@ class MaintenanceState:
     @property
     def slug(self) -> str:
         return self.maintenance.slug
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When its current (or last) occurrence ended, if it is completed: at a ``completed`` update
+        posted since it started (early, or late after an overrun), else at its planned end."""
+        if self.phase is not Phase.COMPLETED:
+            return None
+        timeline = self.maintenance.timeline
+        for time, status in timeline[len(timeline) - self.posted :]:  # the posted ones, newest first
+            if status == MaintenanceStatus.COMPLETED.value and time >= self.window.start:
+                return time
+        return self.window.end
+
+    @property
+    def duration(self) -> timedelta | None:
+        """How long the work lasted, once completed."""
+        ended = self.ended_at
+        return elapsed(self.window.start, ended) if ended is not None else None
+
+    @property
+    def last_update(self) -> datetime:
+        """The time of the newest update posted by now, else the window's start."""
+        return newest_posted(self.maintenance.timeline, self.posted) or self.window.start
 
 
 def recurrence(item: Maintenance, zone: ZoneInfo) -> Recurrence | None:
@@ -165,3 +189,24 @@ def last_change(instants: list[datetime], now: datetime) -> datetime:
     known = [moment for moment in instants if moment.year > 1]
     past = [moment for moment in known if moment <= now]
     return max(past) if past else min(known)
+
+
+PAST_OCCURRENCES = 200  # at most this many ended occurrences of one rule are looked back at
+
+
+def past_occurrences(item: Maintenance, since: datetime, now: datetime, zone: ZoneInfo) -> list[Window]:
+    """A recurring window's occurrences that ended between ``since`` and ``now``, newest first."""
+    rule = recurrence(item, zone)
+    if rule is None or item.cancelled:
+        return []
+    duration = item.end - item.start
+    found: list[Window] = []
+    moment = rule.before(now, inc=True)
+    while moment is not None and len(found) < PAST_OCCURRENCES:
+        occurrence = _occurrence(moment, duration)
+        if occurrence.end < since:
+            break
+        if occurrence.end <= now:
+            found.append(occurrence)
+        moment = rule.before(moment)
+    return found

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from babel.core import get_global
 from flask import Flask
 from markupsafe import Markup
 
@@ -25,11 +26,13 @@ from ..i18n import (
     translations,
 )
 from ..outputs.feeds import update_anchor
+from ..periods import format_duration, format_long_day, format_month, iso_duration
 from ..state import SiteState
 from ..state.uptime import Day
+from . import alternates  # noqa: F401 - registers the Markdown alternates' views
 from .files import files
 from .links import Links
-from .pages import pages
+from .pages import month_anchor, pages
 from .theme import PACKAGE_STATIC, overlay_static
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -37,14 +40,23 @@ PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # The one script a page carries, inline and allowed by its hash: it adds the visitor's own time
 # after each time marked data-local when their zone differs from the site's.  Nothing depends on
 # it; the label ("your time") comes from its data-label attribute, so the text is the same in
-# every language and so is its hash.
+# every language and so is its hash.  It runs in the <head> and adds each time as the parser
+# inserts it (a MutationObserver's records are delivered before the browser next paints), so the
+# text is there from the first paint and nothing moves after it: added at the end of the page,
+# on a slow phone it pushed the page down after it was shown (layout shift, Core Web Vitals).
 LOCAL_TIME_SCRIPT = (
-    "(function(l){document.querySelectorAll('time[data-local]').forEach(function(t){"
+    "(function(l){var s=new WeakSet,o=new MutationObserver(function(r){r.forEach(function(m){"
+    "m.addedNodes.forEach(function(n){if(n.nodeType!=1)return;if(n.matches('time[data-local]'))a(n);"
+    "n.querySelectorAll('time[data-local]').forEach(a)})})});"
+    "function a(t){if(s.has(t))return;s.add(t);"
     "var d=new Date(t.dateTime),m=t.dateTime.match(/([+-])(\\d\\d):(\\d\\d)$/);"
     "if(!m||isNaN(d)||(m[1]=='-'?-1:1)*(60*m[2]+ +m[3])==-d.getTimezoneOffset())return;"
-    "var s=document.createElement('small');s.className='local';"
-    "s.textContent=' ('+l+': '+d.toLocaleString(document.documentElement.lang,"
-    "{dateStyle:'short',timeStyle:'short'})+')';t.after(s)})})(document.currentScript.dataset.label)"
+    "var e=document.createElement('small');e.className='local';"
+    "e.textContent=' ('+l+': '+d.toLocaleString(document.documentElement.lang,"
+    "{dateStyle:'short',timeStyle:'short'})+')';t.after(e)}"
+    "o.observe(document,{childList:true,subtree:true});"
+    "document.addEventListener('DOMContentLoaded',function(){o.takeRecords();o.disconnect();"
+    "document.querySelectorAll('time[data-local]').forEach(a)})})(document.currentScript.dataset.label)"
 )
 
 
@@ -87,6 +99,7 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
     app.jinja_env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     _remember_translations(app.jinja_env, catalog)
     zone = config.timezone
+    names = {component.id: component.name_in(language) for component in config.components}
 
     filters: dict[str, Callable[..., str]] = {
         "time": lambda moment: format_time(moment, zone, language),
@@ -100,6 +113,13 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
         "explanation": lambda ticket_state: explain.explanation(ticket_state, config, language),
         "day_title": lambda day: _day_title(day, language),
         "update_anchor": update_anchor,
+        "duration": lambda delta: format_duration(delta, language),
+        "iso_duration": iso_duration,
+        "long_day": lambda day: format_long_day(day, language),
+        "month": lambda month: format_month(month, language),
+        "month_anchor": month_anchor,
+        "component_label": lambda component_id: str(names.get(component_id, component_id)),
+        "og_locale": og_locale,
     }
     app.jinja_env.filters.update(filters)
     links = app.extensions["statuspage_links"] = Links(app, config.base_url, prefix)
@@ -109,7 +129,7 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
         language=language,
         indicator_label=explain.indicator_label(state.indicator, language),
         site_title=config.title_in(language),  # config.title is the first language's
-        component_name={component.id: component.name_in(language) for component in config.components},
+        component_name=names,
         url_for=links.template_url_for,
         labels=explain.labels(language),
         content_security_policy=content_security_policy((script_hash(LOCAL_TIME_SCRIPT),)),
@@ -177,6 +197,11 @@ def _signup_action(signup_url: str | None) -> str | None:
     if not signup_url:
         return None
     return (signup_url if signup_url.endswith("/") else signup_url + "/") + "subscribe"
+def og_locale(language: str) -> str:
+    """Open Graph's locale, language_TERRITORY: the language's likeliest territory (sk → sk_SK, en → en_US)."""
+    likely = get_global("likely_subtags").get(language, language)
+    parts = [part for part in likely.split("_") if len(part) != 4]  # without the script (Latn)
+    return "_".join(parts)
 
 
 def _day_title(day: Day, language: str) -> str:

@@ -9,15 +9,16 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template
 
 from ..explain import N_, component_status_label, indicator_label
-from ..i18n import language_prefixes, translations
+from ..i18n import AUTONYMS, language_prefix, language_prefixes, site_languages, translations
 from ..outputs.api import Api
 from ..outputs.badge import COMPONENT_COLOR, INDICATOR_COLOR, badge_svg, endpoint_json
 from ..outputs.calendar import render_calendar
 from ..outputs.feeds import FEED_NAMES, FORMATS, MEDIA_TYPES, FeedBuilder, render_feed
 from ..outputs.headers import HEADERS_FILE, headers_file
+from ..outputs.markdown import Writer
 from ..state import SiteState
 from .links import absolute_url as absolute
-from .pages import page_urls
+from .pages import MARKDOWN_PAGES, page_urls
 
 files = Blueprint("files", __name__)
 
@@ -199,7 +200,9 @@ def status_txt() -> Response:
 def sitemap() -> Response:
     state = _state()
     pages_here = [
-        absolute(endpoint, **values) for endpoint, values in page_urls(state) if endpoint != "pages.not_found"
+        absolute(endpoint, **values)
+        for endpoint, values in page_urls(state)
+        if endpoint != "pages.not_found" and endpoint not in MARKDOWN_PAGES
     ]
     base = state.site.config.base_url
     locations = [
@@ -209,6 +212,19 @@ def sitemap() -> Response:
     ]
     body = render_template("sitemap.xml", locations=locations)
     return Response(body, mimetype="application/xml")
+
+
+@files.route("/llms.txt")
+def llms_txt() -> Response:
+    """The llmstxt.org index of this language's Markdown, API and feeds; it names every other language's own."""
+    config = _state().site.config
+    language = current_app.config["LANGUAGE"]
+    others = [
+        (AUTONYMS[other], config.base_url + language_prefix(config, other) + "llms.txt")
+        for other in site_languages(config)
+        if other != language
+    ]
+    return Response(Writer(config, language, absolute).llms_txt(others), mimetype="text/plain")
 
 
 @files.route("/robots.txt")
@@ -238,5 +254,7 @@ def file_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:
         yield "files.component_badge_json", {"component_id": component.component.id}
     for name in API_FILES:
         yield "files.api", {"name": name}
-    for endpoint in ("known_issues_json", "badge", "badge_json", "status_txt", "sitemap", "robots", "headers"):
+    for endpoint in ("known_issues_json", "badge", "badge_json", "status_txt", "llms_txt"):
+        yield f"files.{endpoint}", {}
+    for endpoint in ("sitemap", "robots", "headers"):
         yield f"files.{endpoint}", {}

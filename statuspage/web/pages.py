@@ -5,14 +5,26 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, g, render_template
+from flask import Blueprint, Response, abort, current_app, g, render_template
 
 from .. import explain
 from ..i18n import AUTONYMS, language_prefix, site_languages
 from ..model import Translatable, Update
-from ..state import REASON_ORDER, ComponentState, IncidentState, MaintenanceState, Phase, Reason, SiteState, TicketState
+from ..state import (
+    REASON_ORDER,
+    ComponentState,
+    HistoryEntry,
+    IncidentState,
+    MaintenanceState,
+    Phase,
+    Reason,
+    SiteState,
+    TicketState,
+)
 from .links import absolute_url, page_path, relative_to
 
 pages = Blueprint("pages", __name__)
@@ -46,8 +58,10 @@ class Page:
 
 
 PageView = Callable[..., Page]
+MARKDOWN = "text/markdown"  # RFC 7763: the Markdown alternates (alternates.py)
+MARKDOWN_PAGES = frozenset({"pages.index_markdown", "pages.incident_markdown", "pages.maintenance_markdown"})
 PAGE_VIEWS: dict[str, PageView] = {}  # endpoint → view, for the build's renderer
-_ROUTES: dict[str, Callable[..., str]] = {}
+_ROUTES: dict[str, Callable[..., str | Response]] = {}
 
 
 def render_page(page: Page) -> str:
@@ -69,8 +83,9 @@ def page_route(rule: str, **options: Any) -> Callable[[PageView], PageView]:
         if f"pages.{endpoint}" not in PAGE_VIEWS:  # a view with two rules is registered once
             PAGE_VIEWS[f"pages.{endpoint}"] = view
 
-            def route(**values: Any) -> str:
-                return render_page(view(current_app.config["STATE"], **values))
+            def route(**values: Any) -> str | Response:
+                body = render_page(view(current_app.config["STATE"], **values))
+                return Response(body, mimetype=MARKDOWN) if rule.endswith(".md") else body
 
             route.__name__ = endpoint
             _ROUTES[endpoint] = route
@@ -119,6 +134,19 @@ def language_links() -> dict[str, Any]:
     return {"page_languages": switch, "alternates": alternates}
 
 
+PREVIEW_IMAGE = "preview.png"  # under static/: the one picture social previews show, a site may replace it
+
+
+@pages.app_context_processor
+def social_links() -> dict[str, Any]:
+    """The page's own absolute address (none on the 404 page, shown at any path) and the preview image's."""
+    config = current_app.config["STATE"].site.config
+    page_url = None
+    if not g.get("absolute_links"):
+        page_url = config.base_url + current_app.config["LANGUAGE_PREFIX"] + page_path().lstrip("/")
+    return {"page_url": page_url, "preview_image": absolute_url("static", filename=PREVIEW_IMAGE)}
+
+
 def history_page_count(state: SiteState) -> int:
     return max(1, -(-len(state.history) // HISTORY_PAGE_SIZE))
 
@@ -144,6 +172,7 @@ def index(state: SiteState) -> Page:
         "open_ticket_count": len(state.open_tickets),
         "indicator_label": explain.indicator_label(state.indicator, current_app.config["LANGUAGE"]),
         "content_stale_since": state.content_stale_since,
+        "recent": state.recent,  # the days listed are in it: the page's key moves on at midnight
     }
     groups = _groups(state)
     # Of each component, our index.html shows its name, status and uptime bars.
@@ -193,7 +222,7 @@ def _item_page(template: str, state: SiteState, found: IncidentState | Maintenan
         template,
         {"item": found, "tickets": tickets},
         made_from=(found, tickets),
-        later=lambda: {"updates": _posted(state, item)},
+        later=lambda: {"updates": posted_updates(state, item)},
     )
 
 
@@ -207,13 +236,14 @@ def pages_showing_incidents(state: SiteState, slugs: Iterable[str]) -> set[tuple
     shown: set[tuple[str, Any]] = set()
     for slug in slugs:
         shown.add(("pages.incident", slug))
+        shown.add(("pages.incident_markdown", slug))
         found = state.by_slug.get(slug)
         if found is not None:
             shown.update(("pages.ticket", ticket_id) for ticket_id in found.incident.tickets)
     return shown
 
 
-def _posted(state: SiteState, item: Translatable) -> list[Update]:
+def posted_updates(state: SiteState, item: Translatable) -> list[Update]:
     """The item's updates posted by now, in the app's language, newest first."""
     return [update for update in item.text(current_app.config["LANGUAGE"]).updates if update.time <= state.now]
 
@@ -289,9 +319,72 @@ def history(state: SiteState, page: int) -> Page:
     if page < 1 or page > count:
         abort(404)
     entries = state.history[(page - 1) * HISTORY_PAGE_SIZE : page * HISTORY_PAGE_SIZE]
+    months = _months_on_page(state, entries)
     # An entry's kind and start are its item's: the items say it all, and their digests are known.
-    made_from = (tuple(entry.item for entry in entries), page, count)
-    return Page("history.html", {"entries": entries, "page": page, "page_count": count}, made_from=made_from)
+    around = tuple((month.month, month.newer, month.older) for month in months)
+    made_from = (tuple(entry.item for entry in entries), page, count, around)
+    return Page(
+        "history.html", {"entries": entries, "months": months, "page": page, "page_count": count}, made_from=made_from
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryMonth:
+    """The entries of one month on a page of the history, and where the months beside it start."""
+
+    month: date  # its first day, in the site's zone
+    entries: tuple[HistoryEntry, ...]
+    newer: tuple[date, int] | None  # the next month with entries, and the history page it starts on
+    older: tuple[date, int] | None  # the previous one
+
+    @property
+    def anchor(self) -> str:
+        return month_anchor(self.month)
+
+
+def month_anchor(month: date) -> str:
+    return f"m-{month:%Y-%m}"
+
+
+def _month_of(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date().replace(day=1)
+
+
+def _months_on_page(state: SiteState, entries: tuple[HistoryEntry, ...]) -> list[HistoryMonth]:
+    """A page's entries under their months (newest first), each knowing the months before and after it."""
+    zone = state.site.config.timezone
+    index = _month_index(state)
+    grouped: dict[date, list[HistoryEntry]] = {}
+    for entry in entries:
+        grouped.setdefault(_month_of(entry.start, zone), []).append(entry)
+    months = []
+    for month, found in grouped.items():
+        at = index.position[month]
+        newer = index.months[at - 1] if at > 0 else None
+        older = index.months[at + 1] if at + 1 < len(index.months) else None
+        months.append(HistoryMonth(month, tuple(found), newer, older))
+    return months
+
+
+@dataclass(frozen=True, slots=True)
+class _MonthIndex:
+    months: list[tuple[date, int]]  # every month with entries, newest first, and the page it starts on
+    position: dict[date, int]
+
+
+def _month_index(state: SiteState) -> _MonthIndex:
+    """Every month of the history and the page it starts on, made once per app."""
+    index: _MonthIndex | None = current_app.extensions.get("statuspage_history_months")
+    if index is None:
+        zone = state.site.config.timezone
+        months: list[tuple[date, int]] = []
+        for number, entry in enumerate(state.history):
+            month = _month_of(entry.start, zone)
+            if not months or months[-1][0] != month:
+                months.append((month, number // HISTORY_PAGE_SIZE + 1))
+        index = _MonthIndex(months, {month: at for at, (month, _) in enumerate(months)})
+        current_app.extensions["statuspage_history_months"] = index
+    return index
 
 
 # The self-assessment guide of SPEC §11: which channels fit which need, fastest first.
@@ -320,15 +413,25 @@ def not_found(state: SiteState) -> Page:
 
 
 # The pages of single items, by endpoint, and the kind of item each shows (as ``Digests.items`` names it).
-ITEM_PAGE_KINDS = {"pages.incident": "incident", "pages.maintenance": "maintenance", "pages.ticket": "ticket"}
+ITEM_PAGE_KINDS = {
+    "pages.incident": "incident",
+    "pages.maintenance": "maintenance",
+    "pages.ticket": "ticket",
+    "pages.incident_markdown": "incident",  # the Markdown alternates (alternates.py)
+    "pages.maintenance_markdown": "maintenance",
+}
 
 
 def item_pages(state: SiteState) -> list[tuple[str, str, list[Any]]]:
     """The pages of single items, most of a big site's: each endpoint, the name of its value, and every value."""
+    incidents = [item.incident.slug for item in state.incidents]
+    windows = [item.maintenance.slug for item in state.maintenance]
     return [
-        ("pages.incident", "slug", [item.incident.slug for item in state.incidents]),
-        ("pages.maintenance", "slug", [item.maintenance.slug for item in state.maintenance]),
+        ("pages.incident", "slug", incidents),
+        ("pages.maintenance", "slug", windows),
         ("pages.ticket", "ticket_id", [item.ticket.id for item in state.tickets]),
+        ("pages.incident_markdown", "slug", incidents),
+        ("pages.maintenance_markdown", "slug", windows),
     ]
 
 
@@ -338,6 +441,7 @@ def page_urls(state: SiteState, *, items: bool = True) -> Iterator[tuple[str, di
     ``items=False`` leaves out the pages of single items (``item_pages``).
     """
     yield "pages.index", {}
+    yield "pages.index_markdown", {}
     yield "pages.known_issues", {}
     yield "pages.support", {}
     yield "pages.subscribe", {}

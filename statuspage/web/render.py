@@ -317,6 +317,7 @@ FILE_PARTS: dict[str, tuple[str, ...] | Callable[[SiteState, dict[str, Any]], tu
     "files.status_txt": ("indicator", "statuses"),
     "files.sitemap": (),  # and the list of pages
     "files.robots": (),
+    "files.llms_txt": (),  # the site's title, address and languages, which are in the config
     "files.headers": (),  # the site's languages, which are in the config
     "static": (),  # the files themselves are in every key
 }
