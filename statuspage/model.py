@@ -212,6 +212,7 @@ class Config:
 
     def title_in(self, language: str) -> str:
         return self.other_titles.get(language, self.title)
+
     recent_days: int = 7  # [site] recent_days: the days of the recent past on the front page
 
 

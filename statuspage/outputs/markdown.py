@@ -263,7 +263,13 @@ class Writer:
             "Times are in %(zone)s. Each incident and maintenance window has a Markdown version beside its page "
             "(index.md)."
         ) % {"zone": str(self.zone)}
-        lines = [heading(1, self.config.title_in(self.language)), "> " + escape(summary, starts_line=True), "", escape(notes), ""]
+        lines = [
+            heading(1, self.config.title_in(self.language)),
+            "> " + escape(summary, starts_line=True),
+            "",
+            escape(notes),
+            "",
+        ]
         lines.append(heading(2, _("Status")))
         recent_past = _(
             "overall status, components, ongoing incidents, maintenance, known issues and the recent past, "

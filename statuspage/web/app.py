@@ -197,6 +197,8 @@ def _signup_action(signup_url: str | None) -> str | None:
     if not signup_url:
         return None
     return (signup_url if signup_url.endswith("/") else signup_url + "/") + "subscribe"
+
+
 def og_locale(language: str) -> str:
     """Open Graph's locale, language_TERRITORY: the language's likeliest territory (sk → sk_SK, en → en_US)."""
     likely = get_global("likely_subtags").get(language, language)
