@@ -131,7 +131,7 @@ def test_a_site_made_by_init_in_english_has_no_trace_of_slovak(tmp_path: Path, m
 
     assert not (out / "sk").exists() and not (out / "en").exists()  # one language, at the root
     for path in sorted(out.rglob("*")):
-        if not path.is_file():
+        if not path.is_file() or path.suffix == ".png":  # the preview image has no words
             continue
         text = path.read_text(encoding="utf-8")
         where = path.relative_to(out)

@@ -95,7 +95,7 @@ def test_an_incident_resolved_an_hour_ago_is_on_the_front_page_one_resolved_eigh
 
 
 def test_a_quiet_week_says_so_every_day_in_both_languages(tmp_path: Path) -> None:
-    site = make_site(tmp_path / "site", language="sk")
+    site = make_site(tmp_path / "site", languages=["sk", "en"])
     out = build(site, tmp_path / "out", NOW)
     assert set(map(tuple, recent(out / "index.html").values())) == {("Žiadne nahlásené incidenty.",)}
     assert len(recent(out / "index.html")) == 7
