@@ -28,6 +28,12 @@ THEME_STATIC = "static"  # folder in the site directory
 PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
+def has_own_templates(site_root: Path) -> bool:
+    """Whether the site's ``templates/`` holds a file (symlinked folders too, as Jinja's loader follows them)."""
+    folder = site_root / "templates"
+    return folder.is_dir() and bool(tree_files(folder))
+
+
 def overlay_static(app: Flask, site_root: Path) -> None:
     """Serve ``<site>/static/<file>`` in place of ours when it exists; other files stay ours."""
     own = (site_root / THEME_STATIC).resolve()  # Flask reads a relative folder against the package, not the cwd
