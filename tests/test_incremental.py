@@ -17,19 +17,22 @@ from pathlib import Path
 import pytest
 from conftest import NOW, REPO, incident, maintenance, make_site, run, ticket, tree
 
-from statuspage import output as output_module
-from statuspage import pipeline as pipeline_module
-from statuspage import workers as workers_module
+import statuspage.build as build_module
+import statuspage.sources.site as site_module
+import statuspage.state as state_module
 from statuspage.build import build_site
+from statuspage.build import plan as plan_module
+from statuspage.build import render as render_module
+from statuspage.build import workers as workers_module
+from statuspage.build.digest import Digests
+from statuspage.build.ownership import cache_dir
+from statuspage.build.record import load_trees
+from statuspage.build.workers import WorkQueue, in_background, in_workers, other_threads_stay_clear
 from statuspage.clock import resolve_now
-from statuspage.digest import Digests
 from statuspage.errors import StatuspageError
-from statuspage.fingerprint import cache_dir
 from statuspage.sources import cache as cache_module
 from statuspage.sources.site import load_site
 from statuspage.state import derive
-from statuspage.trees import load_trees
-from statuspage.workers import WorkQueue, in_background, in_workers, other_threads_stay_clear
 
 
 def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
@@ -42,7 +45,7 @@ def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
 def test_helper_processes_change_nothing_in_the_output(site_factory, tmp_path: Path, monkeypatch) -> None:
     """The helpers a big site's build uses (a changed file parsed while the rest is read, the sources checked
     again, the state digested meanwhile) give the output of a clean single-process build, rebuild after rebuild."""
-    monkeypatch.setattr(pipeline_module, "HELPERS_MIN", 0)
+    monkeypatch.setattr(build_module, "HELPERS_MIN", 0)
     monkeypatch.setattr(cache_module, "OVERLAP_MIN", 0)
     site = site_factory(incidents=[incident(), incident("older", date="2026-11-10T09:00:00+01:00")])
     path = site / "content" / "incidents" / "outage.md"
@@ -221,7 +224,7 @@ def test_random_edit_sequences_rebuild_to_the_clean_output(tmp_path: Path) -> No
 def test_a_helper_forked_early_starts_when_told_and_never_hangs(fork: bool) -> None:
     """``in_background_when_told``: the task runs once ``go()`` is called (in another process when forked);
     left untold (the build failed before), it does nothing and the block still ends."""
-    from statuspage.workers import in_background_when_told
+    from statuspage.build.workers import in_background_when_told
 
     with in_background_when_told(os.getpid, fork=fork) as (go, result):
         go()
@@ -337,9 +340,9 @@ def test_shares_fit_the_queue_and_keep_what_belongs_together(incidents: int) -> 
     files = [("files.feed", {"name": "all", "kind": kind}) for kind in ("rss", "atom")]
     files += [("files.api", {"path": name}) for name in ("summary.json", "status.json")]
     renderers = [_Urls(files, items), _Urls(files, items)]
-    shares = output_module._shares(renderers)  # type: ignore[arg-type]
+    shares = plan_module.shares(renderers)  # type: ignore[arg-type]
     assert len(shares) <= WorkQueue.LIMIT
-    work = output_module._Work(renderers, shares, None, {}, {}, Path(), Path(), Path())  # type: ignore[arg-type]
+    work = render_module._Work(renderers, shares, None, {}, {}, Path(), Path(), Path())  # type: ignore[arg-type]
     planned = [(number, *url) for share in shares for number, made in work._files(share) for url in made]
     assert sorted(map(repr, planned)) == sorted(repr((number, *url)) for number in (0, 1) for url in pages + files)
     assert {endpoint for _, endpoint, _ in planned[: len(files) * 2]} == {"files.feed", "files.api"}
@@ -362,14 +365,14 @@ def test_a_source_changed_during_the_build_is_not_recorded(site_factory, tmp_pat
     site = site_factory(incidents=[incident()])
     path = site / "content" / "incidents" / "outage.md"
     original = path.read_text(encoding="utf-8")
-    real_load = pipeline_module.load_site
+    real_load = site_module.load_site
 
     def load_while_editing(*args, **kwargs):  # type: ignore[no-untyped-def]
         path.write_text(original + "\nA late edit.\n", encoding="utf-8")
         return real_load(*args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(pipeline_module, "load_site", load_while_editing)
+        patch.setattr(site_module, "load_site", load_while_editing)
         build_site(site, tmp_path / "out", NOW, before_swap=lambda: path.write_text(original, encoding="utf-8"))
     assert build_site(site, tmp_path / "out", NOW).written
     build_site(site, tmp_path / "clean", NOW)
@@ -381,7 +384,7 @@ def test_a_template_changed_during_the_build_is_not_recorded(site_factory, tmp_p
     the pages show the edit, so the next build must not count as "nothing changed"."""
     site = site_factory(incidents=[incident()], files={"templates/footer.html": "<footer>Ours</footer>\n"})
     footer = site / "templates" / "footer.html"
-    real_derive = pipeline_module.derive
+    real_derive = state_module.derive
 
     def derive_while_editing(*args, **kwargs):  # type: ignore[no-untyped-def]
         footer.write_text("<footer>Edited</footer>\n", encoding="utf-8")
@@ -393,8 +396,8 @@ def test_a_template_changed_during_the_build_is_not_recorded(site_factory, tmp_p
         yield lambda: result
 
     with monkeypatch.context() as patch:
-        patch.setattr(pipeline_module, "derive", derive_while_editing)
-        patch.setattr(pipeline_module, "in_background", at_once)  # sources checked again before the edit
+        patch.setattr(state_module, "derive", derive_while_editing)
+        patch.setattr(build_module, "in_background", at_once)  # sources checked again before the edit
         build_site(
             site,
             tmp_path / "out",
@@ -754,7 +757,7 @@ def _reached(value: object, seen: set[int]) -> list[object]:
     """The state objects a digest of ``value`` covers: those in it, and those their fields hold, deep down."""
     import dataclasses
 
-    from statuspage.digest import ITEM_TYPES, STATE_TYPES
+    from statuspage.build.digest import ITEM_TYPES, STATE_TYPES
 
     found: list[object] = []
     if isinstance(value, (tuple, list)):
@@ -819,13 +822,13 @@ def test_a_damaged_basis_record_is_no_record(tmp_path: Path, damage: object) -> 
     every page is keyed, and the rebuild writes what a clean build writes."""
     import pickle
 
-    from statuspage import basis as basis_module
+    from statuspage.build.record import BASIS
 
     incidents = [incident("a", extra="tickets: [1]"), incident("b")]
     site = make_site(tmp_path / "site", incidents=incidents, tickets=[ticket(1)])
     out = tmp_path / "out"
     build_site(site, out, NOW, jobs=1)
-    record = cache_dir(out) / basis_module.RECORD
+    record = cache_dir(out) / BASIS
     token, basis = pickle.loads(record.read_bytes())
     if damage == "wrong token":
         record.write_bytes(pickle.dumps(("another", basis)))

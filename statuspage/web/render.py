@@ -4,7 +4,7 @@
 thousands on a big one, so it calls the same views inside one app context instead of making a
 request per file (which cost more than rendering the page itself).
 
-Each file also gets a key: a digest of everything it is made from (see ``digest.py``).  For a
+Each file also gets a key: a digest of everything it is made from (see ``build/digest.py``).  For a
 page that is the template's variables and whatever the templates read of the global ``state``,
 which is recorded while the page renders; for the other files, the parts of the state their
 view reads.  A file whose key is unchanged need not be rendered again.
@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from flask import Flask, Response
 from werkzeug.security import safe_join
 
-from ..digest import DIGEST_SIZE, Digests, digest_bytes
+from ..build.digest import DIGEST_SIZE, Digests, digest_bytes
 from ..errors import StatuspageError
 from ..outputs.calendar import clock_facts
 from ..outputs.feeds import FEED_NAMES, known_issues_clock_facts

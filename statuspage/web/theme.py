@@ -20,8 +20,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
 from ..errors import Collector, StatuspageError
-from ..fingerprint import tree_files
-from ..sources.sitefiles import MAX_STATIC_BYTES, MAX_TEMPLATE_BYTES, Refused, check_regular, read_capped
+from ..sources.sitefiles import MAX_STATIC_BYTES, MAX_TEMPLATE_BYTES, Refused, check_regular, read_capped, tree_files
 from ..state import SiteState
 
 THEME_STATIC = "static"  # folder in the site directory

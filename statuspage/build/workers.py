@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from .errors import StatuspageError
+from ..errors import StatuspageError
 
 T = TypeVar("T")
 
