@@ -350,7 +350,8 @@ def test_config_errors_point_at_the_line(site_factory: SiteMaker) -> None:
     lines = config.splitlines()
     line_of = {key: lines.index(next(line for line in lines if line.startswith(key))) + 1 for key in ("url", "secret")}
     assert f"statuspage.toml:{line_of['url']}: url must look like s3://bucket/prefix/" in output
-    assert f"statuspage.toml:{line_of['secret']}: unknown key 'secret' in [publish]" in output
+    # A secret in the file is refused as such, not merely as an unknown key.
+    assert f"statuspage.toml:{line_of['secret']}: 'secret': secrets are not written in statuspage.toml" in output
     assert "max_deletions must be a whole number" in output
     assert "Traceback" not in output
 
