@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Collector, Problem
 from .markup import FORBIDDEN_CHARACTERS
-from .model import Component, Config, Origin, PublishTarget, Sla, Support
+from .model import Component, Config, Origin, PublishTarget, Sla, Support, Wording
 from .sources.sitefiles import MAX_CONFIG_BYTES, Refused, check_link, read_capped, site_root
+from .wording import SENTENCES, placeholder_problems
 
 CONFIG_NAME = "statuspage.toml"
 LANGUAGES = ("sk", "en")
@@ -64,6 +65,8 @@ SETTINGS: dict[str, dict[str, str]] = {
         "max_deletions": "A publish that would delete more objects than this is refused.  [default: 100]",
         "cors": "Add a CORS rule to the bucket so that scripts anywhere may read the API and feeds.  [default: true]",
     },
+    # Each a string for every language, or a table of language → text; docs/authoring.md has the placeholders.
+    "wording": {key: sentence.help for key, sentence in SENTENCES.items()},
 }
 _REQUIRED = {
     "site": ("title", "base_url", "language", "timezone"),
@@ -91,6 +94,12 @@ class _Lines:
                 self.tables[(table, occurrence)] = number
             elif match := self._KEY.match(line):
                 self.keys.append((f"{table}#{occurrence}", number, match.group(1).strip('"')))
+
+    def has(self, table: str, key: str | None = None, index: int = 0) -> bool:
+        """Whether the table (and the key in it) was written as such: a key of an inline table has no line of its own."""
+        if key is None:
+            return (table, index) in self.tables
+        return any(where == f"{table}#{index}" and name == key for where, _, name in self.keys)
 
     def of(self, table: str, key: str | None = None, index: int = 0) -> int | None:
         if key is None:
@@ -169,6 +178,15 @@ class _ConfigReader:
                 "snapshot must name a .json file (statuspage tickets snapshot writes JSON)", "tickets", "snapshot"
             )
 
+        support_channels = Support(
+            chat_url=chat_url,
+            email=self.text(support, "support", "email", required=False),
+            phone=self.text(support, "support", "phone", required=False),
+            address=self.text(support, "support", "address", required=False),
+            hours=self.text(support, "support", "hours", required=False),
+        )
+        wording = self.wording(self.table(data, "wording"), support_channels)
+
         # With problems, carry on with stand-ins so that content is still checked and every
         # problem is reported in one run; the problems already recorded stop any build.
         return Config(
@@ -177,19 +195,14 @@ class _ConfigReader:
             language=language if language in LANGUAGES else "en",
             timezone=zone or ZoneInfo("UTC"),
             components=components,
-            support=Support(
-                chat_url=chat_url,
-                email=self.text(support, "support", "email", required=False),
-                phone=self.text(support, "support", "phone", required=False),
-                address=self.text(support, "support", "address", required=False),
-                hours=self.text(support, "support", "hours", required=False),
-            ),
+            support=support_channels,
             sla=Sla(24 if fix_min is None else fix_min, 72 if fix_max is None else fix_max),
             tickets_db=(self.root / db) if db else None,
             tickets_snapshot=(self.root / snapshot) if snapshot else None,
             websub_hub=websub_hub,
             path=self.shown,
             publish=self.publish_targets(data.get("publish")),
+            wording=wording,
         )
 
     def table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -219,6 +232,43 @@ class _ConfigReader:
             self.error(f"{key} must not contain control characters", name, key, index)
             return None
         return value.strip() or None
+
+    def wording(self, table: dict[str, Any], support: Support) -> Wording:
+        """``[wording]``: per sentence, one text for every language or a table of language → text."""
+        texts: list[tuple[str, str, str]] = []
+        for key, value in table.items():
+            if key not in SENTENCES:
+                continue  # reported by unknown_keys
+            line = self.lines.of("wording", key) if self.lines.has("wording", key) else self.lines.of(f"wording.{key}")
+            if isinstance(value, str):
+                written = [("", value, line)]
+            elif isinstance(value, dict):
+                written = []
+                for language, text in value.items():
+                    at = self.lines.of(f"wording.{key}", language) if self.lines.has(f"wording.{key}") else line
+                    if language not in LANGUAGES:
+                        self.problems.add(
+                            self.shown, at, f"[wording] {key}: unknown language {language!r} (expected {' | '.join(LANGUAGES)})"
+                        )
+                        continue
+                    if not isinstance(text, str):
+                        self.problems.add(self.shown, at, f"[wording] {key}.{language} must be a string")
+                        continue
+                    written.append((language, text, at))
+            else:
+                self.problems.add(self.shown, line, f"[wording] {key} must be a string or a table of language = text")
+                continue
+            for language, text, at in written:
+                where = f"{key}.{language}" if language else key
+                if not text.strip() or FORBIDDEN_CHARACTERS.search(text):
+                    self.problems.add(self.shown, at, f"[wording] {where} must be text without control characters")
+                    continue
+                found = placeholder_problems(text, key, support)
+                for problem in found:
+                    self.problems.add(self.shown, at, f"[wording] {where}: {problem}")
+                if not found:
+                    texts.append((key, language, " ".join(text.split())))
+        return Wording(tuple(texts))
 
     def hours(self, table: dict[str, Any], key: str, default: int) -> int | None:
         value = table.get(key, default)

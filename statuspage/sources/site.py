@@ -16,6 +16,7 @@ from .cache import ParseCache, long_lived_objects
 from .content import References, load_incidents, load_maintenance
 from .digests import FileDigests
 from .provenance import read_provenance
+from .sitepages import load_pages
 from .sitefiles import (
     MAX_STATIC_BYTES,
     MAX_TEMPLATE_BYTES,
@@ -103,6 +104,7 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
     content = root / "content"
     incidents = load_incidents(content / "incidents", zone, refs, problems, cache, jobs)
     maintenance = load_maintenance(content / "maintenance", zone, refs, problems, cache, jobs)
+    pages = load_pages(content / "pages", problems)
     _cross_check(incidents, maintenance, problems)
     check_theme_files(root, problems)
     left_out = list(rows.left_out)
@@ -120,6 +122,7 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
         incidents=tuple(sorted(incidents, key=lambda i: (i.start, i.slug), reverse=True)),
         maintenance=tuple(sorted(maintenance, key=lambda m: (m.start, m.slug), reverse=True)),
         tickets=tuple(sorted(tickets, key=lambda t: t.id)),
+        pages=pages,
         left_out=tuple(left_out),
         dropped_links=tuple(dropped),
     )

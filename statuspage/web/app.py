@@ -13,7 +13,7 @@ import jinja2
 from flask import Flask
 from markupsafe import Markup
 
-from .. import explain
+from .. import explain, wording
 from ..i18n import (
     format_date,
     format_day,
@@ -28,7 +28,7 @@ from ..state import SiteState
 from ..state.uptime import Day
 from .files import files
 from .links import Links
-from .pages import pages
+from .pages import navigation, pages, support_label
 from .theme import PACKAGE_STATIC, overlay_static
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -109,7 +109,10 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
         indicator_label=explain.indicator_label(state.indicator, language),
         component_name={component.id: component.name for component in config.components},
         url_for=links.template_url_for,
-        labels=explain.labels(language),
+        labels=explain.labels(language, config),
+        wording=lambda key, **values: wording.sentence_html(config, key, language, **values),
+        site_navigation=navigation(state, language),
+        support_label=support_label(state, language),
         content_security_policy=content_security_policy((script_hash(LOCAL_TIME_SCRIPT),)),
         local_time_script=Markup(LOCAL_TIME_SCRIPT),
     )

@@ -268,6 +268,8 @@ class Renderer:
                 "|",
                 *(c.component.id for c in state.components),
                 str(history_page_count(state)),
+                "|",
+                *(page.name for page in state.site.pages),
             )
 
 
