@@ -39,7 +39,7 @@ SETTINGS: dict[str, dict[str, str]] = {
     "support": {
         "chat_url": "Live chat address (https:).",
         "email": "Support e-mail address.",
-        "phone": "Phone number of the administrator's consultation line.",
+        "phone": "Support phone number (the phone channel).",
         "address": "Postal address for written notices.",
         "hours": "When the support desk answers, e.g. 24/7.",
     },
@@ -79,7 +79,8 @@ class _Lines:
     """Finds the line a TOML key was written on, since tomllib forgets positions."""
 
     _TABLE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
-    _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
+    _PART = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\")"
+    _KEY = re.compile(rf"^\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=")  # dotted keys (a.b = 1) as "a.b"
 
     def __init__(self, text: str) -> None:
         self.keys: list[tuple[str, int, str]] = []  # (table, occurrence, key) per line
@@ -93,7 +94,8 @@ class _Lines:
                 counts[table] = occurrence + 1
                 self.tables[(table, occurrence)] = number
             elif match := self._KEY.match(line):
-                self.keys.append((f"{table}#{occurrence}", number, match.group(1).strip('"')))
+                name = ".".join(part.strip().strip('"') for part in match.group(1).split("."))
+                self.keys.append((f"{table}#{occurrence}", number, name))
 
     def has(self, table: str, key: str | None = None, index: int = 0) -> bool:
         """Whether the table (and the key in it) was written as such: a key of an inline table has no line of its own."""
@@ -239,13 +241,13 @@ class _ConfigReader:
         for key, value in table.items():
             if key not in SENTENCES:
                 continue  # reported by unknown_keys
-            line = self.lines.of("wording", key) if self.lines.has("wording", key) else self.lines.of(f"wording.{key}")
+            line = self.wording_line(key)
             if isinstance(value, str):
                 written = [("", value, line)]
             elif isinstance(value, dict):
                 written = []
                 for language, text in value.items():
-                    at = self.lines.of(f"wording.{key}", language) if self.lines.has(f"wording.{key}") else line
+                    at = self.wording_line(key, language) or line
                     if language not in LANGUAGES:
                         self.problems.add(
                             self.shown, at, f"[wording] {key}: unknown language {language!r} (expected {' | '.join(LANGUAGES)})"
@@ -269,6 +271,19 @@ class _ConfigReader:
                 if not found:
                     texts.append((key, language, " ".join(text.split())))
         return Wording(tuple(texts))
+
+    def wording_line(self, key: str, language: str | None = None) -> int | None:
+        """Where a sentence (or its text in one language) was written: ``key = …``, ``key.sk = …`` or ``[wording.key]``."""
+        dotted = f"{key}.{language}" if language else key
+        if self.lines.has("wording", dotted):
+            return self.lines.of("wording", dotted)
+        if language is not None and self.lines.has(f"wording.{key}", language):
+            return self.lines.of(f"wording.{key}", language)
+        if language is None:
+            for where, number, name in self.lines.keys:
+                if where == "wording#0" and name.startswith(f"{key}."):
+                    return number
+        return self.lines.of(f"wording.{key}") if self.lines.has(f"wording.{key}") else None
 
     def hours(self, table: dict[str, Any], key: str, default: int) -> int | None:
         value = table.get(key, default)
