@@ -32,7 +32,7 @@ CHANNELS_MARK = "<!-- channels -->"
 # First path segments the site's other files take: a page there would overwrite them, or be overwritten.
 RESERVED_NAMES = frozenset(
     {"incidents", "maintenance", "known-issues", "components", "history", "subscribe", "feeds", "calendar", "api"}
-    | {"static", "index", "404", *LANGUAGES}
+    | {"static", "index", "404", "badges", "_headers", *LANGUAGES}
 )
 BUNDLED = resources.files("statuspage") / "site_template"
 _NO_ZONE = UTC  # pages have no times: FieldReader's zone is never used
