@@ -96,7 +96,8 @@ def explanation(state: TicketState, config: Config, language: str) -> str:
 def labels(language: str, config: Config | None = None) -> dict[str, dict[str, str]]:
     """Display names of every status value, by kind, for templates: ``labels.incident["resolved"]``.
 
-    With ``config``, the channels are named as the site's ``[wording]`` names them.
+    With ``config``, the channels and the known issues that wait for maintenance are named as the
+    site's ``[wording]`` names them.
     """
     names = {
         "incident": {
@@ -144,4 +145,5 @@ def labels(language: str, config: Config | None = None) -> dict[str, dict[str, s
     made = {kind: {key: _t(language, text) for key, text in values.items()} for kind, values in names.items()}
     if config is not None:
         made["channel"] = {channel: sentence(config, f"channel_{channel}", language) for channel in names["channel"]}
+        made["reason"]["waiting"] = sentence(config, "reason_waiting", language)
     return made

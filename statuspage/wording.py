@@ -110,6 +110,11 @@ SENTENCES: dict[str, Sentence] = {
             )
         ),
     ),
+    "reason_waiting": Sentence(
+        "Label of the known issues that wait for maintenance (their group heading, a ticket's page, a feed category).",
+        (),
+        _always(N_("Waiting for maintenance")),
+    ),
     "channel_chat": Sentence("Name of the live chat channel (support page, a ticket's channel).", (), _always(N_("Live chat"))),
     "channel_email": Sentence("Name of the e-mail channel.", (), _always(N_("E-mail"))),
     "channel_phone": Sentence("Name of the phone channel.", (), _always(N_("Phone"))),

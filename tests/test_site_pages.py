@@ -100,7 +100,7 @@ def test_a_new_site_says_nothing_only_the_example_operator_would(
 
 def test_a_site_without_a_support_page_gets_ours_in_every_language(site_factory, tmp_path: Path) -> None:
     out = build(site_factory(language="sk"), tmp_path / "out")
-    assert page(out, "support").h1.get_text() == "Nahlásiť problém"
+    assert page(out, "support").h1.get_text() == "Nahláste problém"
     assert page(out, "en/support").h1.get_text() == "Report a problem"
     assert operator_phrases(out) == {}
 
