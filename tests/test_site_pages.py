@@ -392,3 +392,15 @@ def test_every_first_path_segment_of_ours_is_a_reserved_page_name() -> None:
     firsts = {rule.rule.split("/")[1] for rule in app.url_map.iter_rules() if "<name>" not in rule.rule}
     folders = {first for first in firsts if first and "." not in first and "<" not in first} - {"support"}
     assert folders <= RESERVED_NAMES, folders - RESERVED_NAMES
+
+
+def test_every_sentence_a_site_can_change_is_documented_with_its_placeholders() -> None:
+    from statuspage.wording import SENTENCES
+
+    for doc in ("docs/authoring.md", "docs/theming.md"):
+        text = (REPO / doc).read_text(encoding="utf-8")
+        for key, sentence in SENTENCES.items():
+            row = next((line for line in text.splitlines() if line.startswith(f"| `{key}` |")), None)
+            assert row is not None, f"{doc} does not list the sentence {key}"
+            for placeholder in sentence.placeholders:
+                assert f"`{{{placeholder}}}`" in row, f"{doc}: {key} does not name {{{placeholder}}}"
