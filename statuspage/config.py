@@ -98,7 +98,7 @@ class _Lines:
                 self.keys.append((f"{table}#{occurrence}", number, name))
 
     def has(self, table: str, key: str | None = None, index: int = 0) -> bool:
-        """Whether the table (and the key in it) was written as such: a key of an inline table has no line of its own."""
+        """Whether the table (and the key in it) was written as such: a key of an inline table has no line."""
         if key is None:
             return (table, index) in self.tables
         return any(where == f"{table}#{index}" and name == key for where, _, name in self.keys)
@@ -250,7 +250,9 @@ class _ConfigReader:
                     at = self.wording_line(key, language) or line
                     if language not in LANGUAGES:
                         self.problems.add(
-                            self.shown, at, f"[wording] {key}: unknown language {language!r} (expected {' | '.join(LANGUAGES)})"
+                            self.shown,
+                            at,
+                            f"[wording] {key}: unknown language {language!r} (expected {' | '.join(LANGUAGES)})",
                         )
                         continue
                     if not isinstance(text, str):
@@ -273,7 +275,7 @@ class _ConfigReader:
         return Wording(tuple(texts))
 
     def wording_line(self, key: str, language: str | None = None) -> int | None:
-        """Where a sentence (or its text in one language) was written: ``key = …``, ``key.sk = …`` or ``[wording.key]``."""
+        """Where a sentence (or its text in a language) was written: ``key = …``, ``key.sk = …``, ``[wording.key]``."""
         dotted = f"{key}.{language}" if language else key
         if self.lines.has("wording", dotted):
             return self.lines.of("wording", dotted)

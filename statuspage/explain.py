@@ -82,10 +82,17 @@ def explanation(state: TicketState, config: Config, language: str) -> str:
         )
     if reason is Reason.FIXING:
         evaluated = time(ticket.evaluated_at) if ticket.evaluated_at else ""
-        return said("why_fixing", evaluated=evaluated, fix_from=time(state.expected_fix_from), fix_by=time(state.expected_fix_by))
+        return said(
+            "why_fixing",
+            evaluated=evaluated,
+            fix_from=time(state.expected_fix_from),
+            fix_by=time(state.expected_fix_by),
+        )
     if reason is Reason.OVERDUE:
         evaluated = time(ticket.evaluated_at) if ticket.evaluated_at else ""
-        return f"{said('why_overdue', evaluated=evaluated, fix_by=time(state.expected_fix_by))} {said('overdue_advice')}"
+        return (
+            f"{said('why_overdue', evaluated=evaluated, fix_by=time(state.expected_fix_by))} {said('overdue_advice')}"
+        )
     if reason is Reason.EVALUATING:
         return said("why_evaluating", reported=time(ticket.reported_at))
     if reason is Reason.REPORTED:

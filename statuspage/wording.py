@@ -65,7 +65,9 @@ SENTENCES: dict[str, Sentence] = {
     "why_fixing": Sentence(
         "Why a known issue is open: evaluated, the fix is in its expected window.",
         ("evaluated", "fix_from", "fix_by"),
-        _always(N_("The report was evaluated and a fix is in progress. It is expected between {fix_from} and {fix_by}.")),
+        _always(
+            N_("The report was evaluated and a fix is in progress. It is expected between {fix_from} and {fix_by}.")
+        ),
     ),
     "why_overdue": Sentence(
         "Why a known issue is open: the fix is past its expected window (followed by overdue_advice).",
@@ -73,7 +75,7 @@ SENTENCES: dict[str, Sentence] = {
         _always(N_("The fix was expected by {fix_by} and is overdue.")),
     ),
     "overdue_advice": Sentence(
-        "The advice after why_overdue.  Default: call the support phone, else write to the e-mail, else contact support.",
+        "The advice after why_overdue.  Default: call the support phone, else write to the e-mail, else contact us.",
         SUPPORT_PLACEHOLDERS,
         _overdue_advice,
     ),
@@ -115,7 +117,9 @@ SENTENCES: dict[str, Sentence] = {
         (),
         _always(N_("Waiting for maintenance")),
     ),
-    "channel_chat": Sentence("Name of the live chat channel (support page, a ticket's channel).", (), _always(N_("Live chat"))),
+    "channel_chat": Sentence(
+        "Name of the live chat channel (support page, a ticket's channel).", (), _always(N_("Live chat"))
+    ),
     "channel_email": Sentence("Name of the e-mail channel.", (), _always(N_("E-mail"))),
     "channel_phone": Sentence("Name of the phone channel.", (), _always(N_("Phone"))),
     "channel_letter": Sentence("Name of the postal channel.", (), _always(N_("Letter"))),

@@ -897,12 +897,20 @@ def test_the_sites_pages_and_words_are_followed(tmp_path: Path) -> None:
     out = tmp_path / "out"
     steps = [
         lambda: (pages / "terms.md").write_text("---\ntitle: Terms\n---\nSecond words.\n", encoding="utf-8"),
-        lambda: (pages / "terms.md").write_text("---\ntitle: Terms\nnav: Rules\n---\nSecond words.\n", encoding="utf-8"),
+        lambda: (pages / "terms.md").write_text(
+            "---\ntitle: Terms\nnav: Rules\n---\nSecond words.\n", encoding="utf-8"
+        ),
         lambda: (pages / "terms.en.md").write_text("---\ntitle: Terms in English\n---\nEnglish.\n", encoding="utf-8"),
         lambda: (pages / "about.md").write_text("---\ntitle: About\norder: 1\n---\nUs.\n", encoding="utf-8"),
-        lambda: (pages / "support.md").write_text("---\ntitle: Help\n---\nAbove.\n\n<!-- channels -->\n\nBelow.\n", encoding="utf-8"),
-        lambda: config.write_text(original_config + '\n[wording]\nwhy_overdue.en = "Late: {fix_by}."\n', encoding="utf-8"),
-        lambda: config.write_text(original_config + '\n[wording]\nwhy_overdue = "Late!"\nchannel_chat = "Chat"\n', encoding="utf-8"),
+        lambda: (pages / "support.md").write_text(
+            "---\ntitle: Help\n---\nAbove.\n\n<!-- channels -->\n\nBelow.\n", encoding="utf-8"
+        ),
+        lambda: config.write_text(
+            original_config + '\n[wording]\nwhy_overdue.en = "Late: {fix_by}."\n', encoding="utf-8"
+        ),
+        lambda: config.write_text(
+            original_config + '\n[wording]\nwhy_overdue = "Late!"\nchannel_chat = "Chat"\n', encoding="utf-8"
+        ),
         lambda: (pages / "support.md").unlink(),
         lambda: (pages / "about.md").unlink(),
         lambda: (pages / "terms.en.md").unlink(),

@@ -94,7 +94,9 @@ def test_a_new_site_says_nothing_only_the_example_operator_would(
     for prefix in ("", "en/", "sk/"):
         if (out / prefix / "support").is_dir():
             assert page(out, prefix + "support").select("ol.channels > li")  # the channels are there
-    explanations = [item["explanation"] for item in json.loads((out / "api/known-issues.json").read_bytes())["known_issues"]]
+    explanations = [
+        item["explanation"] for item in json.loads((out / "api/known-issues.json").read_bytes())["known_issues"]
+    ]
     assert len(explanations) == 5 and all(explanations), explanations
 
 
@@ -151,8 +153,18 @@ def test_the_example_overdue_and_waiting_sentences_are_its_own(example_build: Pa
 
 def test_the_example_has_an_accessibility_statement_in_both_languages(example_build: Path) -> None:
     for prefix, title, label, words in (
-        ("", "Vyhlásenie o prístupnosti", "Prístupnosť", ("WCAG 2.1", "EN 301 549", "axe-core", "320 px", "7. decembra 2026")),
-        ("en/", "Accessibility statement", "Accessibility", ("WCAG 2.1", "EN 301 549", "axe-core", "320 px", "7 December 2026")),
+        (
+            "",
+            "Vyhlásenie o prístupnosti",
+            "Prístupnosť",
+            ("WCAG 2.1", "EN 301 549", "axe-core", "320 px", "7. decembra 2026"),
+        ),
+        (
+            "en/",
+            "Accessibility statement",
+            "Accessibility",
+            ("WCAG 2.1", "EN 301 549", "axe-core", "320 px", "7 December 2026"),
+        ),
     ):
         statement = page(example_build, prefix + "accessibility")
         assert statement.h1.get_text() == title
@@ -167,7 +179,9 @@ def test_the_example_has_an_accessibility_statement_in_both_languages(example_bu
 
 # ---------------------------------------------------------------------------------------- pages a site adds
 
-PAGE = "---\ntitle: Terms of service\nnav: Terms\norder: 2\ndescription: What we promise.\n---\nWe promise **little**.\n"
+PAGE = (
+    "---\ntitle: Terms of service\nnav: Terms\norder: 2\ndescription: What we promise.\n---\nWe promise **little**.\n"
+)
 PAGE_SK = "---\ntitle: Obchodné podmienky\nnav: Podmienky\n---\nSľubujeme **málo**.\n"
 OTHER = "---\ntitle: About us\norder: 1\n---\nWho we are.\n"
 HIDDEN = "---\ntitle: Imprint\nnav: false\n---\nExample Ltd.\n"
@@ -302,8 +316,12 @@ def wording_site(site_factory, extra: str = WORDING) -> Path:
 
 def test_a_sentence_reworded_per_language_changes_pages_feeds_and_the_api(site_factory, tmp_path: Path) -> None:
     out = build(wording_site(site_factory), tmp_path / "out")
-    english = {i["id"]: i["explanation"] for i in json.loads((out / "api/known-issues.json").read_bytes())["known_issues"]}
-    slovak = {i["id"]: i["explanation"] for i in json.loads((out / "sk/api/known-issues.json").read_bytes())["known_issues"]}
+    english = {
+        i["id"]: i["explanation"] for i in json.loads((out / "api/known-issues.json").read_bytes())["known_issues"]
+    }
+    slovak = {
+        i["id"]: i["explanation"] for i in json.loads((out / "sk/api/known-issues.json").read_bytes())["known_issues"]
+    }
     assert english[7].startswith("Late since ") and english[7].endswith("! Ring +421 2 000 000, we have <b>news</b>.")
     assert slovak[7].startswith("Mešká od ") and "Ring" not in slovak[7]  # our advice, in Slovak
     assert "technická podpora na čísle +421 2 000 000" in slovak[7]
@@ -321,7 +339,9 @@ def test_a_sentence_reworded_per_language_changes_pages_feeds_and_the_api(site_f
     assert page(out, "sk/known-issues/7").select_one("dl.facts").get_text().count("Live chat") == 1  # unchanged one
     # Feeds: the known-issues feed carries the same sentence.
     feed = feedparser.parse((out / "feeds/known-issues.atom").read_bytes())
-    summaries = " ".join(entry.get("summary", "") + entry.get("content", [{}])[0].get("value", "") for entry in feed.entries)
+    summaries = " ".join(
+        entry.get("summary", "") + entry.get("content", [{}])[0].get("value", "") for entry in feed.entries
+    )
     assert "Late since " in summaries and "Ring +421 2 000 000" in summaries
     slovak_feed = feedparser.parse((out / "sk/feeds/known-issues.atom").read_bytes())
     assert "Mešká od " in " ".join(entry.get("summary", "") for entry in slovak_feed.entries) + " ".join(
@@ -338,7 +358,7 @@ def test_a_sentence_reworded_per_language_changes_pages_feeds_and_the_api(site_f
         ('\n[wording]\nwhy_overdue.en = "Late {fix_by!r}"\n', 3, "takes no format or conversion"),
         ('\n[wording]\nwhy_overdue = "Late {"\n', 3, "Single '{'"),
         ('\n[wording]\nwhy_overdue = { de = "Spät" }\n', 3, "unknown language 'de'"),
-        ('\n[wording]\nwhy_overdue = 3\n', 3, "must be a string or a table"),
+        ("\n[wording]\nwhy_overdue = 3\n", 3, "must be a string or a table"),
         ('\n[wording.why_overdue]\nen = "ok"\nsk = "{maintenance}"\n', 4, "unknown placeholder {maintenance}"),
         ('\n[wording]\nsupport_chat = "Chat at {chat_url} {address}"\n', 3, None),
     ],
@@ -378,7 +398,9 @@ def test_serve_shows_a_page_and_follows_its_edits(site_factory) -> None:
     assert client.get("/sk/terms/").status_code == 200
     assert client.get("/nothing-here/").status_code == 404
     time.sleep(0.01)
-    (site / "content" / "pages" / "terms.md").write_text(PAGE.replace("Terms of service", "New terms"), encoding="utf-8")
+    (site / "content" / "pages" / "terms.md").write_text(
+        PAGE.replace("Terms of service", "New terms"), encoding="utf-8"
+    )
     assert BeautifulSoup(client.get("/terms/").data, "html.parser").h1.get_text() == "New terms"
 
 

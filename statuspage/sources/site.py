@@ -16,7 +16,6 @@ from .cache import ParseCache, long_lived_objects
 from .content import References, load_incidents, load_maintenance
 from .digests import FileDigests
 from .provenance import read_provenance
-from .sitepages import load_pages
 from .sitefiles import (
     MAX_STATIC_BYTES,
     MAX_TEMPLATE_BYTES,
@@ -26,6 +25,7 @@ from .sitefiles import (
     site_root,
     walk_tree,
 )
+from .sitepages import load_pages
 from .ticket_snapshot import tickets_source
 from .tickets import TicketRows, load_tickets, reference_problems
 

@@ -43,7 +43,9 @@ def load_pages(folder: Path, problems: Collector) -> tuple[SitePage, ...]:
     pages: list[SitePage] = []
     for source in _discover(folder, problems):
         if source.slug in RESERVED_NAMES:
-            problems.add(source.shown, None, f"a page cannot be named {source.slug!r}: the site's own files use /{source.slug}/")
+            problems.add(
+                source.shown, None, f"a page cannot be named {source.slug!r}: the site's own files use /{source.slug}/"
+            )
             continue
         found = _load_page(source.slug, source.shown, sorted(source.translations.items()), problems)
         if found is not None:
@@ -133,7 +135,11 @@ def _translation(page: SitePage, text: str, shown: str, problems: Collector) -> 
     if not body and not after:  # no text of its own: the original's
         body, after = original.body, original.after
     return PageText(
-        title or original.title, nav if nav is not None else original.nav, description or original.description, body, after
+        title or original.title,
+        nav if nav is not None else original.nav,
+        description or original.description,
+        body,
+        after,
     )
 
 
@@ -178,4 +184,3 @@ def _body(name: str, doc: Document, problems: Collector) -> tuple[Markup, Markup
         return render_markdown(doc.body), Markup()
     cut = marks[0]
     return render_markdown("\n".join(lines[:cut])), render_markdown("\n".join(lines[cut + 1 :]))
-

@@ -322,7 +322,9 @@ def navigation(state: SiteState, language: str) -> tuple[tuple[str, str], ...]:
     The support page keeps its own place (``support_label`` names it).  Every page shows the
     navigation, so a build keys every page with it (pipeline.py).
     """
-    shown = sorted((page for page in state.site.pages if page.in_nav and page.name != "support"), key=lambda p: p.sort_key)
+    shown = sorted(
+        (page for page in state.site.pages if page.in_nav and page.name != "support"), key=lambda p: p.sort_key
+    )
     return tuple((page.name, _label(page.text(language))) for page in shown)
 
 
