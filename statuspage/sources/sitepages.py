@@ -11,6 +11,7 @@ words are true for any operator.
 from __future__ import annotations
 
 from datetime import UTC
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -55,8 +56,9 @@ def load_pages(folder: Path, problems: Collector) -> tuple[SitePage, ...]:
     return tuple(sorted(pages, key=lambda page: page.name))
 
 
+@cache
 def bundled_support_page() -> SitePage:
-    """Our support page: in English, translated into every other language we ship."""
+    """Our support page: in English, translated into every other language we ship (read once: it never changes)."""
     problems = Collector()
     original = _parse(SUPPORT, _bundled_text(SOURCE_LANGUAGE), f"site_template/{SOURCE_LANGUAGE}/support.md", problems)
     assert original is not None, problems.problems  # shipped with statuspage: a problem is ours

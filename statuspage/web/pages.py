@@ -12,6 +12,7 @@ from flask import Blueprint, abort, current_app, g, render_template
 from .. import explain
 from ..i18n import AUTONYMS, language_prefix, site_languages
 from ..model import Translatable, Update
+from ..sources.sitepages import bundled_support_page
 from ..state import REASON_ORDER, ComponentState, IncidentState, MaintenanceState, Phase, Reason, SiteState, TicketState
 from .links import absolute_url, page_path, relative_to
 
@@ -305,7 +306,7 @@ def support(state: SiteState) -> Page:
     configured = {"chat": support.chat_url, "email": support.email, "phone": support.phone, "letter": support.address}
     guide = [(need, [channel for channel in channels if configured[channel]]) for need, channels in SEVERITY_GUIDE]
     guide = [(need, channels) for need, channels in guide if channels]
-    page = state.site.page("support")
+    page = state.site.page("support") or bundled_support_page()  # a Site made without loading its pages
     return Page("support.html", {"guide": guide, "any_channel": any(configured.values()), "page": page})
 
 
@@ -329,8 +330,8 @@ def navigation(state: SiteState, language: str) -> tuple[tuple[str, str], ...]:
 
 
 def support_label(state: SiteState, language: str) -> str:
-    page = state.site.page("support")
-    return _label(page.text(language)) if page is not None else ""
+    page = state.site.page("support") or bundled_support_page()
+    return _label(page.text(language))
 
 
 def _label(text: Any) -> str:
