@@ -428,6 +428,12 @@ class SitePage:
                 return translated
         return self.original
 
+    def written_in(self, language: str, site_language: str) -> str:
+        """The language of ``text(language)``: a translation's, else the original's (ours is written in English)."""
+        if any(written_in == language for written_in, _ in self.translations):
+            return language
+        return "en" if self.bundled else site_language
+
     @property
     def sort_key(self) -> tuple[bool, int, str]:
         return (self.order is None, self.order or 0, self.name)

@@ -202,6 +202,10 @@ def test_a_page_is_published_in_every_language_with_its_link_in_the_navigation(s
     assert slovak.find("meta", attrs={"name": "description"})["content"] == "What we promise."  # inherited
     untranslated = page(out, "sk/about")
     assert untranslated.h1.get_text() == "About us" and untranslated.html["lang"] == "sk"
+    assert untranslated.select_one("main article")["lang"] == "en"  # its words are in the site's language
+    assert not english.select_one("main article").has_attr("lang") and not slovak.select_one("main article").has_attr(
+        "lang"
+    )
     for prefix, labels in (("", ["About us", "Terms"]), ("sk/", ["About us", "Podmienky"])):
         for path in ("", "history/", "terms/", "incidents/"):
             if path == "incidents/":
@@ -232,7 +236,8 @@ def test_the_support_page_takes_its_label_from_the_sites_page(site_factory, tmp_
     below = next(i for i, block in enumerate(blocks) if "Below the channels." in block.get_text())
     assert above < channels < below, names
     # On the Slovak pages, the site's support page (not translated) in its own words, not ours.
-    assert page(out, "sk/support").h1.get_text() == "Get help"
+    assert page(out, "sk/support").h1.get_text() == "Get help" and page(out, "sk/support").h1["lang"] == "en"
+    assert not help_page.h1.has_attr("lang")
 
 
 def test_markdown_in_pages_is_sanitised(site_factory, tmp_path: Path) -> None:
