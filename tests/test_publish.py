@@ -523,13 +523,15 @@ def test_headers_file_gives_every_file_one_rule_with_the_headers_publish_sends(e
     rules = parse_headers_file((example_build / HEADERS_FILE).read_text(encoding="utf-8"))
     assert rules["/*"] == SECURITY_HEADERS
     prefixes = ["", "en/"]  # the example site's languages
+    pages = sorted({path.name.split(".")[0] for path in (REPO / "content" / "pages").glob("*.md")} - {"support"})
+    assert pages  # the example has pages of its own, each a top-level folder with its rule
     for file in sorted(example_build.rglob("*")):
         path = file.relative_to(example_build).as_posix()
         if not file.is_file() or path == HEADERS_FILE:
             continue
         urls = ["/" + path] + (["/" + path.removesuffix("index.html")] if path.endswith("index.html") else [])
         for url in urls:
-            matching = rules_matching(url, prefixes)
+            matching = rules_matching(url, prefixes, pages)
             assert len(matching) == 1, f"{url} matches {matching}: a header would be sent twice or not at all"
             expected = kind_of(path).headers()
             if path.split("/")[0] == "static" or path.startswith("en/static/"):
