@@ -14,8 +14,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Collector, Problem
 from .markup import FORBIDDEN_CHARACTERS
-from .model import Component, Config, Localized, NotifySettings, Origin, PublishTarget, Sla, Support, WebhookTarget
+from .model import (
+    Component,
+    Config,
+    Localized,
+    NotifySettings,
+    Origin,
+    PublishTarget,
+    Sla,
+    Support,
+    WebhookTarget,
+    Wording,
+)
 from .sources.sitefiles import MAX_CONFIG_BYTES, Refused, check_link, read_capped, site_root
+from .wording import SENTENCES, placeholder_problems
 
 CONFIG_NAME = "statuspage.toml"
 DEFAULT_RECENT_DAYS = 7  # as Statuspage's and cState's front pages: the last week
@@ -48,7 +60,7 @@ SETTINGS: dict[str, dict[str, str]] = {
     "support": {
         "chat_url": "Live chat address (https:).",
         "email": "Support e-mail address.",
-        "phone": "Phone number of the administrator's consultation line.",
+        "phone": "Support phone number (the phone channel).",
         "address": "Postal address for written notices.",
         "hours": "When the support desk answers, e.g. 24/7.",
     },
@@ -94,6 +106,8 @@ SETTINGS: dict[str, dict[str, str]] = {
         "max_deletions": "A publish that would delete more objects than this is refused.  [default: 100]",
         "cors": "Add a CORS rule to the bucket so that scripts anywhere may read the API and feeds.  [default: true]",
     },
+    # Each a string for every language, or a table of language → text; docs/authoring.md has the placeholders.
+    "wording": {key: sentence.help for key, sentence in SENTENCES.items()},
 }
 _REQUIRED = {
     "site": ("title", "base_url", "timezone"),  # and language or languages
@@ -134,7 +148,10 @@ class _Lines:
                 if "." in dotted:  # name.en: found as name, its first line, and as name.en
                     self.keys.append((where, number, dotted))
 
-    def has(self, table: str, key: str, index: int = 0) -> bool:
+    def has(self, table: str, key: str | None = None, index: int = 0) -> bool:
+        """Whether the table (and the key in it) was written as such: a key of an inline table has no line."""
+        if key is None:
+            return (table, index) in self.tables
         return any(where == f"{table}#{index}" and name == key for where, _, name in self.keys)
 
     def of(self, table: str, key: str | None = None, index: int = 0) -> int | None:
@@ -214,6 +231,15 @@ class _ConfigReader:
                 "snapshot must name a .json file (statuspage tickets snapshot writes JSON)", "tickets", "snapshot"
             )
 
+        support_channels = Support(
+            chat_url=chat_url,
+            email=self.text(support, "support", "email", required=False),
+            phone=self.text(support, "support", "phone", required=False),
+            address=self.text(support, "support", "address", required=False),
+            hours=self.text(support, "support", "hours", required=False),
+        )
+        wording = self.wording(self.table(data, "wording"), support_channels)
+
         # With problems, carry on with stand-ins so that content is still checked and every
         # problem is reported in one run; the problems already recorded stop any build.
         return Config(
@@ -224,13 +250,7 @@ class _ConfigReader:
             language=languages[0],
             timezone=zone or ZoneInfo("UTC"),
             components=components,
-            support=Support(
-                chat_url=chat_url,
-                email=self.text(support, "support", "email", required=False),
-                phone=self.text(support, "support", "phone", required=False),
-                address=self.text(support, "support", "address", required=False),
-                hours=self.text(support, "support", "hours", required=False),
-            ),
+            support=support_channels,
             sla=Sla(24 if fix_min is None else fix_min, 72 if fix_max is None else fix_max),
             tickets_db=(self.root / db) if db else None,
             tickets_snapshot=(self.root / snapshot) if snapshot else None,
@@ -239,6 +259,7 @@ class _ConfigReader:
             publish=self.publish_targets(data.get("publish")),
             notify=self.notify(notify, {component.id for component in components}),
             recent_days=DEFAULT_RECENT_DAYS if recent_days is None else recent_days,
+            wording=wording,
         )
 
     def table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -360,6 +381,58 @@ class _ConfigReader:
         others = tuple((language, text) for language, text in texts.items() if language != first and text)
         # Without the first language's text, carry on with another so that the rest is still checked.
         return texts.get(first) or next((text for text in texts.values() if text), None), Localized(others)
+
+    def wording(self, table: dict[str, Any], support: Support) -> Wording:
+        """``[wording]``: per sentence, one text for every language or a table of language → text."""
+        texts: list[tuple[str, str, str]] = []
+        for key, value in table.items():
+            if key not in SENTENCES:
+                continue  # reported by unknown_keys
+            line = self.wording_line(key)
+            if isinstance(value, str):
+                written = [("", value, line)]
+            elif isinstance(value, dict):
+                written = []
+                for language, text in value.items():
+                    at = self.wording_line(key, language) or line
+                    if language not in LANGUAGES:
+                        self.problems.add(
+                            self.shown,
+                            at,
+                            f"[wording] {key}: unknown language {language!r} (expected {' | '.join(LANGUAGES)})",
+                        )
+                        continue
+                    if not isinstance(text, str):
+                        self.problems.add(self.shown, at, f"[wording] {key}.{language} must be a string")
+                        continue
+                    written.append((language, text, at))
+            else:
+                self.problems.add(self.shown, line, f"[wording] {key} must be a string or a table of language = text")
+                continue
+            for language, text, at in written:
+                where = f"{key}.{language}" if language else key
+                if not text.strip() or FORBIDDEN_CHARACTERS.search(text):
+                    self.problems.add(self.shown, at, f"[wording] {where} must be text without control characters")
+                    continue
+                found = placeholder_problems(text, key, support)
+                for problem in found:
+                    self.problems.add(self.shown, at, f"[wording] {where}: {problem}")
+                if not found:
+                    texts.append((key, language, " ".join(text.split())))
+        return Wording(tuple(texts))
+
+    def wording_line(self, key: str, language: str | None = None) -> int | None:
+        """Where a sentence (or its text in a language) was written: ``key = …``, ``key.sk = …``, ``[wording.key]``."""
+        dotted = f"{key}.{language}" if language else key
+        if self.lines.has("wording", dotted):
+            return self.lines.of("wording", dotted)
+        if language is not None and self.lines.has(f"wording.{key}", language):
+            return self.lines.of(f"wording.{key}", language)
+        if language is None:
+            for where, number, name in self.lines.keys:
+                if where == "wording#0" and name.startswith(f"{key}."):
+                    return number
+        return self.lines.of(f"wording.{key}") if self.lines.has(f"wording.{key}") else None
 
     def hours(self, table: dict[str, Any], key: str, default: int) -> int | None:
         value = table.get(key, default)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .i18n import format_time, format_window, translations
 from .model import Config, Impact
 from .state import Indicator, MaintenanceState, Reason, TicketState
 from .state.status import ComponentStatus
+from .wording import sentence
 
 
 def N_(message: str) -> str:
@@ -55,61 +58,54 @@ def window_sentence(state: MaintenanceState, config: Config, language: str) -> s
 
 
 def explanation(state: TicketState, config: Config, language: str) -> str:
-    """Why the ticket is still open (SPEC §7), following the support process of SPEC §11."""
+    """Why the ticket is still open (SPEC §7), as plain text: the site's ``[wording]`` where it set it, else ours."""
     zone = config.timezone
     ticket = state.ticket
+
+    def time(moment: datetime | None) -> str:
+        assert moment is not None
+        return format_time(moment, zone, language)
+
+    def said(key: str, **values: str) -> str:
+        return sentence(config, key, language, **values)
+
     reason = state.reason
     if reason is Reason.WAITING:
         assert state.waiting_for is not None
         work = state.waiting_for
-        template = (
-            N_(
-                "This issue stays open on purpose until the service innovation “{title}” is completed. "
-                "The work is in progress ({window}); expected impact: {impact}."
-            )
-            if work.phase.value == "in_progress"
-            else N_(
-                "This issue stays open on purpose until the service innovation “{title}” is completed. "
-                "The work is scheduled for {window}; expected impact: {impact}."
-            )
-        )
-        return _t(language, template).format(
-            title=work.maintenance.title,
+        key = "why_waiting_in_progress" if work.phase.value == "in_progress" else "why_waiting_scheduled"
+        return said(
+            key,
+            maintenance=work.maintenance.text(language).title,
             window=window_sentence(work, config, language),
             impact=impact_label(work.maintenance.impact, language),
         )
     if reason is Reason.FIXING:
-        assert state.expected_fix_from is not None and state.expected_fix_by is not None
-        return _t(
-            language, "The report was evaluated and the fix is in progress. It is expected between {start} and {end}."
-        ).format(
-            start=format_time(state.expected_fix_from, zone, language),
-            end=format_time(state.expected_fix_by, zone, language),
+        evaluated = time(ticket.evaluated_at) if ticket.evaluated_at else ""
+        return said(
+            "why_fixing",
+            evaluated=evaluated,
+            fix_from=time(state.expected_fix_from),
+            fix_by=time(state.expected_fix_by),
         )
     if reason is Reason.OVERDUE:
-        assert state.expected_fix_by is not None
-        text = _t(language, "The fix was expected by {end} and is overdue.").format(
-            end=format_time(state.expected_fix_by, zone, language)
+        evaluated = time(ticket.evaluated_at) if ticket.evaluated_at else ""
+        return (
+            f"{said('why_overdue', evaluated=evaluated, fix_by=time(state.expected_fix_by))} {said('overdue_advice')}"
         )
-        if config.support.phone:
-            advice = _t(
-                language, "Please call the administrator at {phone} for more information on the work in progress."
-            )
-            return f"{text} {advice.format(phone=config.support.phone)}"
-        advice = _t(language, "Please call the administrator for more information on the work in progress.")
-        return f"{text} {advice}"
     if reason is Reason.EVALUATING:
-        return _t(language, "The report is being evaluated and consulted with the reporter.")
+        return said("why_evaluating", reported=time(ticket.reported_at))
     if reason is Reason.REPORTED:
-        return _t(language, "The report was received on {time} and is waiting for evaluation and consultation.").format(
-            time=format_time(ticket.reported_at, zone, language)
-        )
-    assert ticket.resolved_at is not None
-    return _t(language, "Resolved on {time}.").format(time=format_time(ticket.resolved_at, zone, language))
+        return said("why_reported", reported=time(ticket.reported_at))
+    return said("why_resolved", resolved=time(ticket.resolved_at))
 
 
-def labels(language: str) -> dict[str, dict[str, str]]:
-    """Display names of every status value, by kind, for templates: ``labels.incident["resolved"]``."""
+def labels(language: str, config: Config | None = None) -> dict[str, dict[str, str]]:
+    """Display names of every status value, by kind, for templates: ``labels.incident["resolved"]``.
+
+    With ``config``, the channels and the known issues that wait for maintenance are named as the
+    site's ``[wording]`` names them.
+    """
     names = {
         "incident": {
             "investigating": N_("Investigating"),
@@ -141,11 +137,11 @@ def labels(language: str) -> dict[str, dict[str, str]]:
         "channel": {
             "chat": N_("Live chat"),
             "email": N_("E-mail"),
-            "phone": N_("Phone consultation with the administrator"),
-            "letter": N_("Written notice to the operator's address"),
+            "phone": N_("Phone"),
+            "letter": N_("Letter"),
         },
         "reason": {
-            "waiting": N_("Waiting for a service innovation"),
+            "waiting": N_("Waiting for maintenance"),
             "fixing": N_("In the fix window"),
             "overdue": N_("Overdue"),
             "evaluating": N_("Being evaluated"),
@@ -153,4 +149,8 @@ def labels(language: str) -> dict[str, dict[str, str]]:
             "resolved": N_("Resolved"),
         },
     }
-    return {kind: {key: _t(language, text) for key, text in values.items()} for kind, values in names.items()}
+    made = {kind: {key: _t(language, text) for key, text in values.items()} for kind, values in names.items()}
+    if config is not None:
+        made["channel"] = {channel: sentence(config, f"channel_{channel}", language) for channel in names["channel"]}
+        made["reason"]["waiting"] = sentence(config, "reason_waiting", language)
+    return made

@@ -186,6 +186,23 @@ class PublishTarget:
 
 
 @dataclass(frozen=True)
+class Wording:
+    """``[wording]``: the site's own words for sentences of ours (statuspage/wording.py), checked."""
+
+    texts: tuple[tuple[str, str, str], ...] = ()  # (sentence key, language or "" for every language, text)
+
+    def get(self, key: str, language: str) -> str | None:
+        """The site's text of a sentence in ``language``: written for it, else for every language, else None."""
+        found = None
+        for sentence, written_for, text in self.texts:
+            if sentence == key and written_for == language:
+                return text
+            if sentence == key and not written_for:
+                found = text
+        return found
+
+
+@dataclass(frozen=True)
 class Config:
     """statuspage.toml, checked and typed."""
 
@@ -214,6 +231,7 @@ class Config:
         return self.other_titles.get(language, self.title)
 
     recent_days: int = 7  # [site] recent_days: the days of the recent past on the front page
+    wording: Wording = Wording()  # [wording]: the site's own words for our sentences
 
 
 @dataclass(frozen=True)
@@ -423,6 +441,51 @@ class Ticket:
 
 
 @dataclass(frozen=True)
+class PageText:
+    """A site page's words in one language."""
+
+    title: str
+    nav: str | None  # its label in the navigation; None: the title
+    description: str | None
+    body: Markup
+    after: Markup = Markup()  # the support page's text below the channels (after ``<!-- channels -->``)
+
+
+@dataclass(frozen=True)
+class SitePage:
+    """``content/pages/<name>.md``: the site's own prose, published at ``<name>/`` in every language.
+
+    ``support`` is the support page; without a file of the site's, ours (neutral, shipped with
+    statuspage) stands in for it, and ``bundled`` says so.
+    """
+
+    name: str
+    original: PageText
+    in_nav: bool  # ``nav: false`` keeps a page out of the navigation (it is still published)
+    order: int | None  # its place among the site's pages in the navigation; None: after those that have one
+    origin: Origin
+    translations: tuple[tuple[str, PageText], ...] = ()  # (language, text), by language
+    bundled: bool = False
+
+    def text(self, language: str) -> PageText:
+        """The translation where there is one; what it leaves out is the original's."""
+        for written_in, translated in self.translations:
+            if written_in == language:
+                return translated
+        return self.original
+
+    def written_in(self, language: str, site_language: str) -> str:
+        """The language of ``text(language)``: a translation's, else the original's (ours is written in English)."""
+        if any(written_in == language for written_in, _ in self.translations):
+            return language
+        return "en" if self.bundled else site_language
+
+    @property
+    def sort_key(self) -> tuple[bool, int, str]:
+        return (self.order is None, self.order or 0, self.name)
+
+
+@dataclass(frozen=True)
 class Site:
     """Everything read from a site directory, validated and cross-checked."""
 
@@ -431,10 +494,15 @@ class Site:
     incidents: tuple[Incident, ...]  # newest first
     maintenance: tuple[Maintenance, ...]  # by start, newest first
     tickets: tuple[Ticket, ...]  # public tickets, by id
+    pages: tuple[SitePage, ...] = ()  # content/pages, by name; the support page always among them
     # Untrusted rows never stop a build (SPEC §6): what was left out of it, and why.
     left_out: tuple[Problem, ...] = ()  # public ticket rows that failed their checks (``check`` fails on them)
     dropped_links: tuple[Problem, ...] = ()  # links from content to tickets that are not published
     content_notes: tuple[Problem, ...] = ()  # content that is valid but almost surely not meant (empty updates...)
+
+    def page(self, name: str) -> SitePage | None:
+        """The site page published at ``<name>/``, if there is one."""
+        return next((page for page in self.pages if page.name == name), None)
 
     @property
     def warnings(self) -> tuple[Problem, ...]:

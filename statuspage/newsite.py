@@ -30,7 +30,7 @@ _DEFAULTS = {
     "sk": {"title": "Stav služieb", "timezone": "Europe/Bratislava", "incident": "pomale-nacitanie-stranok"},
     "en": {"title": "Service status", "timezone": "UTC", "incident": "slow-page-loads"},
 }
-_MAINTENANCE_SLUG = {"sk": "inovacia-api", "en": "api-upgrade"}
+_MAINTENANCE_SLUG = {"sk": "aktualizacia-api", "en": "api-upgrade"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ def init_site(
             end=stamp(window_start + timedelta(hours=2)),
             scheduled=stamp(now.replace(second=0, microsecond=0)),
         ),
+        # The support page's prose, for the operator to rewrite: the same neutral text a site without one shows.
+        Path("content") / "pages" / "support.md": (template / "support.md").read_text(encoding="utf-8"),
     }
     root.mkdir(parents=True, exist_ok=True)
     for relative, text in files.items():

@@ -38,7 +38,8 @@ from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright  # noqa: E402
 
 # One page of every type; the ticket, incident and maintenance are ones with the most on them
-# (the incident has an English translation).
+# (the incident has an English translation).  The example's accessibility statement says that
+# these tests run: keep it true when they change (content/pages/accessibility*.md).
 PAGE_TYPES = {
     "front": "",
     "incident": "incidents/2026-11-21-prihlasenie-zlyhava/",
@@ -50,6 +51,7 @@ PAGE_TYPES = {
     "history": "history/",
     "support": "support/",
     "subscribe": "subscribe/",
+    "site-page": "accessibility/",  # one of the site's own pages (content/pages), its accessibility statement
 }
 PAGES = [(f"{language}-{name}", prefix + path) for language, prefix in (("sk", ""), ("en", "en/"))
          for name, path in PAGE_TYPES.items()]  # fmt: skip
@@ -340,5 +342,27 @@ def test_the_recent_past_and_the_months_of_the_history_show_and_fit(browser: Bro
             assert page.evaluate("document.documentElement.scrollWidth") <= 320
             results = Axe().run(page, context="section.month")
             assert results.violations_count == 0, results.generate_report()
+    finally:
+        context.close()
+
+
+def test_the_keyboard_skips_to_the_content_on_every_page(browser: Browser, origin: str) -> None:
+    """The first Tab focuses the skip link, shown with an outline; Enter on it moves the focus into the content."""
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    try:
+        page = context.new_page()
+        for name, path in PAGES[:-1]:
+            page.goto(origin + path)
+            page.keyboard.press("Tab")
+            focused = page.evaluate(
+                "(() => { const a = document.activeElement, r = a.getBoundingClientRect(); return [a.className,"
+                " a.getAttribute('href'), getComputedStyle(a).outlineStyle, r.top >= 0 && r.bottom <= innerHeight];"
+                " })()"
+            )
+            assert focused == ["skip", "#main", "solid", True], (name, focused)
+            page.keyboard.press("Enter")
+            page.keyboard.press("Tab")
+            inside = page.evaluate("document.getElementById('main').contains(document.activeElement)")
+            assert inside, f"{name}: the Tab after the skip link leaves the main content"
     finally:
         context.close()

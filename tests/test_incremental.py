@@ -914,3 +914,47 @@ def test_item_pages_an_incident_edit_cannot_change_are_kept_without_keys(tmp_pat
         shutil.rmtree(tmp_path / "clean", ignore_errors=True)
         build_site(site, tmp_path / "clean", NOW, jobs=1)
         assert tree(out) == tree(tmp_path / "clean"), step
+
+
+def test_the_sites_pages_and_words_are_followed(tmp_path: Path) -> None:
+    """Each edit of content/pages or [wording] (a page's text, its label in every page's navigation, a page
+    added or removed, a translation, the support page's own file and ours, a sentence) rebuilds to the clean bytes."""
+    site = make_site(
+        tmp_path / "site",
+        incidents=[incident("a", resolved="2026-11-20T12:00:00+01:00")],
+        tickets=[ticket(1, status="fixing", evaluated_at="2026-11-20T09:00:00+01:00")],
+        files={"content/pages/terms.md": "---\ntitle: Terms\n---\nFirst words.\n"},
+    )
+    pages = site / "content" / "pages"
+    config = site / "statuspage.toml"
+    original_config = config.read_text(encoding="utf-8")
+    out = tmp_path / "out"
+    steps = [
+        lambda: (pages / "terms.md").write_text("---\ntitle: Terms\n---\nSecond words.\n", encoding="utf-8"),
+        lambda: (pages / "terms.md").write_text(
+            "---\ntitle: Terms\nnav: Rules\n---\nSecond words.\n", encoding="utf-8"
+        ),
+        lambda: (pages / "terms.en.md").write_text("---\ntitle: Terms in English\n---\nEnglish.\n", encoding="utf-8"),
+        lambda: (pages / "about.md").write_text("---\ntitle: About\norder: 1\n---\nUs.\n", encoding="utf-8"),
+        lambda: (pages / "support.md").write_text(
+            "---\ntitle: Help\n---\nAbove.\n\n<!-- channels -->\n\nBelow.\n", encoding="utf-8"
+        ),
+        lambda: config.write_text(
+            original_config + '\n[wording]\nwhy_overdue.en = "Late: {fix_by}."\n', encoding="utf-8"
+        ),
+        lambda: config.write_text(
+            original_config + '\n[wording]\nwhy_overdue = "Late!"\nchannel_chat = "Chat"\n', encoding="utf-8"
+        ),
+        lambda: (pages / "support.md").unlink(),
+        lambda: (pages / "about.md").unlink(),
+        lambda: (pages / "terms.en.md").unlink(),
+    ]
+    build_site(site, out, NOW, jobs=1)
+    for step, change in enumerate(steps):
+        change()
+        build_site(site, out, NOW, jobs=1 + step % 2)
+        clean = tmp_path / f"clean{step}"
+        build_site(site, clean, NOW, jobs=1)
+        assert tree(out) == tree(clean), f"step {step}"
+        shutil.rmtree(clean)
+        shutil.rmtree(cache_dir(clean))

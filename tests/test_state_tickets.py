@@ -75,7 +75,7 @@ def test_reported_ticket_waits_for_evaluation(site_of: SiteOf) -> None:
     assert (state.reason, state.open, state.overdue, state.waiting_for) == (Reason.REPORTED, True, False, None)
     assert (state.expected_fix_from, state.expected_fix_by) == (None, None)
     en, sk = sentences(site, state)
-    assert en == "The report was received on 20 Nov 2026, 08:00 CET and is waiting for evaluation and consultation."
+    assert en == "The report was received on 20 Nov 2026, 08:00 CET and is waiting to be evaluated."
     assert "20. 11. 2026 8:00 SEČ" in sk
     assert sk != en
 
@@ -85,7 +85,7 @@ def test_evaluating_ticket_is_being_evaluated(site_of: SiteOf) -> None:
     state = state_of(site, NOW_ + timedelta(days=30))  # no fix clock before the fix starts
     assert (state.reason, state.open, state.overdue, state.waiting_for) == (Reason.EVALUATING, True, False, None)
     en, sk = sentences(site, state)
-    assert en == "The report is being evaluated and consulted with the reporter."
+    assert en == "The report is being evaluated."
     assert sk and sk != en
 
 
@@ -113,32 +113,32 @@ def test_fixing_explanation_names_the_fix_window(site_of: SiteOf) -> None:
     site = site_of(tickets=[ticket(1, **FIXING)])
     en, sk = sentences(site, state_of(site, FIX_BY - SECOND))
     assert en == (
-        "The report was evaluated and the fix is in progress. "
+        "The report was evaluated and a fix is in progress. "
         "It is expected between 21 Nov 2026, 09:00 CET and 23 Nov 2026, 09:00 CET."
     )
     assert "21. 11. 2026 9:00 SEČ" in sk and "23. 11. 2026 9:00 SEČ" in sk
     assert sk != en
 
 
-def test_overdue_explanation_advises_calling_the_administrator(site_of: SiteOf) -> None:
+def test_overdue_explanation_advises_calling_support(site_of: SiteOf) -> None:
     site = site_of(tickets=[ticket(1, **FIXING)])
     en, sk = sentences(site, state_of(site, FIX_BY))
     assert en == (
         "The fix was expected by 23 Nov 2026, 09:00 CET and is overdue. "
-        f"Please call the administrator at {PHONE} for more information on the work in progress."
+        f"For more information on the work in progress, call technical support at {PHONE}."
     )
     assert PHONE in sk and "23. 11. 2026 9:00 SEČ" in sk
     assert sk != en
 
 
-def test_overdue_explanation_without_a_phone_still_advises_calling(site_of: SiteOf) -> None:
+def test_overdue_explanation_without_a_phone_advises_writing(site_of: SiteOf) -> None:
     config = DEFAULT_CONFIG.format(language="sk").replace(f'phone = "{PHONE}"\n', "")
     site = site_of(tickets=[ticket(1, **FIXING)], config=config)
     assert site.config.support.phone is None
     en, sk = sentences(site, state_of(site, FIX_BY))
     assert en == (
         "The fix was expected by 23 Nov 2026, 09:00 CET and is overdue. "
-        "Please call the administrator for more information on the work in progress."
+        "For more information on the work in progress, write to technical support at help@example.test."
     )
     assert PHONE not in sk and sk != en
 
@@ -334,18 +334,18 @@ def test_ticket_waits_for_a_recurring_window_until_its_last_occurrence(site_of: 
 @pytest.mark.parametrize(
     ("now", "en_middle"),
     [
-        pytest.param(START - SECOND, f"The work is scheduled for {WINDOW_EN}", id="upcoming"),
+        pytest.param(START - SECOND, f"It is scheduled for {WINDOW_EN}", id="upcoming"),
         pytest.param(START, f"The work is in progress ({WINDOW_EN})", id="in-progress"),
     ],
 )
 @pytest.mark.parametrize("link", ["row", "file"])
-def test_waiting_explanation_names_the_innovation_window_and_impact(
+def test_waiting_explanation_names_the_maintenance_window_and_impact(
     site_of: SiteOf, link: str, now: datetime, en_middle: str
 ) -> None:
     site = linked_site(site_of, link)
     en, sk = sentences(site, state_of(site, now))
     assert en == (
-        f"This issue stays open on purpose until the service innovation “{TITLE}” is completed. "
+        f"This issue stays open on purpose until the maintenance “{TITLE}” is completed. "
         f"{en_middle}; expected impact: partial outage."
     )
     assert TITLE in sk and WINDOW_SK in sk

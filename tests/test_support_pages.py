@@ -56,8 +56,8 @@ def test_support_page_links_every_configured_channel(site_factory: SiteFactory, 
     assert list(guide.values()) == [["#channel-chat", "#channel-phone"], ["#channel-email"], ["#channel-letter"]]
     text = support.get_text(" ", strip=True)
     assert "24–72" in text and "+421 2 000 000" in text
-    certified = {"sk": "overiť na mestskom zastupiteľstve alebo u notára", "en": "certified at the municipal office"}
-    assert certified[language] in text
+    operators_own = ("notár", "zastupiteľ", "nákladnejš", "notary", "municipal", "costlier")  # the example's words
+    assert not [phrase for phrase in operators_own if phrase in text]
     english_heading = "Which channel for which severity"
     assert (english_heading in text) is (language == "en")
 
@@ -86,7 +86,7 @@ def test_support_page_without_any_channel_still_explains_the_process(site_factor
     out = build(site_factory(config=config[:start] + config[end:]), tmp_path / "out")
     support = page(out, "support")
     assert support.select("ol.channels") == [] and support.select("table") == []
-    assert "Evaluation and consultation" in support.get_text()
+    assert "What happens next" in support.get_text() and "24–72 hours" in support.get_text()
 
 
 # ---------------------------------------------------------------------------------------- known issues per component
@@ -171,7 +171,7 @@ def test_ticket_page_shows_lifecycle_innovation_and_explanation(site_factory: Si
     waiting = page(out, "known-issues/4")
     assert "stays open on purpose" in waiting.select_one("p.explanation").get_text()
     steps = [item.get_text(" ", strip=True).split(":")[0] for item in waiting.select("ol.timeline li")]
-    assert steps == ["Reported", "Evaluated", "Fix expected with the innovation"]
+    assert steps == ["Reported", "Evaluated", "Fix expected with the maintenance"]
     work = waiting.select_one("section[aria-labelledby='work-h'] a")
     assert work.get_text() == "Network innovation" and target(out, "known-issues/4", work["href"]).is_file()
     fixing = page(out, "known-issues/3")

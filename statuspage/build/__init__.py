@@ -323,6 +323,7 @@ def _renderers(state: SiteState, digests: Digests, theme: bytes, template_cache:
     from ..i18n import site_languages
     from ..sources.digests import PACKAGE, code_digest
     from ..web import create_app, site_urls, translated_site_urls
+    from ..web.pages import navigation, support_label
     from ..web.render import Renderer
     from .digest import digest_bytes, files_digest
 
@@ -333,7 +334,9 @@ def _renderers(state: SiteState, digests: Digests, theme: bytes, template_cache:
     )
     renderers: list[Renderer] = []
     for language in site_languages(config):
-        global_key = digest_bytes(code, theme, digests.of(config), language, *_global_state(state, digests))
+        # Every page shows the navigation: the site's pages' labels in this language.
+        nav = digests.of((navigation(state, language), support_label(state, language)))
+        global_key = digest_bytes(code, theme, digests.of(config), language, nav, *_global_state(state, digests))
         app = create_app(state, language, template_cache)
         urls = partial(site_urls if not app.config["LANGUAGE_PREFIX"] else translated_site_urls, state)
         renderers.append(Renderer(app, digests, global_key, urls))

@@ -364,7 +364,7 @@ class Digests:
     def everything(self) -> bytes:
         """All of the state: ``now``, the overall indicator and every derived object."""
         parts = [self.part(name) for name in ("now", "indicator", "components", "incidents", "maintenance", "tickets")]
-        return digest_bytes(*parts, self.of(self.state.site.config))
+        return digest_bytes(*parts, self.of(self.state.site.config), self.of(self.state.site.pages))
 
 
 def files_digest(*roots: Path, files: FileDigests | None = None, again: bool = False) -> bytes:

@@ -9,10 +9,10 @@ the output then in place, and wakes again when the earliest failed delivery is d
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime
 from pathlib import Path
 
+from ..background import BackgroundJob
 from ..clock import wall_clock
 from ..errors import StatuspageError
 from .outbox import FIRST_RETRY
@@ -23,29 +23,18 @@ log = logging.getLogger("statuspage.notify")
 IDLE = 3600.0  # seconds to sleep with nothing waiting (a build wakes the thread anyway)
 
 
-class Notifier:
-    """Runs the outbox after each build it is told of, and for retries; never raises into ``watch``."""
+class Notifier(BackgroundJob):
+    """Runs the outbox after each build it is told of (and published), and for retries; never raises into ``watch``.
+
+    ``stop`` lets the delivery being sent finish; the rest wait in the outbox for the next run.
+    """
+
+    thread_name = "statuspage-notify"
 
     def __init__(self, site_dir: Path, out: Path, *, first_retry: float = FIRST_RETRY) -> None:
+        super().__init__()
         self.site_dir, self.out, self.first_retry = site_dir, out, first_retry
-        self._wanted = threading.Event()
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="statuspage-notify", daemon=True)
         self.runs = 0  # finished runs, for tests and logs
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def request(self) -> None:
-        """A new output is in place (and published): tell people of what changed, soon, without waiting here."""
-        self._wanted.set()
-
-    def stop(self) -> None:
-        """Stop after the delivery being sent, if any; the rest wait in the outbox for the next run."""
-        self._stopping.set()
-        self._wanted.set()
-        if self._thread.ident is not None:
-            self._thread.join()
 
     def _run(self) -> None:
         wait = IDLE

@@ -145,9 +145,7 @@ def _incident_events(before: Json, after: Json, published: Published) -> Iterabl
 
 def _incident_event(kind: str, published: Published, slug: str, identifier: str, update: str | None = None) -> Event:
     """An incident event; for an update, ``incident_updates`` starts at that update (older ones follow)."""
-    payloads: dict[str, Json] = {}
-    urls: dict[str, str] = {}
-    components: tuple[str, ...] = ()
+    items: dict[str, Json] = {}
     for language in published.languages:
         item = _find(_incidents(published.api[language]), slug) or _find(
             _incidents(published.api[published.language]), slug
@@ -160,18 +158,8 @@ def _incident_event(kind: str, published: Published, slug: str, identifier: str,
                 item["incident_updates"] = item["incident_updates"][ids.index(update) :]
         item.setdefault("scheduled_for", None)
         item.setdefault("scheduled_until", None)
-        payloads[language] = _body(published, language, "incident", item)
-        urls[language] = item["shortlink"]
-        components = tuple(component["id"] for component in item["components"])
-    return Event(
-        id=identifier,
-        kind=kind,
-        subject=slug,
-        components=components,
-        payloads=payloads,
-        url=urls[published.language],
-        urls=urls,
-    )
+        items[language] = item
+    return _item_event(kind, published, slug, identifier, items)
 
 
 def _maintenance_events(before: Json, after: Json, published: Published) -> Iterable[Event]:
@@ -219,9 +207,7 @@ def _window_event(
     at: str | None = None,
 ) -> Event:
     """A maintenance event from the window as now published, or (``kept``) as last published, in ``status``."""
-    payloads: dict[str, Json] = {}
-    urls: dict[str, str] = {}
-    components: tuple[str, ...] = ()
+    items: dict[str, Json] = {}
     for language in published.languages:
         if kept is not None:
             item = kept.get(language, {}).get(slug) or kept.get(published.language, {}).get(slug)
@@ -237,17 +223,22 @@ def _window_event(
                 item["resolved_at"] = item["scheduled_until"]
         if at:
             item["updated_at"] = at
-        payloads[language] = _body(published, language, "incident", item)
-        urls[language] = item["shortlink"]
-        components = tuple(component["id"] for component in item["components"])
+        items[language] = item
+    return _item_event(kind, published, slug, identifier, items)
+
+
+def _item_event(kind: str, published: Published, slug: str, identifier: str, items: dict[str, Json]) -> Event:
+    """The event of an incident or a window, from its item as each language publishes it (Statuspage's
+    webhooks carry maintenance as an ``incident`` too)."""
+    first = items[published.language]
     return Event(
         id=identifier,
         kind=kind,
         subject=slug,
-        components=components,
-        payloads=payloads,
-        url=urls[published.language],
-        urls=urls,
+        components=tuple(component["id"] for component in first["components"]),
+        payloads={language: _body(published, language, "incident", item) for language, item in items.items()},
+        url=first["shortlink"],
+        urls={language: item["shortlink"] for language, item in items.items()},
     )
 
 

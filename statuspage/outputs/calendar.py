@@ -48,7 +48,7 @@ def render_calendar(
     config = state.site.config
     zone = config.timezone
     host = urlsplit(config.base_url).hostname or "statuspage"
-    names = labels(language)
+    names = labels(language, config)
     _ = translations(language).gettext
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)

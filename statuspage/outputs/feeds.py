@@ -108,7 +108,7 @@ class FeedBuilder:
     def __init__(self, state: SiteState, language: str, url_for: UrlFor) -> None:
         self.state, self.language, self.url_for = state, language, url_for
         self.config = state.site.config
-        self.labels = labels(language)
+        self.labels = labels(language, self.config)
         self._ = translations(language).gettext
         self._made: dict[tuple[str, object], Entry] = {}  # each item's entry, made once for all feeds
         self._feeds: dict[tuple[str, str | None], list[Entry]] = {}

@@ -156,12 +156,21 @@ RULES: tuple[Rule, ...] = (
 STATIC_PATTERN = "static/*"  # a theme's files of any type: the host picks the type by extension
 
 
-def headers_file(prefixes: Iterable[str]) -> str:
-    """The ``_headers`` file for a site whose languages live under ``prefixes`` (``""``, ``"en/"``...)."""
+def _rules(pages: Iterable[str]) -> tuple[Rule, ...]:
+    """Ours, and one for each of the site's own pages (content/pages): each is a top-level folder of its own."""
+    return (*RULES, *(Rule(f"{name}/*", f"{name}/index.html") for name in pages))
+
+
+def headers_file(prefixes: Iterable[str], pages: Iterable[str] = ()) -> str:
+    """The ``_headers`` file for a site whose languages live under ``prefixes`` (``""``, ``"en/"``...).
+
+    ``pages`` are the names of the site's own pages but the support page (which has its rule here).
+    """
     blocks = ["# Response headers for Netlify and Cloudflare Pages, written by statuspage build."]
     blocks.append(_block("/*", SECURITY_HEADERS))
+    rules = _rules(pages)
     for prefix in prefixes:
-        for rule in RULES:
+        for rule in rules:
             if rule.root_only and prefix:
                 continue
             blocks.append(_block(f"/{prefix}{rule.pattern}", kind_of(prefix + rule.example).headers()))
@@ -173,10 +182,11 @@ def _block(pattern: str, headers: dict[str, str]) -> str:
     return "\n".join([pattern, *(f"  {name}: {value}" for name, value in headers.items())])
 
 
-def rules_matching(url: str, prefixes: Iterable[str]) -> list[str]:
+def rules_matching(url: str, prefixes: Iterable[str], pages: Iterable[str] = ()) -> list[str]:
     """The ``_headers`` patterns (but ``/*``) a request for ``url`` matches; a splat crosses slashes, as there."""
     found = []
+    rules = _rules(pages)
     for prefix in prefixes:
-        patterns = [f"/{prefix}{rule.pattern}" for rule in RULES if not (rule.root_only and prefix)]
+        patterns = [f"/{prefix}{rule.pattern}" for rule in rules if not (rule.root_only and prefix)]
         found += [pattern for pattern in [*patterns, f"/{prefix}{STATIC_PATTERN}"] if fnmatchcase(url, pattern)]
     return found

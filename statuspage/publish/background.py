@@ -9,10 +9,10 @@ upload nothing), until it succeeds or a newer build asks (which publishes everyt
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from ..background import BackgroundJob
 from ..errors import StatuspageError
 from .run import TargetResult, publish_site
 
@@ -21,8 +21,10 @@ log = logging.getLogger("statuspage.publish")
 FIRST_RETRY, MAX_RETRY = 5.0, 300.0  # seconds before retrying a failed publish; doubled each time
 
 
-class Publisher:
+class Publisher(BackgroundJob):
     """Publishes the output after each build it is told of; failures are logged and retried with back-off."""
+
+    thread_name = "statuspage-publish"
 
     def __init__(
         self,
@@ -32,25 +34,10 @@ class Publisher:
         after: Callable[[list[TargetResult]], None] = lambda results: None,
         first_retry: float = FIRST_RETRY,
     ) -> None:
+        super().__init__()
         self.site_dir, self.out = site_dir, out
         self.after = after  # called after each publish attempt, with what it did
         self.first_retry = first_retry
-        self._wanted = threading.Event()  # a build finished since the last publish started
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="statuspage-publish", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def request(self) -> None:
-        """A build swapped in a new output: publish it (soon, without waiting here)."""
-        self._wanted.set()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._wanted.set()
-        if self._thread.ident is not None:  # started (a watcher that failed to start never started it)
-            self._thread.join()
 
     def _run(self) -> None:
         pause = self.first_retry

@@ -25,6 +25,7 @@ from .sitefiles import (
     site_root,
     walk_tree,
 )
+from .sitepages import load_pages
 from .ticket_snapshot import tickets_source
 from .tickets import TicketRows, load_tickets, reference_problems
 
@@ -103,6 +104,7 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
     content = root / "content"
     incidents = load_incidents(content / "incidents", zone, refs, problems, cache, jobs)
     maintenance = load_maintenance(content / "maintenance", zone, refs, problems, cache, jobs)
+    pages = load_pages(content / "pages", problems)
     _cross_check(incidents, maintenance, problems)
     check_theme_files(root, problems)
     left_out = list(rows.left_out)
@@ -120,6 +122,7 @@ def _load(root: Path, cache: ParseCache, jobs: int, problems: Collector) -> Site
         incidents=tuple(sorted(incidents, key=lambda i: (i.start, i.slug), reverse=True)),
         maintenance=tuple(sorted(maintenance, key=lambda m: (m.start, m.slug), reverse=True)),
         tickets=tuple(sorted(tickets, key=lambda t: t.id)),
+        pages=pages,
         left_out=tuple(left_out),
         dropped_links=tuple(dropped),
         content_notes=(*(n for item in incidents for n in item.notes), *(n for m in maintenance for n in m.notes)),

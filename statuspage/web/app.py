@@ -15,7 +15,7 @@ from babel.core import get_global
 from flask import Flask
 from markupsafe import Markup
 
-from .. import explain
+from .. import explain, wording
 from ..i18n import (
     format_date,
     format_day,
@@ -32,7 +32,7 @@ from ..state.uptime import Day
 from . import alternates  # noqa: F401 - registers the Markdown alternates' views
 from .files import files
 from .links import Links
-from .pages import month_anchor, pages
+from .pages import month_anchor, navigation, pages, support_label
 from .theme import PACKAGE_STATIC, has_own_templates, overlay_static
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -137,7 +137,10 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
         site_title=config.title_in(language),  # config.title is the first language's
         component_name=names,
         url_for=links.template_url_for,
-        labels=explain.labels(language),
+        labels=explain.labels(language, config),
+        wording=lambda key, **values: wording.sentence_html(config, key, language, **values),
+        site_navigation=navigation(state, language),
+        support_label=support_label(state, language),
         content_security_policy=content_security_policy((script_hash(LOCAL_TIME_SCRIPT),)),
         # The subscribe page's form posts to the sign-up endpoint, when the site has one (docs/notifications.md).
         signup_action=_signup_action(config.notify.signup_url),

@@ -236,7 +236,9 @@ def robots() -> Response:
 @files.route(f"/{HEADERS_FILE}")
 def headers() -> Response:
     """Netlify's and Cloudflare Pages' response headers for every language's files (outputs/headers.py)."""
-    return Response(headers_file(language_prefixes(_state().site.config)), mimetype="text/plain")
+    site = _state().site
+    pages = [page.name for page in site.pages if page.name != "support"]
+    return Response(headers_file(language_prefixes(site.config), pages), mimetype="text/plain")
 
 
 def file_urls(state: SiteState) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, g, render_template
 from .. import explain
 from ..i18n import AUTONYMS, language_prefix, site_languages
 from ..model import Translatable, Update
+from ..sources.sitepages import bundled_support_page
 from ..state import (
     REASON_ORDER,
     ComponentState,
@@ -393,12 +394,44 @@ SEVERITY_GUIDE = (("urgent", ("chat", "phone")), ("minor", ("email",)), ("record
 
 @page_route("/support/")
 def support(state: SiteState) -> Page:
-    """Channels, the severity guide and the process; a channel missing from [support] is left out everywhere."""
+    """The site's support page (content/pages/support.md, or ours) around the channels and the severity guide.
+
+    A channel missing from [support] is left out everywhere.
+    """
     support = state.site.config.support
     configured = {"chat": support.chat_url, "email": support.email, "phone": support.phone, "letter": support.address}
     guide = [(need, [channel for channel in channels if configured[channel]]) for need, channels in SEVERITY_GUIDE]
     guide = [(need, channels) for need, channels in guide if channels]
-    return Page("support.html", {"guide": guide, "any_channel": any(configured.values())})
+    page = state.site.page("support") or bundled_support_page()  # a Site made without loading its pages
+    return Page("support.html", {"guide": guide, "any_channel": any(configured.values()), "page": page})
+
+
+@page_route("/<name>/")
+def site_page(state: SiteState, name: str) -> Page:
+    """One of the site's own pages (content/pages/<name>.md)."""
+    found = state.site.page(name) if name != "support" else None
+    return Page("page.html", {"page": found or abort(404)})
+
+
+def navigation(state: SiteState, language: str) -> tuple[tuple[str, str], ...]:
+    """The site's pages in the navigation, as (name, label) in ``language``: by ``order``, then by name.
+
+    The support page keeps its own place (``support_label`` names it).  Every page shows the
+    navigation, so a build keys every page with it (pipeline.py).
+    """
+    shown = sorted(
+        (page for page in state.site.pages if page.in_nav and page.name != "support"), key=lambda p: p.sort_key
+    )
+    return tuple((page.name, _label(page.text(language))) for page in shown)
+
+
+def support_label(state: SiteState, language: str) -> str:
+    page = state.site.page("support") or bundled_support_page()
+    return _label(page.text(language))
+
+
+def _label(text: Any) -> str:
+    return text.nav or text.title
 
 
 @page_route("/subscribe/")
@@ -444,6 +477,9 @@ def page_urls(state: SiteState, *, items: bool = True) -> Iterator[tuple[str, di
     yield "pages.index_markdown", {}
     yield "pages.known_issues", {}
     yield "pages.support", {}
+    for site_page in state.site.pages:
+        if site_page.name != "support":
+            yield "pages.site_page", {"name": site_page.name}
     yield "pages.subscribe", {}
     yield "pages.not_found", {}
     if items:

@@ -185,6 +185,8 @@ class Renderer:
             component = self.state.components_by_id[component_id]
             yield self.digests.of((component.component, component.incidents, component.maintenance))
             yield self._clock_facts(f"feed all {component_id}", lambda: feed_builder().clock_facts("all", component_id))
+        if endpoint == "files.headers":  # a rule for each of the site's own pages
+            yield digest_bytes(*(page.name for page in self.state.site.pages))
         if endpoint == "files.sitemap":  # the list of pages: every item's and component's name
             state = self.state
             yield digest_bytes(
@@ -193,6 +195,8 @@ class Renderer:
                 "|",
                 *(c.component.id for c in state.components),
                 str(history_page_count(state)),
+                "|",
+                *(page.name for page in state.site.pages),
             )
 
 
@@ -243,6 +247,6 @@ FILE_PARTS: dict[str, tuple[str, ...] | Callable[[SiteState, dict[str, Any]], tu
     "files.sitemap": (),  # and the list of pages
     "files.robots": (),
     "files.llms_txt": (),  # the site's title, address and languages, which are in the config
-    "files.headers": (),  # the site's languages, which are in the config
+    "files.headers": (),  # the site's languages, which are in the config, and its pages' names
     "static": (),  # the files themselves are in every key
 }
