@@ -958,3 +958,46 @@ def test_the_sites_pages_and_words_are_followed(tmp_path: Path) -> None:
         assert tree(out) == tree(clean), f"step {step}"
         shutil.rmtree(clean)
         shutil.rmtree(cache_dir(clean))
+
+
+def test_build_explain_tells_what_each_phase_of_the_last_build_decided(site_factory, tmp_path: Path) -> None:
+    """``statuspage build --explain`` reads the record the last build left beside the output: whether it
+    was unchanged and why, and per kind of file how many were kept, linked, rendered or removed."""
+    site = site_factory(incidents=[incident(), incident("older", date="2026-11-10T09:00:00+01:00")])
+    out = tmp_path / "out"
+    command = ("build", "--site", str(site), "--out", str(out), "--now", NOW)
+
+    missing = run(*command, "--explain")
+    assert missing.exit_code == 1 and "no build recorded beside it" in missing.output
+    assert not out.exists()  # explaining builds nothing
+
+    assert run(*command).exit_code == 0
+    first = run(*command, "--explain").output
+    phases = ["snapshot", "unchanged?", "load", "derive", "plan", "render", "swap", "record"]
+    assert first.startswith(f"The last build of {out}: ")
+    assert [line.split()[0] for line in first.splitlines() if line.startswith("  ") and line[2] != " "] == phases
+    assert "changed: build; why: there is no output yet" in first
+    assert "incidents: 2" in first and "tree: an empty tree (no published tree known)" in first
+    assert "pages.incident: 2 rendered" in first and "removed: 0" in first
+    assert "recorded: the next build with the same sources writes nothing" in first
+
+    assert "Nothing changed" in run(*command).output
+    again = run(*command, "--explain").output
+    assert "unchanged: nothing written; why: the fingerprint is the output's" in again
+    assert "load" not in again and "render" not in again
+
+    path = site / "content" / "incidents" / "outage.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nAn update.\n", encoding="utf-8")
+    run(*command)
+    edited = run(*command, "--explain").output
+    assert "why: changed: content" in edited
+    assert "tree: a copy of the published tree by hard links" in edited
+    assert "keyed only where they show a changed incident" in edited
+    assert "pages.incident: 1 kept unkeyed, 1 rendered" in edited
+
+    (site / "content" / "incidents" / "older.md").unlink()
+    run(*command, "--now", "2026-11-25T12:05:00+01:00")
+    removed = run(*command, "--explain").output
+    assert "why: changed: content, now" in removed
+    assert "tree: the spare tree" in removed
+    assert "incidents/older/index.html" in removed and "removed: " in removed and "removed: 0" not in removed

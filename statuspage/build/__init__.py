@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING
 from ..config import load_config
 from ..errors import Collector, Problem, StatuspageError, ValidationError
 from ..sources.digests import Answers, FileDigests
-from .fingerprint import fingerprint
+from .fingerprint import Fingerprint, fingerprint
 from .ownership import cache_dir, check_output, current_umask, is_ours, recorded_umask, settle, spare_dir
 from .record import (
+    Explaining,
     forget,
     identity,
     load_trees,
@@ -40,6 +41,7 @@ from .record import (
     save_files,
     save_trees,
     unchanged,
+    why_changed,
 )
 from .swap import clean_leftovers, output_lock, remove_extra, swap_into_place, tree_to_update
 from .workers import cycle_collection, in_background, in_background_when_told
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
     from .digest import Digests
     from .record import Basis, Manifest, Tree
 
-Taken = tuple[str, datetime] | None  # a fingerprint and the ``now`` it was taken at (see ``fingerprint``)
+Taken = Fingerprint | None
 HELPERS_MIN = 2000  # items (incidents, maintenance windows, public tickets) from which helpers pay
 
 
@@ -138,19 +140,24 @@ def _build(
     # Snapshot the sources: one fingerprint of everything the output is made from (fingerprint.py),
     # taken in another process while this one imports what building needs.  The files' digests it
     # takes are the ones the loaders use.
+    explaining = Explaining(jobs)  # what each phase decides, for ``statuspage build --explain``
     options = _options(site_dir, out, provenance, content_stale_since)
     seen = FileDigests.in_folder(cache_dir(out))
     taken = _snapshot(site_dir, now_option, options, seen, config, fork=jobs > 1)
+    explaining.phase("snapshot", fingerprint=taken.key[:16] if taken else None, now=taken.now if taken else None)
 
     # Unchanged?  When every input is what the current output was built from, write nothing.
     if taken is not None and recorded(out):
         with output_lock(out):
-            files = unchanged(out, taken[0])
+            files = unchanged(out, taken.key)
         if files is not None:
+            explaining.phase("unchanged?", unchanged=True, why=["the fingerprint is the output's"], files=files)
+            explaining.save(out)
             if before_swap is not None:
                 before_swap()
-            derived = partial(_derive, site_dir, taken[1], provenance, cache_dir(out), content_stale_since)
-            return BuildResult(out, files, taken[1], derived, written=False)
+            derived = partial(_derive, site_dir, taken.now, provenance, cache_dir(out), content_stale_since)
+            return BuildResult(out, files, taken.now, derived, written=False)
+    explaining.phase("unchanged?", unchanged=False, why=why_changed(out, taken))
 
     from ..clock import resolve_now
     from ..sources.site import load_site
@@ -158,9 +165,9 @@ def _build(
     from ..web.theme import check_templates
     from . import plan
     from .digest import Digests
-    from .render import render_files
+    from .render import outcomes, render_files
 
-    key = taken[0] if taken else None
+    key = taken.key if taken else None
 
     # A source saved while we read it: the output may match neither version, so record none.
     # Once the content and tickets are read, another process looks at them again while this one
@@ -169,8 +176,8 @@ def _build(
     # are in every key: an edit to them makes the next build render everything.  Only one made
     # and undone while the pages render goes unseen.)
     def sources_again() -> str | None:
-        again = fingerprint(site_dir, taken[1].isoformat(), options, cache_dir(out)) if taken else None
-        return again[0] if again is not None else None
+        again = fingerprint(site_dir, taken.now.isoformat(), options, cache_dir(out)) if taken else None
+        return again.key if again is not None else None
 
     with (
         in_background_when_told(sources_again, fork=jobs > 1) as (sources_read, sources_now),
@@ -187,15 +194,23 @@ def _build(
         )
         sources_read()
         check_templates(site_dir)
-        now = taken[1] if taken else resolve_now(now_option, site.config.timezone)
+        now = taken.now if taken else resolve_now(now_option, site.config.timezone)
         # The other helpers pay on a rebuild of a big site only: forking a process and copying
         # the memory this one then writes cost more than their work on a small site, and than they
         # save in a build that renders every page (no output yet: a fifth more memory).
         items = len(site.incidents) + len(site.maintenance) + len(site.tickets)
         helpers = jobs > 1 and items >= HELPERS_MIN and out.is_dir()
+        explaining.phase(
+            "load",
+            incidents=len(site.incidents),
+            maintenance=len(site.maintenance),
+            tickets=len(site.tickets),
+            warnings=len(site.warnings),
+        )
 
         # Derive (state/): every time-dependent fact, computed once for all outputs.
         state = derive(site, now, content_stale_since=content_stale_since)
+        explaining.phase("derive", now=now)
 
         # Lock the output from here to the record: another build into it waits.
         with output_lock(out), _collector_paused():
@@ -221,14 +236,24 @@ def _build(
                 save_trees(out, (identity(out), live["token"]) if live is not None else None, None)  # about to change
                 try:
                     shares = plan.shares(renderers)
+                    planned = explaining.phase(
+                        "plan", languages=len(renderers), shares=len(shares), tree=_tree_to_update(live, old)
+                    )
 
                     # Render into the spare tree only the files whose inputs changed (render.py).
-                    manifest, basis = render_files(
+                    before = live.get("basis") if live is not None else None
+                    manifest, basis, counts, work = render_files(
                         renderers, shares, jobs, have=have, published=live["files"] if live is not None else {},
-                        staging=staging, out=out, site_root=site.root, digested=helpers,
-                        before=live.get("basis") if live is not None else None,
+                        staging=staging, out=out, site_root=site.root, digested=helpers, before=before,
                     )  # fmt: skip
-                    remove_extra(staging, have, manifest)
+                    removed = remove_extra(staging, have, manifest)
+                    to_key = work.pages_to_key()
+                    planned["item pages"] = (
+                        f"keyed only where they show a changed incident ({len(to_key)}), the others kept unkeyed"
+                        if to_key is not None
+                        else f"every one keyed: {plan.why_every_page_is_keyed(before, basis)}"
+                    )
+                    explaining.phase("render", **outcomes(counts), removed=len(removed), removed_first=removed[:5])
 
                     # Swap the spare tree in for the output, in one step (swap.py).
                     sources_now()  # taken before anything that runs from here on could change a source
@@ -236,6 +261,7 @@ def _build(
                         before_swap()
                     forget(out)
                     swap_into_place(staging, out)
+                    explaining.phase("swap", files=len(manifest))
                 except BaseException:
                     if staging != spare:
                         shutil.rmtree(staging, ignore_errors=True)
@@ -246,8 +272,26 @@ def _build(
             again = sources_now()
             unchanged_since = again is not None and again == key and theme == fingerprinted
             # A build that left something out is not recorded: the next one loads again, and warns again.
-            remember(out, key if unchanged_since and not site.warnings else None, len(manifest))
+            remember(out, taken if unchanged_since and not site.warnings else None, len(manifest))
+            explaining.phase("record", fingerprint=_recorded_or_why(unchanged_since, site.warnings))
+            explaining.save(out)
     return BuildResult(out, len(manifest), now, lambda: state, warnings=state.site.warnings)
+
+
+def _tree_to_update(live: Tree | None, old: Tree | None) -> str:
+    if old is not None:
+        return "the spare tree, as the build before last left it"
+    if live is not None:
+        return "a copy of the published tree by hard links (no spare tree known)"
+    return "an empty tree (no published tree known)"
+
+
+def _recorded_or_why(unchanged_since: bool, warnings: tuple[Problem, ...]) -> str:
+    if not unchanged_since:
+        return "not recorded: a source changed while the build read it (the next build builds again)"
+    if warnings:
+        return "not recorded: the build left something out (the next build loads again, and warns again)"
+    return "recorded: the next build with the same sources writes nothing"
 
 
 def _options(site_dir: Path, out: Path, provenance: bool, content_stale_since: datetime | None) -> dict[str, object]:

@@ -18,6 +18,7 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from ..clock import resolve_now
 from ..config import load_config
@@ -29,14 +30,20 @@ from ..sources.sitefiles import site_root, walk_tree
 SITE_FOLDERS = ("content", "templates", "static")
 
 
+class Fingerprint(NamedTuple):
+    key: str  # the hash of everything
+    now: datetime  # the build's ``now``, resolved when the fingerprint was taken
+    parts: dict[str, str]  # a shorter hash of each kind of input (``content``, ``now``...): what changed, for --explain
+
+
 def fingerprint(
     site_dir: Path,
     now_option: str | None,
     options: dict[str, object],
     cache: Path | None = None,
     files: FileDigests | None = None,
-) -> tuple[str, datetime] | None:
-    """One hash of everything the output depends on, and the ``now`` it was taken at.
+) -> Fingerprint | None:
+    """One hash of everything the output depends on, the ``now`` it was taken at, and a hash of each kind of input.
 
     None when the config or ``--now`` cannot even be read: the build then reports the problems.
     With ``cache`` (the output's ``cache_dir``), the files' digests are kept there between calls.
@@ -50,10 +57,18 @@ def fingerprint(
     except StatuspageError:
         return None
     digest = hashlib.blake2b(digest_size=32)
+    parts: dict[str, hashlib.blake2b] = {}
 
     def add(label: str, value: bytes) -> None:
-        digest.update(f"{label}\0{len(value)}\0".encode())
+        head = f"{label}\0{len(value)}\0".encode()
+        digest.update(head)
         digest.update(value)
+        kind = label.partition("/")[0].removesuffix("-wal")
+        part = parts.get(kind)
+        if part is None:
+            part = parts[kind] = hashlib.blake2b(digest_size=8)
+        part.update(head)
+        part.update(value)
 
     files = files if files is not None else FileDigests.in_folder(cache)
 
@@ -89,4 +104,4 @@ def fingerprint(
     if options.get("provenance"):
         add("git", (_git(site_dir, "rev-parse", "HEAD") or "").encode())
     files.save(prune=True)  # every file a build reads was asked about: forget the others
-    return digest.hexdigest(), now
+    return Fingerprint(digest.hexdigest(), now, {kind: part.hexdigest() for kind, part in parts.items()})

@@ -96,3 +96,15 @@ def pages_to_key(recorded: Basis, current: Basis, state: SiteState) -> set[tuple
     changed = [slug for slug, digest in is_.items() if was.get(slug) != digest]
     changed += [slug for slug in was.keys() - is_.keys()]  # removed: the tickets they listed changed too
     return pages_showing_incidents(state, changed)
+
+
+def why_every_page_is_keyed(recorded: Basis | None, current: Basis) -> str:
+    """Why ``pages_to_key`` gives None: the reason every page of an item is keyed, for ``--explain``."""
+    if recorded is None:
+        return "no record of what the published tree was made from"
+    if recorded.keys != current.keys:
+        return "what is in every key changed (code, templates, config, theme or navigation)"
+    changed = sorted(
+        kind for kind, digests in current.items.items() if kind != "incident" and digests != recorded.items[kind]
+    )
+    return f"not only incidents changed: {', '.join(changed)}"

@@ -10,6 +10,8 @@
   the record of the tree it made.
 - ``basis.pickle``: what the published tree was made from (``Basis``), by which the next build
   tells which items changed (plan.py).
+- ``explain.json``: what each phase of the last build decided, for ``statuspage build --explain``
+  (``Explanation``).
 
 A record that is missing, damaged or not its tree's own counts as none: that tree is built again.
 Every record is replaced in one step (``write_atomically``).
@@ -20,16 +22,20 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..atomic import write_atomically
+from .fingerprint import Fingerprint
 from .ownership import cache_dir, spare_dir
 
 FINGERPRINT = "build.json"
 TREES = "trees.pickle"  # which record of files describes each tree: small, written last
 FILES = {"live": "files-live.pickle", "spare": "files-spare.pickle"}  # each tree's files, by path
 BASIS = "basis.pickle"  # with the published files' token
+EXPLAIN = "explain.json"
 FORMAT = 3  # of the trees' record; another value means no record
 
 
@@ -79,13 +85,30 @@ def unchanged(out: Path, key: str | None) -> int | None:
     return int(record["files"])
 
 
-def remember(out: Path, key: str | None, files: int) -> None:
+def why_changed(out: Path, taken: Fingerprint | None) -> list[str]:
+    """Why an output whose fingerprint is not ``taken`` must be built: what differs from the recorded one."""
+    if taken is None:
+        return ["the config or --now could not be read"]
+    if not out.is_dir():
+        return ["there is no output yet"]
+    try:
+        record = json.loads((cache_dir(out) / FINGERPRINT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ["no record of what the output was built from (a first build, or the last one was not recorded)"]
+    if record.get("folder") != list(identity(out)):
+        return ["the output folder is not the one the last build left"]
+    before = record.get("parts") if isinstance(record.get("parts"), dict) else {}
+    changed = sorted(kind for kind in before.keys() | taken.parts.keys() if before.get(kind) != taken.parts.get(kind))
+    return [f"changed: {', '.join(changed)}"] if changed else ["the sources differ from the last build's"]
+
+
+def remember(out: Path, taken: Fingerprint | None, files: int) -> None:
     """Record what ``out`` was just built from (written atomically; a missing record only costs a full build)."""
     record = cache_dir(out) / FINGERPRINT
-    if key is None:
+    if taken is None:
         record.unlink(missing_ok=True)
         return
-    body = {"fingerprint": key, "folder": list(identity(out)), "files": files}
+    body = {"fingerprint": taken.key, "folder": list(identity(out)), "files": files, "parts": taken.parts}
     write_atomically(record, json.dumps(body).encode("utf-8"))
 
 
@@ -175,3 +198,74 @@ def _well_formed(basis: object) -> bool:
 
 def _write(path: Path, value: object) -> None:
     write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+# What the last build decided, phase by phase: ``statuspage build --explain``.
+
+Explanation = dict[str, Any]  # plain JSON: when, with how many jobs, and each phase's decisions
+
+
+class Explaining:
+    """What a build decided, phase by phase, as it goes; each phase with the seconds since the one before."""
+
+    def __init__(self, jobs: int) -> None:
+        self.started = time.monotonic()
+        self._last = self.started
+        self.explanation: Explanation = {
+            "built": datetime.now(UTC).isoformat(timespec="seconds"),
+            "jobs": jobs,
+            "phases": {},
+        }
+
+    def phase(self, name: str, **decided: Any) -> dict[str, Any]:
+        """Note what phase ``name`` decided; returns its entry, to add what is known only later."""
+        moment = time.monotonic()
+        decided["seconds"] = round(moment - self._last, 3)
+        self._last = moment
+        self.explanation["phases"][name] = decided
+        return decided
+
+    def save(self, out: Path) -> None:
+        self.explanation["seconds"] = round(time.monotonic() - self.started, 3)
+        save_explanation(out, self.explanation)
+
+
+def save_explanation(out: Path, explanation: Explanation) -> None:
+    write_atomically(cache_dir(out) / EXPLAIN, json.dumps(explanation, indent=1, default=str).encode("utf-8"))
+
+
+def load_explanation(out: Path) -> Explanation | None:
+    try:
+        explanation = json.loads((cache_dir(out) / EXPLAIN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return explanation if isinstance(explanation, dict) else None
+
+
+def explain_lines(out: Path, explanation: Explanation) -> list[str]:
+    """The last build's decisions as lines for the terminal: one per phase, then each kind of file's outcome."""
+    phases = explanation.get("phases", {})
+    jobs = explanation.get("jobs")
+    lines = [
+        f"The last build of {out}: {explanation.get('built')}, {jobs} {'job' if jobs == 1 else 'jobs'},"
+        f" {explanation.get('seconds')} s"
+    ]
+    for name, decided in phases.items():
+        decided = dict(decided)
+        seconds = decided.pop("seconds", 0)
+        per_kind = decided.pop("per kind", {})
+        said = "; ".join(_said(key, value) for key, value in decided.items() if value not in (None, [], {}))
+        lines.append(f"  {name:<11} {seconds:7.3f} s  {said}")
+        for kind, outcomes in per_kind.items():
+            lines.append(f"  {'':<11} {'':>9}    {kind}: {', '.join(f'{n} {what}' for what, n in outcomes.items())}")
+    return lines
+
+
+def _said(key: str, value: object) -> str:
+    if key == "unchanged":
+        return "unchanged: nothing written" if value else "changed: build"
+    if isinstance(value, dict):
+        return f"{key}: " + ", ".join(f"{n} {what}" for what, n in value.items())
+    if isinstance(value, list):
+        return f"{key}: " + ", ".join(map(str, value))
+    return f"{key}: {value}"

@@ -22,6 +22,11 @@ from .record import Basis, Entry, Manifest
 from .workers import WorkQueue, cycle_collection, in_workers
 
 _READS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple object per distinct value: a smaller record
+# What became of a file, counted per endpoint for ``--explain``: kept without computing its key,
+# kept (its key unchanged), hard-linked from the published tree, rendered.
+UNKEYED, KEPT, LINKED, RENDERED = range(4)
+OUTCOMES = ("kept unkeyed", "kept", "linked", "rendered")
+Counts = dict[str, list[int]]  # endpoint → a count per outcome
 
 
 def render_files(
@@ -36,10 +41,11 @@ def render_files(
     site_root: Path,
     digested: bool,
     before: Basis | None,
-) -> tuple[Manifest, Basis]:
+) -> tuple[Manifest, Basis, Counts, _Work]:
     """Bring ``staging``, which holds ``have``, up to date with every file of ``shares``; ``jobs`` processes.
 
-    Returns what the tree holds then, and what it was made from.  ``published`` is the published
+    Returns what the tree holds then, what it was made from, what became of each endpoint's files,
+    and the work (which tells which pages of items were keyed).  ``published`` is the published
     tree's record and ``before`` what it was made from, if known.  ``digested``: another process
     makes the state's digests (else each worker makes a stride of them first, see ``Digests.share``).
     """
@@ -47,11 +53,15 @@ def render_files(
     try:
         work = _Work(renderers, shares, queue, have, published, staging, out, site_root, digested, before)
         manifest: Manifest = {}
-        for part in in_workers(work.run, jobs):
+        counts: Counts = {}
+        for part, counted in in_workers(work.run, jobs):
             manifest.update((path, (key, _READS.setdefault(reads, reads))) for path, (key, reads) in part.items())
+            for endpoint, numbers in counted.items():
+                total = counts.setdefault(endpoint, [0] * len(OUTCOMES))
+                total[:] = map(sum, zip(total, numbers, strict=True))
     finally:
         queue.close()
-    return manifest, work.basis()
+    return manifest, work.basis(), counts, work
 
 
 _NOT_WORKED_OUT: Any = object()  # see ``_Work.pages_to_key``
@@ -84,6 +94,7 @@ class _Work:
         self.digested = digested
         self.before = before  # what the published tree was made from, if known
         self.made: set[str] = set()
+        self.counts: Counts = {}
         self._basis: Basis | None = None
         self._to_key: set[tuple[str, Any]] | None = _NOT_WORKED_OUT
 
@@ -116,12 +127,12 @@ class _Work:
             return None
         return theirs if self.have.get(path) == theirs else None
 
-    def run(self, worker: int, workers: int) -> Manifest:
-        """A worker's part: the shares it took, whichever they were (the result is the same)."""
+    def run(self, worker: int, workers: int) -> tuple[Manifest, Counts]:
+        """A worker's part: the shares it took, whichever they were (the result is the same), and their outcomes."""
         with cycle_collection(True):
             if not self.digested:
                 self.renderers[0].digests.fill(worker, workers)  # shared by the renderers and the workers
-            return self._run()
+            return self._run(), self.counts
 
     def _run(self) -> Manifest:
         manifest: Manifest = {}
@@ -132,7 +143,11 @@ class _Work:
                     for endpoint, values in files:
                         path = renderer.path(endpoint, values)
                         kept = self.kept(endpoint, values, path) if endpoint in ITEM_PAGE_KINDS else None
-                        manifest[path] = kept if kept is not None else self._one(renderer, endpoint, values, path)
+                        if kept is not None:
+                            self._count(endpoint, UNKEYED)
+                            manifest[path] = kept
+                        else:
+                            manifest[path] = self._one(renderer, endpoint, values, path)
         return manifest
 
     def _files(self, share: Share) -> Iterator[tuple[int, list[tuple[str, dict[str, Any]]]]]:
@@ -152,6 +167,7 @@ class _Work:
         if mine is not None:
             key = renderer.key(endpoint, values, mine[1])
             if mine[0] == key:  # the usual case, tens of thousands of times: kept as it is
+                self._count(endpoint, KEPT)
                 return mine
             known = {mine[1]: key}
         else:
@@ -164,12 +180,14 @@ class _Work:
         if theirs is not None and theirs[0] == self._key(renderer, endpoint, values, theirs[1], known):
             try:
                 os.link(self.out / path, target)
+                self._count(endpoint, LINKED)
                 return theirs
             except FileNotFoundError:  # removed from the published tree by hand: render it
                 pass
         body, reads = renderer.render(endpoint, values)
         with open(target, "wb") as handle:
             handle.write(body)
+        self._count(endpoint, RENDERED)
         return self._key(renderer, endpoint, values, reads, known), _READS.setdefault(reads, reads)
 
     @staticmethod
@@ -181,8 +199,26 @@ class _Work:
             known[reads] = renderer.key(endpoint, values, reads)
         return known[reads]
 
+    def _count(self, endpoint: str, outcome: int) -> None:
+        counts = self.counts.get(endpoint)
+        if counts is None:
+            counts = self.counts[endpoint] = [0] * len(OUTCOMES)
+        counts[outcome] += 1
+
     def _make_parent(self, target: Path) -> None:
         parent = str(target.parent)
         if parent not in self.made:
             os.makedirs(parent, exist_ok=True)
             self.made.add(parent)
+
+
+def outcomes(counts: Counts) -> dict[str, object]:
+    """What became of the files: in all, and per endpoint (kind of file)."""
+    totals = [sum(numbers) for numbers in zip(*counts.values(), strict=True)] if counts else [0] * len(OUTCOMES)
+    return {
+        "files": dict(zip(OUTCOMES, totals, strict=True)),
+        "per kind": {
+            endpoint: {outcome: n for outcome, n in zip(OUTCOMES, numbers, strict=True) if n}
+            for endpoint, numbers in sorted(counts.items())
+        },
+    }

@@ -64,10 +64,14 @@ def tree_to_update(out: Path, spare: Path, live: Tree | None, old: Tree | None) 
     return staging, dict(live["files"])
 
 
-def remove_extra(staging: Path, have: Manifest, manifest: Manifest) -> None:
-    """Files of the old tree that the new build does not have, and the folders they leave empty."""
+def remove_extra(staging: Path, have: Manifest, manifest: Manifest) -> list[str]:
+    """Remove the files of the old tree that the new build does not have, and the folders they leave empty.
+
+    Returns the files' paths, relative to the tree.
+    """
     folders: set[Path] = set()
-    for path in have.keys() - manifest.keys():
+    extra = sorted(have.keys() - manifest.keys())
+    for path in extra:
         target = staging / path
         with suppress(FileNotFoundError):
             target.unlink()
@@ -76,6 +80,7 @@ def remove_extra(staging: Path, have: Manifest, manifest: Manifest) -> None:
         if staging in folder.parents:
             with suppress(OSError):
                 folder.rmdir()  # only when empty
+    return extra
 
 
 def link_tree(source: Path, target: Path) -> None:
