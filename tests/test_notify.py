@@ -508,3 +508,21 @@ def test_check_warns_of_a_state_file_git_would_commit(tmp_path: Path) -> None:
     assert "warning: " in result.output and "state" in result.output and ".gitignore" in result.output
     (site / ".gitignore").write_text("notify.db*\n", encoding="utf-8")
     assert ".gitignore" not in run("check", "--site", str(site)).output
+
+
+def test_a_secret_address_without_its_scheme_is_not_shown_in_errors(
+    tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A url_env address mistyped without https:// is a failure to retry, and its token appears nowhere."""
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    build(site, out, BEFORE)
+    notify(site, out)
+    monkeypatch.setenv("TEST_SLACK_URL", "hooks.slack.test/services/T0/B0/TOKENTOKEN")
+    build(site, out, OPENED)
+    caplog.set_level("DEBUG", logger="statuspage")
+    output = notify(site, out, code=1)
+    assert "$TEST_SLACK_URL" in output and "TOKENTOKEN" not in output
+    assert "TOKENTOKEN" not in caplog.text
+    with sqlite3.connect(tmp_path / "state" / "notify.db") as db:
+        errors = [row[0] for row in db.execute("SELECT last_error FROM outbox_deliveries WHERE last_error IS NOT NULL")]
+    assert errors and not any("TOKENTOKEN" in error for error in errors)
