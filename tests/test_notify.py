@@ -526,3 +526,42 @@ def test_a_secret_address_without_its_scheme_is_not_shown_in_errors(
     with sqlite3.connect(tmp_path / "state" / "notify.db") as db:
         errors = [row[0] for row in db.execute("SELECT last_error FROM outbox_deliveries WHERE last_error IS NOT NULL")]
     assert errors and not any("TOKENTOKEN" in error for error in errors)
+
+
+def test_a_cancelled_window_scheduled_again_is_announced_again(tmp_path: Path, receiver: Receiver) -> None:
+    """Subscribers told of the cancellation hear that the work is back on, at its new time."""
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    build(site, out, BEFORE)
+    notify(site, out)
+    path = site / "content" / "maintenance" / "later.md"
+    _, window = maintenance("later", title="Database upgrade", start="2026-12-20T22:00:00+01:00",
+                            end="2026-12-20T23:00:00+01:00", components="[api]",
+                            body="## 2026-11-19T13:00+01:00 scheduled\nPlanned.\n")  # fmt: skip
+    path.write_text(window, encoding="utf-8")
+    build(site, out, "2026-11-19T14:00:00+01:00")
+    notify(site, out)
+    cancelled = window.replace("components: [api]", "components: [api]\ncancelled: true")
+    path.write_text(cancelled + "\n## 2026-11-19T15:00+01:00 cancelled\nNot needed.\n", encoding="utf-8")
+    build(site, out, "2026-11-19T16:00:00+01:00")
+    notify(site, out)
+    again = window.replace("2026-12-20T", "2027-01-10T")
+    path.write_text(again + "\n## 2026-11-21T10:00+01:00 scheduled\nNeeded after all, in January.\n", encoding="utf-8")
+    build(site, out, "2026-11-21T11:00:00+01:00")
+    output = notify(site, out)
+    assert "maintenance.announced later" in output
+    seen = [
+        (body["incident"]["status"], body["incident"]["scheduled_for"][:10])
+        for body in hooks(receiver)
+        if body.get("incident", {}).get("id") == "later"
+    ]
+    assert seen == [("scheduled", "2026-12-20"), ("cancelled", "2026-12-20"), ("scheduled", "2027-01-10")]
+    # Cancelled once more, then the cancellation taken back, for the same time: announced once more.
+    cancelled_again = again.replace("components: [api]", "components: [api]\ncancelled: true")
+    path.write_text(cancelled_again + "\n## 2026-11-22T10:00+01:00 cancelled\nNot needed.\n", encoding="utf-8")
+    build(site, out, "2026-11-22T11:00:00+01:00")
+    notify(site, out)
+    path.write_text(again + "\n## 2026-11-23T10:00+01:00 scheduled\nBack on.\n", encoding="utf-8")
+    build(site, out, "2026-11-23T11:00:00+01:00")
+    assert "maintenance.announced later" in notify(site, out)
+    build(site, out, "2026-11-23T12:00:00+01:00")
+    assert "maintenance.announced" not in notify(site, out)

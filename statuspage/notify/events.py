@@ -173,7 +173,11 @@ def _maintenance_events(before: Json, after: Json, published: Published) -> Iter
         old = old_items.get(slug)
         if old is None:
             if status == "scheduled":
-                yield _window_event("maintenance.announced", published, slug, event_id(page, "announced", slug))
+                # A window cancelled and then scheduled again (the same file, the cancellation taken
+                # back) is announced again: its occurrence, and the state it returns after, are in the id.
+                again = (before.get("as_of") or "",) if slug in before.get("cancelled", ()) else ()
+                announced = event_id(page, "announced", slug, occurrence or "", *again)
+                yield _window_event("maintenance.announced", published, slug, announced)
             elif status in ACTIVE_WINDOW:
                 yield _window_event("maintenance.started", published, slug, event_id(page, "started", slug, occurrence))
             continue
