@@ -497,3 +497,62 @@ def test_a_component_change_no_incident_explains_is_mailed_on_its_own(mail_site:
     assert mail["Subject"] == "[Test Status] Web: Partial outage"
     text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Before: Degraded performance" in text and "https://status.test/en/components/web/" in text
+
+
+def test_a_mail_server_that_does_not_answer_costs_one_wait_per_run_not_one_per_subscriber(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server behind a firewall that drops packets: each subscriber waited the full timeout, holding
+    the state file's lock (and watch's notifier) for subscribers × timeout; now the rest wait for the retry."""
+    import socket
+    import threading
+
+    from conftest import incident
+
+    from statuspage.notify import smtp as smtp_module
+
+    monkeypatch.setattr(smtp_module, "TIMEOUT", 0.5)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    silent.settimeout(0.05)
+    accepted: list[socket.socket] = []
+    done = threading.Event()
+
+    def hold() -> None:
+        while not done.is_set():
+            try:
+                accepted.append(silent.accept()[0])  # never says a word: the client times out
+            except TimeoutError:
+                continue
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    try:
+        site = make_site(
+            tmp_path / "site",
+            config=notify_config(silent.getsockname()[1]),
+            incidents=[incident(resolved="2026-11-20T12:00:00+01:00")],
+        )
+        db = db_of(site)
+        for number in range(5):
+            store(db, f"reader{number}@example.test", "sk", (), NOW)
+            confirm(db, f"reader{number}@example.test", NOW)
+        db.close()
+        out = tmp_path / "out"
+        for now, code in (("2026-11-19T12:00:00+01:00", 0), ("2026-11-20T09:10:00+01:00", 1)):
+            result = run("build", "--site", str(site), "--out", str(out), "--now", now)
+            assert result.exit_code == 0, result.output
+            result = run("notify", "--site", str(site), "--out", str(out))
+            assert result.exit_code == code, result.output
+        assert len(accepted) == 1  # one connection tried; the other four mails wait with it
+        db = db_of(site)
+        rows = db.execute("SELECT state, last_error IS NOT NULL FROM outbox_deliveries WHERE channel = 'email'")
+        assert sorted(rows) == [("pending", True)] * 5
+        db.close()
+    finally:
+        done.set()
+        holder.join()
+        silent.close()
+        for connection in accepted:
+            connection.close()

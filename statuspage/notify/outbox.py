@@ -188,13 +188,15 @@ class Outbox:
         # An endpoint that just failed is not tried again in this run: its later deliveries wait as long
         # as the one that failed (a hub that is down costs one timeout, not one per feed), and so
         # never overtake it.
+        # A channel that failed as a whole (the mail server away) is not tried for its other recipients
+        # either: a server that does not answer costs one timeout, not one per subscriber.
         down: dict[tuple[str, str], tuple[datetime, str]] = {}
         for identifier, delivery, tried in self.due(everything=everything):
             if stop():
                 break
             endpoint = (delivery.channel, delivery.target)
-            if endpoint in down:
-                until, error = down[endpoint]
+            if endpoint in down or (delivery.channel, "") in down:
+                until, error = down.get(endpoint) or down[(delivery.channel, "")]
                 self._postpone(identifier, until, f"not tried: the delivery before it failed: {error}")
                 continue
             if self._disabled(delivery):
@@ -213,7 +215,10 @@ class Outbox:
                     self._disable(delivery, str(failure))
                 else:
                     pause = self._failed(identifier, tried, str(failure))
-                    down[endpoint] = (self.clock() + pause, str(failure))
+                    down[(delivery.channel, "") if failure.whole_channel else endpoint] = (
+                        self.clock() + pause,
+                        str(failure),
+                    )
                     log.warning(
                         "delivery %s (%s) failed: %s; retry in %s", identifier, delivery.channel, failure, pause
                     )

@@ -133,8 +133,14 @@ def _failures(server: SmtpServer) -> Iterator[None]:
             f"the mail server refused the recipient ({', '.join(map(str, codes))})", permanent=permanent
         ) from exc
     except smtplib.SMTPResponseException as exc:
-        raise DeliveryFailed(f"the mail server answered {exc.smtp_code}: {_said(exc.smtp_error)}") from exc
-    except (smtplib.SMTPException, OSError) as exc:
+        # Refusing the greeting, the HELO or the login refuses every message, not this one.
+        whole = isinstance(exc, (smtplib.SMTPConnectError, smtplib.SMTPHeloError, smtplib.SMTPAuthenticationError))
+        raise DeliveryFailed(
+            f"the mail server answered {exc.smtp_code}: {_said(exc.smtp_error)}", whole_channel=whole
+        ) from exc
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:  # away, silent, or no TLS: for every message
+        raise DeliveryFailed(f"cannot send through {server.host}:{server.port}: {exc}", whole_channel=True) from exc
+    except smtplib.SMTPException as exc:
         raise DeliveryFailed(f"cannot send through {server.host}:{server.port}: {exc}") from exc
 
 
