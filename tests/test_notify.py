@@ -565,3 +565,32 @@ def test_a_cancelled_window_scheduled_again_is_announced_again(tmp_path: Path, r
     assert "maintenance.announced later" in notify(site, out)
     build(site, out, "2026-11-23T12:00:00+01:00")
     assert "maintenance.announced" not in notify(site, out)
+
+
+def test_the_state_file_forgets_what_was_sent_long_ago_and_still_sends_nothing_twice(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """Every delivery (a mail's whole text, a ping per feed per build) was kept forever: the file only grew."""
+    site, out = notifying_site(tmp_path, receiver), tmp_path / "out"
+    build(site, out, BEFORE)
+    notify(site, out)
+    build(site, out, OPENED)
+    notify(site, out)
+    sent = len(receiver.requests("/hook"))
+    state = tmp_path / "state" / "notify.db"
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT count(*) FROM outbox_deliveries WHERE state = 'sent'").fetchone()[0] > 0
+        long_ago = "2000-01-01T00:00:00.000000+00:00"
+        db.execute("UPDATE outbox_deliveries SET sent_at = ?, created_at = ?, next_try = ?", (long_ago,) * 3)
+        db.execute("UPDATE outbox_events SET recorded_at = ?", (long_ago,))
+    db.close()
+    build(site, out, OPENED)  # a rebuild with nothing new
+    notify(site, out)
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT count(*) FROM outbox_deliveries").fetchone()[0] == 0
+        kept = db.execute("SELECT kind, event FROM outbox_events").fetchall()
+    db.close()
+    assert kept and all(kind != "feed.changed" and event == "{}" for kind, event in kept)  # ids only
+    build(site, out, IDENTIFIED)
+    notify(site, out)
+    assert len(receiver.requests("/hook")) == sent + 1  # the update, and nothing sent before again

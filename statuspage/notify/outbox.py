@@ -33,6 +33,7 @@ log = logging.getLogger("statuspage.notify")
 
 FIRST_RETRY, MAX_RETRY = 30.0, 3600.0  # seconds before the first retry of a failed delivery; doubled up to this
 ERROR_LENGTH = 500  # characters of a failure's message kept with the delivery
+KEEP_FINISHED = timedelta(days=30)  # how long a sent (or dropped) delivery and its event's payloads are kept
 
 
 def delivery_id(event_id: str, channel: str, target: str) -> str:
@@ -279,6 +280,31 @@ class Outbox:
             reason,
             dropped,
         )
+
+    def forget_finished(self, older_than: timedelta = KEEP_FINISHED) -> int:
+        """Delete deliveries finished (sent, dropped, disabled) longer ago than ``older_than``; their number.
+
+        Without it the state file only grows: each mail's whole text, a WebSub ping per feed per
+        publication.  An event keeps its row, and so its id, so that the same change found again
+        (an incident taken down and put back) is still not sent twice; only its payloads go.  A
+        feed change's id holds when it was found and never comes back: its row goes too.  Waiting
+        deliveries are never forgotten.
+        """
+        cutoff = _stamp(self.clock() - older_than)
+        unsent = "NOT EXISTS (SELECT 1 FROM outbox_deliveries WHERE event_id = outbox_events.id)"
+        with transaction(self.db):
+            forgotten = self.db.execute(
+                "DELETE FROM outbox_deliveries WHERE state != 'pending' AND coalesce(sent_at, created_at) < ?",
+                (cutoff,),
+            ).rowcount
+            self.db.execute(
+                f"DELETE FROM outbox_events WHERE kind = ? AND recorded_at < ? AND {unsent}", (FEED_CHANGED, cutoff)
+            )
+            self.db.execute(
+                f"UPDATE outbox_events SET event = '{{}}' WHERE event != '{{}}' AND recorded_at < ? AND {unsent}",
+                (cutoff,),
+            )
+        return forgotten
 
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT state, count(*) FROM outbox_deliveries GROUP BY state").fetchall()

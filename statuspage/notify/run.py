@@ -83,6 +83,7 @@ def notify_site(
             for event in recorded.news:
                 log.info("event %s %s (%s)", event.kind, event.subject, event.id)
             attempts = outbox.send_due(everything=everything, stop=stop)
+            outbox.forget_finished()
             counts = outbox.counts()
             return NotifyResult(recorded, attempts, counts.get("pending", 0), outbox.next_due())
         finally:
