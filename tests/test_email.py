@@ -556,3 +556,39 @@ def test_a_mail_server_that_does_not_answer_costs_one_wait_per_run_not_one_per_s
         silent.close()
         for connection in accepted:
             connection.close()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_the_password_never_goes_in_clear_text_when_the_server_offers_no_starttls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``smtp://`` upgrades when STARTTLS is offered; a server (or someone on the way) that leaves it
+    out must not get the password in clear text."""
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    heard: list[bytes] = []
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            heard.append(data.password)
+        return AuthResult(success=True, handled=False)
+
+    sink = Sink()
+    controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=authenticate,
+        auth_require_tls=False,
+        ready_timeout=10,
+    )
+    controller.start()
+    try:
+        config = notify_config(controller.port).replace("smtp://127.0.0.1", "smtp://status@127.0.0.1")
+        site = make_site(tmp_path / "site", config=config)
+        monkeypatch.setenv("STATUSPAGE_SMTP_PASSWORD", "s3cret")
+        result = run("subscribers", "add", "ann@example.test", "--site", str(site))
+        assert result.exit_code == 1 and "STARTTLS" in result.output and "s3cret" not in result.output
+        assert heard == [] and sink.received == []
+    finally:
+        controller.stop()
