@@ -594,3 +594,25 @@ def test_the_state_file_forgets_what_was_sent_long_ago_and_still_sends_nothing_t
     build(site, out, IDENTIFIED)
     notify(site, out)
     assert len(receiver.requests("/hook")) == sent + 1  # the update, and nothing sent before again
+
+
+def test_a_disabled_endpoint_taken_out_of_the_config_and_put_back_is_sent_to_again(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """A 410 disabled the endpoint for good, even after the operator removed it and added it again."""
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    build(site, out, BEFORE)
+    notify(site, out)
+    receiver.script["/discord"] = [410]
+    build(site, out, OPENED)
+    notify(site, out, code=1)
+    config = site / "statuspage.toml"
+    full = config.read_text(encoding="utf-8")
+    discord = f'[[notify.webhooks]]\nurl = "{receiver.url("/discord")}"\nformat = "discord"\n'
+    assert discord in full
+    config.write_text(full.replace(discord, ""), encoding="utf-8")
+    notify(site, out)  # a run without it forgets that it was disabled
+    config.write_text(full, encoding="utf-8")
+    build(site, out, IDENTIFIED)
+    notify(site, out)
+    assert [request.status for request in receiver.requests("/discord")] == [410, 200]

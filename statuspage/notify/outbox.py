@@ -262,7 +262,7 @@ class Outbox:
             )
 
     def _disable(self, delivery: Delivery, reason: str) -> None:
-        """The endpoint is gone: no more deliveries to it, now or later (remove it from [notify] to forget it)."""
+        """The endpoint is gone: no more deliveries to it, now or later (until a run without it in [notify])."""
         with transaction(self.db):
             self.db.execute(
                 "INSERT OR REPLACE INTO outbox_disabled (channel, target, reason, disabled_at) VALUES (?, ?, ?, ?)",
@@ -305,6 +305,19 @@ class Outbox:
                 (cutoff,),
             )
         return forgotten
+
+    def forget_disabled(self, configured: set[tuple[str, str]]) -> None:
+        """Forget that an endpoint was disabled once it is no longer configured: put back, it is sent to again.
+
+        E-mail recipients are not in the configuration: a bounced subscriber is removed and added again.
+        """
+        rows = self.db.execute("SELECT channel, target FROM outbox_disabled WHERE channel != 'email'").fetchall()
+        gone = [(channel, target) for channel, target in rows if (channel, target) not in configured]
+        if gone:
+            with transaction(self.db):
+                self.db.executemany("DELETE FROM outbox_disabled WHERE channel = ? AND target = ?", gone)
+            for channel, target in gone:
+                log.info("%s endpoint %s is no longer configured: no longer disabled", channel, target)
 
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT state, count(*) FROM outbox_deliveries GROUP BY state").fetchall()
