@@ -592,3 +592,20 @@ def test_the_password_never_goes_in_clear_text_when_the_server_offers_no_starttl
         assert heard == [] and sink.received == []
     finally:
         controller.stop()
+
+
+def test_an_address_never_confirmed_is_forgotten_after_a_while(mail_site: Path) -> None:
+    """Anyone can type anyone's address into the form; one never confirmed was kept for good."""
+    from datetime import timedelta
+
+    db = db_of(mail_site)
+    store(db, "stranger@example.test", "sk", (), NOW - timedelta(days=31))
+    store(db, "reader@example.test", "sk", (), NOW - timedelta(days=40))
+    confirm(db, "reader@example.test", NOW - timedelta(days=40))
+    store(db, "recent@example.test", "sk", (), NOW - timedelta(days=29))
+    store(db, "asked-again@example.test", "sk", (), NOW - timedelta(days=45))
+    store(db, "asked-again@example.test", "sk", (), NOW - timedelta(days=1))  # a fresh link: a fresh month
+    store(db, "new@example.test", "sk", (), NOW)
+    left = [row[0] for row in db.execute("SELECT email FROM subscribers ORDER BY email")]
+    db.close()
+    assert left == ["asked-again@example.test", "new@example.test", "reader@example.test", "recent@example.test"]
