@@ -609,3 +609,43 @@ def test_an_address_never_confirmed_is_forgotten_after_a_while(mail_site: Path) 
     left = [row[0] for row in db.execute("SELECT email FROM subscribers ORDER BY email")]
     db.close()
     assert left == ["asked-again@example.test", "new@example.test", "reader@example.test", "recent@example.test"]
+
+
+def test_a_bounced_subscriber_who_subscribes_again_confirms_and_hears_again(
+    tmp_path: Path, smtp: tuple[int, Sink]
+) -> None:
+    """A mailbox refused once (full, moved) was bounced for good: subscribing again was answered
+    "already subscribed" and sent nothing, and the outbox planned nothing for it ever again."""
+    from conftest import incident
+
+    _, sink = smtp
+    site = make_site(
+        tmp_path / "site",
+        config=notify_config(smtp[0]),
+        incidents=[
+            incident(
+                resolved="2026-11-20T12:00:00+01:00", body="Broken.\n\n## 2026-11-20T09:30+01:00 identified\nFound.\n"
+            )
+        ],
+    )
+    out = tmp_path / "out"
+
+    def publish(now: str) -> None:
+        result = run("build", "--site", str(site), "--out", str(out), "--now", now)
+        assert result.exit_code == 0, result.output
+        run("notify", "--site", str(site), "--out", str(out))
+
+    subscribe(site, "moved@example.test")
+    publish("2026-11-19T12:00:00+01:00")
+    sink.refuse.add("moved@example.test")
+    publish("2026-11-20T09:10:00+01:00")
+    assert "bounced" in run("subscribers", "list", "--site", str(site)).output
+    sink.refuse.clear()
+    sink.received.clear()
+    result = run("subscribers", "add", "moved@example.test", "--site", str(site))
+    assert result.exit_code == 0 and "Sent the confirmation mail" in result.output, result.output
+    assert len(sink.wait_for("moved@example.test", 1)) == 1
+    assert run("subscribers", "confirm", "moved@example.test", "--site", str(site)).exit_code == 0
+    publish("2026-11-20T09:40:00+01:00")
+    mails = sink.wait_for("moved@example.test", 2)
+    assert len(mails) == 2 and "Found." in mails[1].get_body(("plain",)).get_content()

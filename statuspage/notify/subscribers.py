@@ -177,7 +177,9 @@ def subscribe(
 
     Returns the subscriber and whether a confirmation should be sent: yes for a new or still
     unconfirmed address (the same token again, so an earlier mail's link still works), no for a
-    confirmed one, whose choices a stranger who knows the address must not change.
+    confirmed one, whose choices a stranger who knows the address must not change.  A bounced
+    one (its mailbox refused a mail for good) starts over, unconfirmed: it gets nothing anyway, and
+    its owner, who asks again since the mail stopped, can have it back by confirming.
     """
     with transaction(db):
         db.execute(
@@ -185,8 +187,12 @@ def subscribe(
             ((now - UNCONFIRMED_KEPT).isoformat(timespec="seconds"),),
         )
         existing = find(db, email=email)
-        if existing is not None and existing.confirmed:
+        if existing is not None and existing.confirmed and existing.bounced_at is None:
             return existing, False
+        if existing is not None and existing.bounced_at is not None:
+            db.execute("UPDATE subscribers SET confirmed_at = NULL, bounced_at = NULL WHERE id = ?", (existing.id,))
+            # The outbox disabled the mailbox when it bounced (``outbox.Outbox._disable``).
+            db.execute("DELETE FROM outbox_disabled WHERE channel = 'email' AND target = ?", (str(existing.id),))
         if existing is not None:  # asked again: the link is good for another while
             db.execute(
                 "UPDATE subscribers SET language = ?, components = ?, created_at = ? WHERE id = ?",
