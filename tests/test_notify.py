@@ -616,3 +616,27 @@ def test_a_disabled_endpoint_taken_out_of_the_config_and_put_back_is_sent_to_aga
     build(site, out, IDENTIFIED)
     notify(site, out)
     assert [request.status for request in receiver.requests("/discord")] == [410, 200]
+
+
+def test_a_window_cancelled_as_the_first_language_changes_is_still_told(tmp_path: Path, receiver: Receiver) -> None:
+    """The site's first language changes in the run that also cancels a window: the cancellation is
+    made from the window as last published in any language (it stopped every later run before)."""
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    path = site / "content" / "maintenance" / "later.md"
+    _, window = maintenance("later", title="Database upgrade", start="2026-12-20T22:00:00+01:00",
+                            end="2026-12-20T23:00:00+01:00", components="[api]",
+                            body="## 2026-11-19T13:00+01:00 scheduled\nPlanned.\n")  # fmt: skip
+    path.write_text(window, encoding="utf-8")
+    config = site / "statuspage.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('languages = ["sk", "en"]', 'languages = ["sk"]', 1))
+    build(site, out, "2026-11-19T14:00:00+01:00")
+    notify(site, out)
+    cancelled = window.replace("components: [api]", "components: [api]\ncancelled: true")
+    path.write_text(cancelled + "\n## 2026-11-19T15:00+01:00 cancelled\nNot needed.\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace('languages = ["sk"]', 'languages = ["en", "sk"]', 1))
+    build(site, out, "2026-11-19T16:00:00+01:00")
+    assert "maintenance.cancelled later" in notify(site, out)
+    build(site, out, "2026-11-19T17:00:00+01:00")
+    assert "maintenance.cancelled" not in notify(site, out)
+    statuses = [body["incident"]["status"] for body in hooks(receiver) if body.get("incident", {}).get("id") == "later"]
+    assert statuses == ["cancelled"]

@@ -214,7 +214,13 @@ def _window_event(
     items: dict[str, Json] = {}
     for language in published.languages:
         if kept is not None:
-            item = kept.get(language, {}).get(slug) or kept.get(published.language, {}).get(slug)
+            # As last published in this language, else in the first, else in any: a language added
+            # (or made the first) since then was never published with this window.
+            item = (
+                kept.get(language, {}).get(slug)
+                or kept.get(published.language, {}).get(slug)
+                or next((window[slug] for window in kept.values() if slug in window), None)
+            )
         else:
             item = _find(_maintenance(published.api[language]), slug) or _find(
                 _maintenance(published.api[published.language]), slug
