@@ -20,7 +20,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from statuspage import output
+import statuspage.build as build_module
 from statuspage.watch import service
 from statuspage.watch.service import Watcher, WatchSettings
 
@@ -33,13 +33,13 @@ def main() -> None:
     site, out = Path(sys.argv[1]), Path(sys.argv[2])
     service.wall_clock = lambda: NOW  # type: ignore[attr-defined]  # the clock of the other builds
     swapped: list[float] = []
-    swap = output.swap_into_place
+    swap = build_module.swap_into_place
 
     def swap_and_note(staging: Path, out: Path) -> None:
         swap(staging, out)
         swapped.append(time.perf_counter())
 
-    output.swap_into_place = swap_and_note  # type: ignore[assignment]
+    build_module.swap_into_place = swap_and_note  # type: ignore[assignment]
     watcher = Watcher(WatchSettings(site_dir=site, out=out, interval=3600))
     watcher.scheduler.start = partial(watcher.scheduler.start, paused=True)  # type: ignore[method-assign]
     watcher.start()

@@ -107,14 +107,19 @@ def _leave_now() -> None:
 @click.option("--now", "now", default=None, help="Build as if it were this time (ISO 8601); also SOURCE_DATE_EPOCH.")
 @PROVENANCE_OPTION
 @JOBS_OPTION
-def build(site_dir: Path, out: Path | None, now: str | None, provenance: bool, jobs: int | None) -> None:
+@click.option("--explain", is_flag=True, help="Build nothing; print what each phase of the last build decided.")
+def build(site_dir: Path, out: Path | None, now: str | None, provenance: bool, jobs: int | None, explain: bool) -> None:
     """Validate the site, then build it into the output directory (unchanged inputs: nothing is written)."""
     from .build import build_site
 
+    out = out if out is not None else site_dir / "build"
+    if explain:
+        _explain(out)
+        return
     try:
         result = build_site(
             site_dir,
-            out if out is not None else site_dir / "build",
+            out,
             now,
             provenance=provenance,
             jobs=jobs or os.cpu_count() or 1,
@@ -127,6 +132,19 @@ def build(site_dir: Path, out: Path | None, now: str | None, provenance: bool, j
     else:
         click.echo(f"Nothing changed: {counted(result.files, 'file')} in {result.out}")
     _leave_now()
+
+
+def _explain(out: Path) -> None:
+    """``build --explain``: the record the last build left beside ``out``, phase by phase."""
+    from .build.record import explain_lines, load_explanation
+
+    target = out.resolve() if out.is_symlink() else out
+    explanation = load_explanation(target)
+    if explanation is None:
+        _fail(StatuspageError(f"--out {out}: no build recorded beside it (build it first)"))
+        return
+    for line in explain_lines(out, explanation):
+        click.echo(visible(line))
 
 
 @main.command()

@@ -346,7 +346,7 @@ class Translatable:
     def with_tickets(self, tickets: tuple[int, ...]) -> Self:
         """The item linking only ``tickets`` (the published ones), leaving packed fields packed.
 
-        Its ``source_key`` says so too, as equal keys must make equal items (see digest.py).
+        Its ``source_key`` says so too, as equal keys must make equal items (see build/digest.py).
         """
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)

@@ -10,26 +10,27 @@ import shutil
 import signal
 import sqlite3
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from conftest import NOW, REPO, incident, maintenance, make_site, run, ticket, tree
 
-from statuspage import output as output_module
-from statuspage import pipeline as pipeline_module
-from statuspage import workers as workers_module
+import statuspage.build as build_module
+import statuspage.sources.site as site_module
+import statuspage.state as state_module
 from statuspage.build import build_site
+from statuspage.build import plan as plan_module
+from statuspage.build import render as render_module
+from statuspage.build.digest import Digests
+from statuspage.build.ownership import cache_dir
+from statuspage.build.record import load_trees
+from statuspage.build.workers import WorkQueue, in_background, in_workers, other_threads_stay_clear
 from statuspage.clock import resolve_now
-from statuspage.digest import Digests
 from statuspage.errors import StatuspageError
-from statuspage.fingerprint import cache_dir
 from statuspage.sources import cache as cache_module
 from statuspage.sources.site import load_site
 from statuspage.state import derive
-from statuspage.trees import load_trees
-from statuspage.workers import WorkQueue, in_background, in_workers, other_threads_stay_clear
 
 
 def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
@@ -42,7 +43,7 @@ def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
 def test_helper_processes_change_nothing_in_the_output(site_factory, tmp_path: Path, monkeypatch) -> None:
     """The helpers a big site's build uses (a changed file parsed while the rest is read, the sources checked
     again, the state digested meanwhile) give the output of a clean single-process build, rebuild after rebuild."""
-    monkeypatch.setattr(pipeline_module, "HELPERS_MIN", 0)
+    monkeypatch.setattr(build_module, "HELPERS_MIN", 0)
     monkeypatch.setattr(cache_module, "OVERLAP_MIN", 0)
     site = site_factory(incidents=[incident(), incident("older", date="2026-11-10T09:00:00+01:00")])
     path = site / "content" / "incidents" / "outage.md"
@@ -221,7 +222,7 @@ def test_random_edit_sequences_rebuild_to_the_clean_output(tmp_path: Path) -> No
 def test_a_helper_forked_early_starts_when_told_and_never_hangs(fork: bool) -> None:
     """``in_background_when_told``: the task runs once ``go()`` is called (in another process when forked);
     left untold (the build failed before), it does nothing and the block still ends."""
-    from statuspage.workers import in_background_when_told
+    from statuspage.build.workers import in_background_when_told
 
     with in_background_when_told(os.getpid, fork=fork) as (go, result):
         go()
@@ -251,30 +252,43 @@ def test_workers_are_separate_processes_and_errors_come_back(tmp_path: Path) -> 
         in_workers(failing, 2)
 
 
-def test_a_failed_fork_still_waits_for_the_workers_already_started(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Out of processes (EAGAIN) at the second fork: the error comes once the first worker is done, none left behind."""
+def test_a_failed_fork_leaves_no_worker_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of processes (EAGAIN) at the second fork: the error comes at once, and the worker already forked
+    (which has no work yet) is ended and reaped, not left waiting for the pool forever."""
     forks: list[int] = []  # the pid of the one worker forked
+    fork = os.fork
 
     def fork_once() -> int:
         if forks:
             raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
-        pid = os.fork()
+        pid = fork()
         forks.append(pid)
         return pid
 
     def task(worker: int, jobs: int) -> int:
-        time.sleep(0.2)  # still working when the parent's second fork fails
         (tmp_path / f"worker-{worker}").write_text("done", encoding="utf-8")
         return worker
 
-    monkeypatch.setattr(workers_module, "_fork", fork_once)
+    monkeypatch.setattr(os, "fork", fork_once)
     with pytest.raises(BlockingIOError):
         in_workers(task, 3)
-    assert (tmp_path / "worker-1").read_text(encoding="utf-8") == "done"  # waited for, not abandoned
-    with pytest.raises(ChildProcessError):  # and reaped: it is no longer this process's child
+    monkeypatch.undo()
+    assert len(forks) == 1 and not any(tmp_path.iterdir())  # nothing ran: the error came before any work
+    with pytest.raises(ChildProcessError):  # reaped: it is no longer this process's child
         os.waitpid(forks[0], os.WNOHANG)
+    assert in_workers(task, 3) == [0, 1, 2]  # and the next pool works
+
+
+def test_a_worker_that_dies_is_an_error() -> None:
+    """A worker killed (by the kernel's out-of-memory killer, say) fails the build with a clear error."""
+
+    def task(worker: int, jobs: int) -> int:
+        if worker == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return worker
+
+    with pytest.raises(StatuspageError, match="a worker process died"):
+        in_workers(task, 2)
 
 
 def test_workers_do_not_keep_the_parents_signal_handlers() -> None:
@@ -337,9 +351,9 @@ def test_shares_fit_the_queue_and_keep_what_belongs_together(incidents: int) -> 
     files = [("files.feed", {"name": "all", "kind": kind}) for kind in ("rss", "atom")]
     files += [("files.api", {"path": name}) for name in ("summary.json", "status.json")]
     renderers = [_Urls(files, items), _Urls(files, items)]
-    shares = output_module._shares(renderers)  # type: ignore[arg-type]
+    shares = plan_module.shares(renderers)  # type: ignore[arg-type]
     assert len(shares) <= WorkQueue.LIMIT
-    work = output_module._Work(renderers, shares, None, {}, {}, Path(), Path(), Path())  # type: ignore[arg-type]
+    work = render_module._Work(renderers, shares, None, {}, {}, Path(), Path(), Path())  # type: ignore[arg-type]
     planned = [(number, *url) for share in shares for number, made in work._files(share) for url in made]
     assert sorted(map(repr, planned)) == sorted(repr((number, *url)) for number in (0, 1) for url in pages + files)
     assert {endpoint for _, endpoint, _ in planned[: len(files) * 2]} == {"files.feed", "files.api"}
@@ -362,14 +376,14 @@ def test_a_source_changed_during_the_build_is_not_recorded(site_factory, tmp_pat
     site = site_factory(incidents=[incident()])
     path = site / "content" / "incidents" / "outage.md"
     original = path.read_text(encoding="utf-8")
-    real_load = pipeline_module.load_site
+    real_load = site_module.load_site
 
     def load_while_editing(*args, **kwargs):  # type: ignore[no-untyped-def]
         path.write_text(original + "\nA late edit.\n", encoding="utf-8")
         return real_load(*args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(pipeline_module, "load_site", load_while_editing)
+        patch.setattr(site_module, "load_site", load_while_editing)
         build_site(site, tmp_path / "out", NOW, before_swap=lambda: path.write_text(original, encoding="utf-8"))
     assert build_site(site, tmp_path / "out", NOW).written
     build_site(site, tmp_path / "clean", NOW)
@@ -381,7 +395,7 @@ def test_a_template_changed_during_the_build_is_not_recorded(site_factory, tmp_p
     the pages show the edit, so the next build must not count as "nothing changed"."""
     site = site_factory(incidents=[incident()], files={"templates/footer.html": "<footer>Ours</footer>\n"})
     footer = site / "templates" / "footer.html"
-    real_derive = pipeline_module.derive
+    real_derive = state_module.derive
 
     def derive_while_editing(*args, **kwargs):  # type: ignore[no-untyped-def]
         footer.write_text("<footer>Edited</footer>\n", encoding="utf-8")
@@ -393,8 +407,8 @@ def test_a_template_changed_during_the_build_is_not_recorded(site_factory, tmp_p
         yield lambda: result
 
     with monkeypatch.context() as patch:
-        patch.setattr(pipeline_module, "derive", derive_while_editing)
-        patch.setattr(pipeline_module, "in_background", at_once)  # sources checked again before the edit
+        patch.setattr(state_module, "derive", derive_while_editing)
+        patch.setattr(build_module, "in_background", at_once)  # sources checked again before the edit
         build_site(
             site,
             tmp_path / "out",
@@ -754,7 +768,7 @@ def _reached(value: object, seen: set[int]) -> list[object]:
     """The state objects a digest of ``value`` covers: those in it, and those their fields hold, deep down."""
     import dataclasses
 
-    from statuspage.digest import ITEM_TYPES, STATE_TYPES
+    from statuspage.build.digest import ITEM_TYPES, STATE_TYPES
 
     found: list[object] = []
     if isinstance(value, (tuple, list)):
@@ -819,13 +833,13 @@ def test_a_damaged_basis_record_is_no_record(tmp_path: Path, damage: object) -> 
     every page is keyed, and the rebuild writes what a clean build writes."""
     import pickle
 
-    from statuspage import basis as basis_module
+    from statuspage.build.record import BASIS
 
     incidents = [incident("a", extra="tickets: [1]"), incident("b")]
     site = make_site(tmp_path / "site", incidents=incidents, tickets=[ticket(1)])
     out = tmp_path / "out"
     build_site(site, out, NOW, jobs=1)
-    record = cache_dir(out) / basis_module.RECORD
+    record = cache_dir(out) / BASIS
     token, basis = pickle.loads(record.read_bytes())
     if damage == "wrong token":
         record.write_bytes(pickle.dumps(("another", basis)))
@@ -955,3 +969,46 @@ def test_the_sites_pages_and_words_are_followed(tmp_path: Path) -> None:
         assert tree(out) == tree(clean), f"step {step}"
         shutil.rmtree(clean)
         shutil.rmtree(cache_dir(clean))
+
+
+def test_build_explain_tells_what_each_phase_of_the_last_build_decided(site_factory, tmp_path: Path) -> None:
+    """``statuspage build --explain`` reads the record the last build left beside the output: whether it
+    was unchanged and why, and per kind of file how many were kept, linked, rendered or removed."""
+    site = site_factory(incidents=[incident(), incident("older", date="2026-11-10T09:00:00+01:00")])
+    out = tmp_path / "out"
+    command = ("build", "--site", str(site), "--out", str(out), "--now", NOW)
+
+    missing = run(*command, "--explain")
+    assert missing.exit_code == 1 and "no build recorded beside it" in missing.output
+    assert not out.exists()  # explaining builds nothing
+
+    assert run(*command).exit_code == 0
+    first = run(*command, "--explain").output
+    phases = ["snapshot", "unchanged?", "load", "derive", "plan", "render", "swap", "record"]
+    assert first.startswith(f"The last build of {out}: ")
+    assert [line.split()[0] for line in first.splitlines() if line.startswith("  ") and line[2] != " "] == phases
+    assert "changed: build; why: there is no output yet" in first
+    assert "incidents: 2" in first and "tree: an empty tree (no published tree known)" in first
+    assert "pages.incident: 2 rendered" in first and "removed: 0" in first
+    assert "recorded: the next build with the same sources writes nothing" in first
+
+    assert "Nothing changed" in run(*command).output
+    again = run(*command, "--explain").output
+    assert "unchanged: nothing written; why: the fingerprint is the output's" in again
+    assert "load" not in again and "render" not in again
+
+    path = site / "content" / "incidents" / "outage.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nAn update.\n", encoding="utf-8")
+    run(*command)
+    edited = run(*command, "--explain").output
+    assert "why: changed: content" in edited
+    assert "tree: a copy of the published tree by hard links" in edited
+    assert "keyed only where they show a changed incident" in edited
+    assert "pages.incident: 1 kept unkeyed, 1 rendered" in edited
+
+    (site / "content" / "incidents" / "older.md").unlink()
+    run(*command, "--now", "2026-11-25T12:05:00+01:00")
+    removed = run(*command, "--explain").output
+    assert "why: changed: content, now" in removed
+    assert "tree: the spare tree" in removed
+    assert "incidents/older/index.html" in removed and "removed: " in removed and "removed: 0" not in removed

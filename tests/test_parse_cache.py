@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_CONFIG, NOW, incident, maintenance, ticket
 
+from statuspage.build.fingerprint import fingerprint
 from statuspage.errors import ValidationError
-from statuspage.fingerprint import fingerprint
 from statuspage.model import Site
 from statuspage.sources import cache as cache_module
 from statuspage.sources import content, digests, tickets

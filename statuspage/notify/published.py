@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
+from ..build.swap import output_lock
 from ..errors import StatuspageError
-from ..fingerprint import output_lock
 from ..i18n import language_prefix, site_languages
 from ..model import Config
 

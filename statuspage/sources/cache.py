@@ -32,9 +32,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from ..build.workers import WorkQueue, in_background, in_workers
 from ..errors import Collector, Problem
 from ..model import Translatable
-from ..workers import WorkQueue, in_background, in_workers
 from .digests import FileDigests, code_digest
 
 CACHE_FILE = "parsed.sqlite"

@@ -115,7 +115,7 @@ class FileDigests:
         return self._answers, self._news
 
     def adopt(self, answers: Answers) -> None:
-        """Take another process's answers as this instance's own (its fingerprint's: see build.py).
+        """Take another process's answers as this instance's own (its fingerprint's: see build/__init__.py).
 
         What it learned comes along, so this instance need not read those files again; it wrote
         the record itself.

@@ -14,6 +14,7 @@ import errno
 import os
 import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 
 MAX_CONFIG_BYTES = 256 * 1024  # statuspage.toml: a few dozen components at most
 MAX_TEMPLATE_BYTES = 1024 * 1024  # one template of a theme
@@ -197,3 +198,14 @@ def _entry_problem(entry: os.DirEntry[str], inside: str, above: tuple[str, ...],
     except OSError as error:
         return f"cannot read: {error.strerror}"
     return None
+
+
+def tree_files(root: Path) -> list[tuple[str, str]]:
+    """(name relative to ``root``, path) of every regular file below it, by name.
+
+    Symlinks are followed as Jinja's loader and ours follow them, but only while they stay inside
+    the folder holding ``root`` (the site): what leads out, loops or is not a regular file is left
+    out here, and refused by the load (sources/site.py), so asking never hangs or reads a device.
+    """
+    inside = site_root(os.path.dirname(os.path.abspath(root)))
+    return walk_tree(str(root), inside, skip=frozenset({"__pycache__"})).files

@@ -38,13 +38,13 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ..build import build_site
+from ..build.workers import other_threads_stay_clear
 from ..clock import wall_clock
 from ..errors import StatuspageError, ValidationError
 from ..sources.changes import ChangeDetector, Snapshot, describe_changes
 from ..state import SiteState
 from ..state.instants import state_change_instants
 from ..terminal import visible
-from ..workers import other_threads_stay_clear
 from .pull import Pulled, pull
 from .report import visible_changes
 
@@ -278,7 +278,7 @@ class Watcher:
                 # What a build leaves behind is cyclic: Flask apps, Jinja environments and werkzeug
                 # maps refer to themselves, and hold the state and site they showed.  Only the cycle
                 # collector frees that, and a build keeps it off, then freezes everything in memory,
-                # garbage of the builds before included, while it renders (build.py, pipeline.py):
+                # garbage of the builds before included, while it renders (statuspage/build/):
                 # left to itself it never got to it, and the process grew by every build's leftovers.
                 # Freed here, once the output is in place and the previous state is dropped.
                 gc.collect()
@@ -301,7 +301,7 @@ class Watcher:
                 self._wait_until(instant)
 
         try:
-            with other_threads_stay_clear():  # ours only wait: see workers.py
+            with other_threads_stay_clear():  # ours only wait: see build/workers.py
                 result = build_site(
                     self.settings.site_dir,
                     self.settings.out,

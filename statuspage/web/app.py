@@ -33,7 +33,7 @@ from . import alternates  # noqa: F401 - registers the Markdown alternates' view
 from .files import files
 from .links import Links
 from .pages import month_anchor, navigation, pages, support_label
-from .theme import PACKAGE_STATIC, overlay_static
+from .theme import PACKAGE_STATIC, has_own_templates, overlay_static
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -92,6 +92,12 @@ def create_app(state: SiteState, language: str | None = None, template_cache: Pa
     )
     overlay_static(app, state.site.root)  # and its own static/ files override ours the same way
     app.jinja_options = {**app.jinja_options, "extensions": ["jinja2.ext.i18n"]}
+    if has_own_templates(state.site.root):
+        # Jinja keeps an imported template's module (and every loaded template) per process; a
+        # theme's macro file that reads ``state`` at its top would then be seen reading it by the
+        # first page only.  Without the cache every page loads its templates afresh, so what they
+        # read is recorded for each page (compiled code still comes from the bytecode cache).
+        app.jinja_options["cache_size"] = 0
     if template_cache is not None:  # compiling our templates costs more than a small rebuild renders
         template_cache.mkdir(parents=True, exist_ok=True)
         app.jinja_options["bytecode_cache"] = jinja2.FileSystemBytecodeCache(str(template_cache))

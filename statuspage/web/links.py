@@ -56,7 +56,10 @@ class Links:
         Only for a single rule without defaults (werkzeug picks among several by their values), and
         only for names and numbers that werkzeug would put in the path unquoted.
         """
-        rules = self.adapter.map._rules_by_endpoint.get(endpoint, [])  # noqa: SLF001 - read-only
+        try:
+            rules = list(self.adapter.map.iter_rules(endpoint))
+        except KeyError:  # an endpoint without rules: ``build`` raises its own error
+            return None
         if len(rules) != 1 or rules[0].defaults or set(rules[0].arguments) != {name}:
             return None
         try:

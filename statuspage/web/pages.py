@@ -232,7 +232,7 @@ def pages_showing_incidents(state: SiteState, slugs: Iterable[str]) -> set[tuple
     ``(endpoint, value)``: each incident's own page and the pages of the tickets it lists.
 
     A rebuild after only incidents changed keeps every other page of an item without computing
-    its key (see basis.py).  A test compares this with what the views actually pass.
+    its key (see build/plan.py).  A test compares this with what the views actually pass.
     """
     shown: set[tuple[str, Any]] = set()
     for slug in slugs:

@@ -4,7 +4,7 @@
 thousands on a big one, so it calls the same views inside one app context instead of making a
 request per file (which cost more than rendering the page itself).
 
-Each file also gets a key: a digest of everything it is made from (see ``digest.py``).  For a
+Each file also gets a key: a digest of everything it is made from (see ``build/digest.py``).  For a
 page that is the template's variables and whatever the templates read of the global ``state``,
 which is recorded while the page renders; for the other files, the parts of the state their
 view reads.  A file whose key is unchanged need not be rendered again.
@@ -14,22 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import types
-from collections import ChainMap
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import jinja2
-import jinja2.runtime
 from flask import Flask, Response
-from jinja2.utils import internalcode
 from werkzeug.security import safe_join
 
-from ..digest import DIGEST_SIZE, Digests, digest_bytes
+from ..build.digest import DIGEST_SIZE, Digests, digest_bytes
 from ..errors import StatuspageError
-from ..fingerprint import tree_files
 from ..outputs.calendar import clock_facts
 from ..outputs.feeds import FEED_NAMES, known_issues_clock_facts
 from ..sources.sitefiles import MAX_STATIC_BYTES, Refused, check_link, read_capped, site_root
@@ -37,75 +31,10 @@ from ..state import SiteState
 from .files import feed_builder
 from .links import Links
 from .pages import ITEM_PAGE_KINDS, PAGE_VIEWS, history_page_count, item_pages, render_page
-from .theme import THEME_STATIC
+from .theme import THEME_STATIC, has_own_templates
 
 EVERYTHING = ("*",)  # a file that may read anything of the state
 Url = tuple[str, dict[str, Any]]
-
-
-class QuickCalls(jinja2.runtime.Context):
-    """Jinja's template context, calling plain functions, methods and macros with less ado: a tenth of a page.
-
-    Templates call everything through ``Context.call``, which first looks at what the callee
-    wants passed (the context, the environment...).  A function, method or macro wants nothing,
-    or just the eval context (our ``_``), and says so by ``jinja_pass_arg``; those are called here
-    as Jinja would call them, the rest are left to Jinja.
-    """
-
-    @internalcode  # left out of tracebacks, as Jinja's own call is
-    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # Jinja's signature: any keyword is the callee's
-        if type(__obj) in _PLAIN_CALLABLES:
-            wants = getattr(__obj, "jinja_pass_arg", None)
-            if wants is None or wants is _EVAL_CONTEXT:
-                if kwargs:
-                    kwargs.pop("_block_vars", None)
-                    kwargs.pop("_loop_vars", None)
-                if wants is not None:
-                    args = (__self.eval_ctx, *args)
-                try:
-                    return __obj(*args, **kwargs)
-                except StopIteration:
-                    return __self.environment.undefined(
-                        "value was undefined because a callable raised a StopIteration exception"
-                    )
-        return super().call(__obj, *args, **kwargs)
-
-
-# Callables whose ``__call__`` never asks for anything, so only their own ``jinja_pass_arg`` counts.
-_PLAIN_CALLABLES = frozenset({types.FunctionType, types.MethodType, types.BuiltinFunctionType, jinja2.runtime.Macro})
-_EVAL_CONTEXT = jinja2.pass_eval_context(lambda: None).jinja_pass_arg  # type: ignore[attr-defined]
-
-
-class QuickImports(jinja2.Template):
-    """A template that another imports at the cost Jinja means it to have: a tenth of an item page less.
-
-    At every ``{% from "_macros.html" import ... %}`` Jinja looks for globals of the importing
-    page that the imported template lacks, by taking a set minus the imported template's
-    ``ChainMap`` of globals, which tests the two dozen names one by one in Python.  The same
-    question asked of the ChainMap's dictionaries directly, in C; the answer, and so the module
-    Jinja then uses, is the same.
-    """
-
-    def _get_default_module(self, ctx: Any = None) -> Any:
-        mine = self.globals
-        if ctx is not None and isinstance(mine, ChainMap) and not ctx.globals_keys.difference(*mine.maps):
-            ctx = None  # nothing is missing: Jinja would use the module it keeps, as it does without a context
-        return super()._get_default_module(ctx)
-
-
-class FreshImports(QuickImports):
-    """A template whose top level runs again at every import, so its reads of ``state`` are recorded per page.
-
-    Jinja runs an imported template (``{% from "_macros.html" import x %}``) once per process and
-    keeps the module; a theme's macro file that reads ``state`` at its top level would then be
-    seen reading it by the first page only.  Used for sites with templates of their own (ours
-    read nothing there).
-    """
-
-    def _get_default_module(self, ctx: Any = None) -> Any:
-        module = super()._get_default_module(ctx)
-        self._module = None
-        return module
 
 
 class RecordingState:
@@ -150,11 +79,7 @@ class Renderer:
         self.links: Links = app.extensions["statuspage_links"]
         self.recording = RecordingState(self.state)
         app.jinja_env.globals["state"] = self.recording
-        theme = self.state.site.root / "templates"
-        # Symlinked folders too, as Jinja's loader follows them.
-        self.themed = theme.is_dir() and bool(tree_files(theme))  # the site has templates of its own
-        app.jinja_env.template_class = FreshImports if self.themed else QuickImports
-        app.jinja_env.context_class = QuickCalls
+        self.themed = has_own_templates(self.state.site.root)
         self._context = app.app_context()
         self._page_keys: dict[str, Any] = {}  # endpoint → the start of its pages' keys
         self._clock: dict[str, bytes] = {}  # see _clock_facts

@@ -20,12 +20,17 @@ from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
 from ..errors import Collector, StatuspageError
-from ..fingerprint import tree_files
-from ..sources.sitefiles import MAX_STATIC_BYTES, MAX_TEMPLATE_BYTES, Refused, check_regular, read_capped
+from ..sources.sitefiles import MAX_STATIC_BYTES, MAX_TEMPLATE_BYTES, Refused, check_regular, read_capped, tree_files
 from ..state import SiteState
 
 THEME_STATIC = "static"  # folder in the site directory
 PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def has_own_templates(site_root: Path) -> bool:
+    """Whether the site's ``templates/`` holds a file (symlinked folders too, as Jinja's loader follows them)."""
+    folder = site_root / "templates"
+    return folder.is_dir() and bool(tree_files(folder))
 
 
 def overlay_static(app: Flask, site_root: Path) -> None:

@@ -1,20 +1,86 @@
-"""Putting a newly built tree in place of the output in one step, and the folders that takes beside it."""
+"""Two trees and one swap: the spare tree a build brings up to date, and putting it in place of the output in one step.
+
+The published folder must change in one step (a reader never sees half a build), and a big
+site has tens of thousands of files, too many to write again when one incident changes.  So
+the build keeps two trees beside each other: the published ``out`` and a spare one,
+``.<out>.spare``, holding the build before it.  A build brings the spare up to date, file by
+file (render.py), then swaps the two with one ``renameat2`` exchange; the old output becomes the
+next spare.  A file is never changed in place, since its inode may be shared with the published
+tree: it is removed and written anew.  Builds into one output are serialised by a lock beside it.
+"""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from .errors import StatuspageError
-from .ownership import adopt, is_ours
+from ..errors import StatuspageError
+from .ownership import adopt, is_ours, published_mode
+from .record import Manifest, Tree
 
 _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths in one step (Linux)
 _AT_FDCWD = -100
+
+
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Serialise builds into the same output, so one never removes another's staging directory."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def tree_to_update(out: Path, spare: Path, live: Tree | None, old: Tree | None) -> tuple[Path, Manifest]:
+    """The tree to bring up to date, and what it holds now.
+
+    The spare tree when it is known; else a copy of the published tree by hard links (the
+    first rebuild after a clean build); else an empty folder.
+    """
+    if old is not None:  # known: the folder is still the one recorded
+        published_mode(spare)
+        return spare, dict(old["files"])
+    if spare.exists() and is_ours(out, spare):  # else ``check_output`` refused the build
+        shutil.rmtree(spare, ignore_errors=True)
+    staging = temporary_sibling(out)
+    if live is None:
+        return staging, {}
+    try:
+        link_tree(out, staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging, dict(live["files"])
+
+
+def remove_extra(staging: Path, have: Manifest, manifest: Manifest) -> list[str]:
+    """Remove the files of the old tree that the new build does not have, and the folders they leave empty.
+
+    Returns the files' paths, relative to the tree.
+    """
+    folders: set[Path] = set()
+    extra = sorted(have.keys() - manifest.keys())
+    for path in extra:
+        target = staging / path
+        with suppress(FileNotFoundError):
+            target.unlink()
+        folders.update(target.parents)
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        if staging in folder.parents:
+            with suppress(OSError):
+                folder.rmdir()  # only when empty
+    return extra
 
 
 def link_tree(source: Path, target: Path) -> None:

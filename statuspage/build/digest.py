@@ -32,11 +32,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .fingerprint import tree_files
-from .model import Incident, Maintenance, Ticket
-from .sources.digests import FileDigests
-from .state import ComponentState, IncidentState, MaintenanceState, SiteState, TicketState
-from .state.uptime import Uptime
+from ..model import Incident, Maintenance, Ticket
+from ..sources.digests import FileDigests
+from ..sources.sitefiles import tree_files
+from ..state import ComponentState, IncidentState, MaintenanceState, SiteState, TicketState
+from ..state.uptime import Uptime
 
 ITEM_TYPES = (Incident, Maintenance, Ticket)
 STATE_TYPES = (IncidentState, MaintenanceState, TicketState, ComponentState)
@@ -197,7 +197,7 @@ class Digests:
         """The digest of every incident's, window's and ticket's state: by kind, then by slug or id.
 
         A build records them with its files: the next one tells by them which items changed
-        (see basis.py).
+        (see plan.py).
         """
         state, digest = self.state, self._state
         return {

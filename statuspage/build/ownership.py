@@ -23,20 +23,46 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_atomically
-from .errors import StatuspageError
-from .fingerprint import RECORD as FINGERPRINT_RECORD
-from .fingerprint import cache_dir
-from .modes import current_umask
+from ..atomic import write_atomically
+from ..errors import StatuspageError
 
 SOURCES = ("content", "templates", "static", "statuspage.toml")
 
 Identity = tuple[int, int, int]  # a folder's device, inode and birth time (``identity``)
 
 
+def cache_dir(out: Path) -> Path:
+    """Beside the output, like its lock file: ``site/build`` keeps its records in ``site/.build-cache/``."""
+    return out.parent / f".{out.name}-cache"
+
+
 def spare_dir(out: Path) -> Path:
-    """The spare tree beside the output (output.py)."""
+    """The spare tree beside the output (swap.py)."""
     return out.parent / f".{out.name}.spare"
+
+
+def current_umask() -> int:
+    """The process's umask, read without setting it (``os.umask`` sets it: other threads would see the change).
+
+    Folders are made by ``os.mkdir`` and files by ``open``, which apply the umask themselves; a
+    file kept from an earlier build keeps the mode that build gave it, so a build under another
+    umask writes every file anew, and the umask is part of the fingerprint.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def published_mode(folder: Path) -> None:
+    """Give a tree's top folder the mode ``os.mkdir`` would; an earlier version made it 0700."""
+    os.chmod(folder, 0o777 & ~current_umask())
 
 
 def check_output(site_dir: Path, out: Path, given: Path | None = None, tickets_db: Path | None = None) -> None:
@@ -185,14 +211,16 @@ def _recorded_before(out: Path, status: os.stat_result) -> bool:
     Those records change with every build, so they only say which folder the last build left,
     and only until the folder's ctime changes; from the next build on, our own record says it.
     """
+    from .record import FINGERPRINT, TREES  # the records name the folders they describe
+
     folder = [status.st_ino, status.st_ctime_ns]
     folders: list[list[int]] = []
     try:
-        folders.append(json.loads((cache_dir(out) / FINGERPRINT_RECORD).read_text(encoding="utf-8"))["folder"])
+        folders.append(json.loads((cache_dir(out) / FINGERPRINT).read_text(encoding="utf-8"))["folder"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     try:
-        with open(cache_dir(out) / "trees.pickle", "rb") as handle:
+        with open(cache_dir(out) / TREES, "rb") as handle:
             trees = pickle.load(handle)  # our own record, in our own cache folder
         folders += [list(trees[which][0]) for which in ("live", "spare") if trees.get(which)]
     except Exception:  # noqa: BLE001, S110 - a damaged record, whatever the damage, names nothing
