@@ -497,3 +497,155 @@ def test_a_component_change_no_incident_explains_is_mailed_on_its_own(mail_site:
     assert mail["Subject"] == "[Test Status] Web: Partial outage"
     text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Before: Degraded performance" in text and "https://status.test/en/components/web/" in text
+
+
+def test_a_mail_server_that_does_not_answer_costs_one_wait_per_run_not_one_per_subscriber(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server behind a firewall that drops packets: each subscriber waited the full timeout, holding
+    the state file's lock (and watch's notifier) for subscribers × timeout; now the rest wait for the retry."""
+    import socket
+    import threading
+
+    from conftest import incident
+
+    from statuspage.notify import smtp as smtp_module
+
+    monkeypatch.setattr(smtp_module, "TIMEOUT", 0.5)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    silent.settimeout(0.05)
+    accepted: list[socket.socket] = []
+    done = threading.Event()
+
+    def hold() -> None:
+        while not done.is_set():
+            try:
+                accepted.append(silent.accept()[0])  # never says a word: the client times out
+            except TimeoutError:
+                continue
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    try:
+        site = make_site(
+            tmp_path / "site",
+            config=notify_config(silent.getsockname()[1]),
+            incidents=[incident(resolved="2026-11-20T12:00:00+01:00")],
+        )
+        db = db_of(site)
+        for number in range(5):
+            store(db, f"reader{number}@example.test", "sk", (), NOW)
+            confirm(db, f"reader{number}@example.test", NOW)
+        db.close()
+        out = tmp_path / "out"
+        for now, code in (("2026-11-19T12:00:00+01:00", 0), ("2026-11-20T09:10:00+01:00", 1)):
+            result = run("build", "--site", str(site), "--out", str(out), "--now", now)
+            assert result.exit_code == 0, result.output
+            result = run("notify", "--site", str(site), "--out", str(out))
+            assert result.exit_code == code, result.output
+        assert len(accepted) == 1  # one connection tried; the other four mails wait with it
+        db = db_of(site)
+        rows = db.execute("SELECT state, last_error IS NOT NULL FROM outbox_deliveries WHERE channel = 'email'")
+        assert sorted(rows) == [("pending", True)] * 5
+        db.close()
+    finally:
+        done.set()
+        holder.join()
+        silent.close()
+        for connection in accepted:
+            connection.close()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_the_password_never_goes_in_clear_text_when_the_server_offers_no_starttls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``smtp://`` upgrades when STARTTLS is offered; a server (or someone on the way) that leaves it
+    out must not get the password in clear text."""
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    heard: list[bytes] = []
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            heard.append(data.password)
+        return AuthResult(success=True, handled=False)
+
+    sink = Sink()
+    controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=authenticate,
+        auth_require_tls=False,
+        ready_timeout=10,
+    )
+    controller.start()
+    try:
+        config = notify_config(controller.port).replace("smtp://127.0.0.1", "smtp://status@127.0.0.1")
+        site = make_site(tmp_path / "site", config=config)
+        monkeypatch.setenv("STATUSPAGE_SMTP_PASSWORD", "s3cret")
+        result = run("subscribers", "add", "ann@example.test", "--site", str(site))
+        assert result.exit_code == 1 and "STARTTLS" in result.output and "s3cret" not in result.output
+        assert heard == [] and sink.received == []
+    finally:
+        controller.stop()
+
+
+def test_an_address_never_confirmed_is_forgotten_after_a_while(mail_site: Path) -> None:
+    """Anyone can type anyone's address into the form; one never confirmed was kept for good."""
+    from datetime import timedelta
+
+    db = db_of(mail_site)
+    store(db, "stranger@example.test", "sk", (), NOW - timedelta(days=31))
+    store(db, "reader@example.test", "sk", (), NOW - timedelta(days=40))
+    confirm(db, "reader@example.test", NOW - timedelta(days=40))
+    store(db, "recent@example.test", "sk", (), NOW - timedelta(days=29))
+    store(db, "asked-again@example.test", "sk", (), NOW - timedelta(days=45))
+    store(db, "asked-again@example.test", "sk", (), NOW - timedelta(days=1))  # a fresh link: a fresh month
+    store(db, "new@example.test", "sk", (), NOW)
+    left = [row[0] for row in db.execute("SELECT email FROM subscribers ORDER BY email")]
+    db.close()
+    assert left == ["asked-again@example.test", "new@example.test", "reader@example.test", "recent@example.test"]
+
+
+def test_a_bounced_subscriber_who_subscribes_again_confirms_and_hears_again(
+    tmp_path: Path, smtp: tuple[int, Sink]
+) -> None:
+    """A mailbox refused once (full, moved) was bounced for good: subscribing again was answered
+    "already subscribed" and sent nothing, and the outbox planned nothing for it ever again."""
+    from conftest import incident
+
+    _, sink = smtp
+    site = make_site(
+        tmp_path / "site",
+        config=notify_config(smtp[0]),
+        incidents=[
+            incident(
+                resolved="2026-11-20T12:00:00+01:00", body="Broken.\n\n## 2026-11-20T09:30+01:00 identified\nFound.\n"
+            )
+        ],
+    )
+    out = tmp_path / "out"
+
+    def publish(now: str) -> None:
+        result = run("build", "--site", str(site), "--out", str(out), "--now", now)
+        assert result.exit_code == 0, result.output
+        run("notify", "--site", str(site), "--out", str(out))
+
+    subscribe(site, "moved@example.test")
+    publish("2026-11-19T12:00:00+01:00")
+    sink.refuse.add("moved@example.test")
+    publish("2026-11-20T09:10:00+01:00")
+    assert "bounced" in run("subscribers", "list", "--site", str(site)).output
+    sink.refuse.clear()
+    sink.received.clear()
+    result = run("subscribers", "add", "moved@example.test", "--site", str(site))
+    assert result.exit_code == 0 and "Sent the confirmation mail" in result.output, result.output
+    assert len(sink.wait_for("moved@example.test", 1)) == 1
+    assert run("subscribers", "confirm", "moved@example.test", "--site", str(site)).exit_code == 0
+    publish("2026-11-20T09:40:00+01:00")
+    mails = sink.wait_for("moved@example.test", 2)
+    assert len(mails) == 2 and "Found." in mails[1].get_body(("plain",)).get_content()

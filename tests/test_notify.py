@@ -508,3 +508,135 @@ def test_check_warns_of_a_state_file_git_would_commit(tmp_path: Path) -> None:
     assert "warning: " in result.output and "state" in result.output and ".gitignore" in result.output
     (site / ".gitignore").write_text("notify.db*\n", encoding="utf-8")
     assert ".gitignore" not in run("check", "--site", str(site)).output
+
+
+def test_a_secret_address_without_its_scheme_is_not_shown_in_errors(
+    tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A url_env address mistyped without https:// is a failure to retry, and its token appears nowhere."""
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    build(site, out, BEFORE)
+    notify(site, out)
+    monkeypatch.setenv("TEST_SLACK_URL", "hooks.slack.test/services/T0/B0/TOKENTOKEN")
+    build(site, out, OPENED)
+    caplog.set_level("DEBUG", logger="statuspage")
+    output = notify(site, out, code=1)
+    assert "$TEST_SLACK_URL" in output and "TOKENTOKEN" not in output
+    assert "TOKENTOKEN" not in caplog.text
+    with sqlite3.connect(tmp_path / "state" / "notify.db") as db:
+        errors = [row[0] for row in db.execute("SELECT last_error FROM outbox_deliveries WHERE last_error IS NOT NULL")]
+    assert errors and not any("TOKENTOKEN" in error for error in errors)
+
+
+def test_a_cancelled_window_scheduled_again_is_announced_again(tmp_path: Path, receiver: Receiver) -> None:
+    """Subscribers told of the cancellation hear that the work is back on, at its new time."""
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    build(site, out, BEFORE)
+    notify(site, out)
+    path = site / "content" / "maintenance" / "later.md"
+    _, window = maintenance("later", title="Database upgrade", start="2026-12-20T22:00:00+01:00",
+                            end="2026-12-20T23:00:00+01:00", components="[api]",
+                            body="## 2026-11-19T13:00+01:00 scheduled\nPlanned.\n")  # fmt: skip
+    path.write_text(window, encoding="utf-8")
+    build(site, out, "2026-11-19T14:00:00+01:00")
+    notify(site, out)
+    cancelled = window.replace("components: [api]", "components: [api]\ncancelled: true")
+    path.write_text(cancelled + "\n## 2026-11-19T15:00+01:00 cancelled\nNot needed.\n", encoding="utf-8")
+    build(site, out, "2026-11-19T16:00:00+01:00")
+    notify(site, out)
+    again = window.replace("2026-12-20T", "2027-01-10T")
+    path.write_text(again + "\n## 2026-11-21T10:00+01:00 scheduled\nNeeded after all, in January.\n", encoding="utf-8")
+    build(site, out, "2026-11-21T11:00:00+01:00")
+    output = notify(site, out)
+    assert "maintenance.announced later" in output
+    seen = [
+        (body["incident"]["status"], body["incident"]["scheduled_for"][:10])
+        for body in hooks(receiver)
+        if body.get("incident", {}).get("id") == "later"
+    ]
+    assert seen == [("scheduled", "2026-12-20"), ("cancelled", "2026-12-20"), ("scheduled", "2027-01-10")]
+    # Cancelled once more, then the cancellation taken back, for the same time: announced once more.
+    cancelled_again = again.replace("components: [api]", "components: [api]\ncancelled: true")
+    path.write_text(cancelled_again + "\n## 2026-11-22T10:00+01:00 cancelled\nNot needed.\n", encoding="utf-8")
+    build(site, out, "2026-11-22T11:00:00+01:00")
+    notify(site, out)
+    path.write_text(again + "\n## 2026-11-23T10:00+01:00 scheduled\nBack on.\n", encoding="utf-8")
+    build(site, out, "2026-11-23T11:00:00+01:00")
+    assert "maintenance.announced later" in notify(site, out)
+    build(site, out, "2026-11-23T12:00:00+01:00")
+    assert "maintenance.announced" not in notify(site, out)
+
+
+def test_the_state_file_forgets_what_was_sent_long_ago_and_still_sends_nothing_twice(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """Every delivery (a mail's whole text, a ping per feed per build) was kept forever: the file only grew."""
+    site, out = notifying_site(tmp_path, receiver), tmp_path / "out"
+    build(site, out, BEFORE)
+    notify(site, out)
+    build(site, out, OPENED)
+    notify(site, out)
+    sent = len(receiver.requests("/hook"))
+    state = tmp_path / "state" / "notify.db"
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT count(*) FROM outbox_deliveries WHERE state = 'sent'").fetchone()[0] > 0
+        long_ago = "2000-01-01T00:00:00.000000+00:00"
+        db.execute("UPDATE outbox_deliveries SET sent_at = ?, created_at = ?, next_try = ?", (long_ago,) * 3)
+        db.execute("UPDATE outbox_events SET recorded_at = ?", (long_ago,))
+    db.close()
+    build(site, out, OPENED)  # a rebuild with nothing new
+    notify(site, out)
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT count(*) FROM outbox_deliveries").fetchone()[0] == 0
+        kept = db.execute("SELECT kind, event FROM outbox_events").fetchall()
+    db.close()
+    assert kept and all(kind != "feed.changed" and event == "{}" for kind, event in kept)  # ids only
+    build(site, out, IDENTIFIED)
+    notify(site, out)
+    assert len(receiver.requests("/hook")) == sent + 1  # the update, and nothing sent before again
+
+
+def test_a_disabled_endpoint_taken_out_of_the_config_and_put_back_is_sent_to_again(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """A 410 disabled the endpoint for good, even after the operator removed it and added it again."""
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    build(site, out, BEFORE)
+    notify(site, out)
+    receiver.script["/discord"] = [410]
+    build(site, out, OPENED)
+    notify(site, out, code=1)
+    config = site / "statuspage.toml"
+    full = config.read_text(encoding="utf-8")
+    discord = f'[[notify.webhooks]]\nurl = "{receiver.url("/discord")}"\nformat = "discord"\n'
+    assert discord in full
+    config.write_text(full.replace(discord, ""), encoding="utf-8")
+    notify(site, out)  # a run without it forgets that it was disabled
+    config.write_text(full, encoding="utf-8")
+    build(site, out, IDENTIFIED)
+    notify(site, out)
+    assert [request.status for request in receiver.requests("/discord")] == [410, 200]
+
+
+def test_a_window_cancelled_as_the_first_language_changes_is_still_told(tmp_path: Path, receiver: Receiver) -> None:
+    """The site's first language changes in the run that also cancels a window: the cancellation is
+    made from the window as last published in any language (it stopped every later run before)."""
+    site, out = notifying_site(tmp_path, receiver, hub=False), tmp_path / "out"
+    path = site / "content" / "maintenance" / "later.md"
+    _, window = maintenance("later", title="Database upgrade", start="2026-12-20T22:00:00+01:00",
+                            end="2026-12-20T23:00:00+01:00", components="[api]",
+                            body="## 2026-11-19T13:00+01:00 scheduled\nPlanned.\n")  # fmt: skip
+    path.write_text(window, encoding="utf-8")
+    config = site / "statuspage.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('languages = ["sk", "en"]', 'languages = ["sk"]', 1))
+    build(site, out, "2026-11-19T14:00:00+01:00")
+    notify(site, out)
+    cancelled = window.replace("components: [api]", "components: [api]\ncancelled: true")
+    path.write_text(cancelled + "\n## 2026-11-19T15:00+01:00 cancelled\nNot needed.\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace('languages = ["sk"]', 'languages = ["en", "sk"]', 1))
+    build(site, out, "2026-11-19T16:00:00+01:00")
+    assert "maintenance.cancelled later" in notify(site, out)
+    build(site, out, "2026-11-19T17:00:00+01:00")
+    assert "maintenance.cancelled" not in notify(site, out)
+    statuses = [body["incident"]["status"] for body in hooks(receiver) if body.get("incident", {}).get("id") == "later"]
+    assert statuses == ["cancelled"]

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -259,3 +260,25 @@ def test_the_log_holds_no_addresses_or_tokens(endpoint: Endpoint) -> None:
     token = link.split("token=")[1]
     assert "@" not in log and token not in log and "not an address" not in log
     assert "127.0.0.1 " not in log.replace(f"127.0.0.1:{endpoint.port}", "")  # nor the client's address
+
+
+def test_one_click_unsubscribes_from_one_mail_provider_are_not_limited(endpoint: Endpoint) -> None:
+    """RFC 8058's POSTs come from the mail provider's servers: many subscribers, one client address.
+    The 61st in an hour was answered 429 and that subscriber stayed subscribed; only unknown tokens
+    (guesses) count towards the limit."""
+    from statuspage.notify.subscribers import confirm, subscribe
+
+    now = datetime.now(UTC)
+    db = db_of(endpoint.site)
+    tokens = []
+    for number in range(65):
+        subscriber, _ = subscribe(db, f"reader{number}@example.test", "sk", (), now)
+        confirm(db, subscriber.confirm_token, now)
+        tokens.append(subscriber.unsubscribe_token)
+    db.close()
+    for token in tokens:
+        status, _, _ = endpoint.request("POST", f"/unsubscribe?token={token}", {"List-Unsubscribe": "One-Click"})
+        assert status == 200
+    assert all(find(db_of(endpoint.site), email=f"reader{number}@example.test") is None for number in range(65))
+    statuses = [endpoint.request("GET", f"/confirm?token=guess{number}")[0] for number in range(61)]
+    assert statuses == [404] * 60 + [429]  # guessing is still limited

@@ -101,7 +101,7 @@ def test_a_new_site_says_nothing_only_the_example_operator_would(
 
 
 def test_a_site_without_a_support_page_gets_ours_in_every_language(site_factory, tmp_path: Path) -> None:
-    out = build(site_factory(language="sk"), tmp_path / "out")
+    out = build(site_factory(languages=["sk", "en"]), tmp_path / "out")
     assert page(out, "support").h1.get_text() == "Nahláste problém"
     assert page(out, "en/support").h1.get_text() == "Report a problem"
     assert operator_phrases(out) == {}
@@ -194,7 +194,7 @@ def test_a_page_is_published_in_every_language_with_its_link_in_the_navigation(s
         "content/pages/about.md": OTHER,
         "content/pages/imprint.md": HIDDEN,
     }
-    out = build(site_factory(language="en", files=files), tmp_path / "out")
+    out = build(site_factory(languages=["en", "sk"], files=files), tmp_path / "out")
     english, slovak = page(out, "terms"), page(out, "sk/terms")
     assert english.h1.get_text() == "Terms of service" and english.main.strong.get_text() == "little"
     assert slovak.h1.get_text() == "Obchodné podmienky" and slovak.main.strong.get_text() == "málo"
@@ -225,7 +225,7 @@ def test_a_page_is_published_in_every_language_with_its_link_in_the_navigation(s
 
 def test_the_support_page_takes_its_label_from_the_sites_page(site_factory, tmp_path: Path) -> None:
     support = "---\ntitle: Get help\nnav: Help\n---\nAbove.\n\n<!-- channels -->\n\nBelow the channels.\n"
-    out = build(site_factory(language="en", files={"content/pages/support.md": support}), tmp_path / "out")
+    out = build(site_factory(languages=["en", "sk"], files={"content/pages/support.md": support}), tmp_path / "out")
     help_page = page(out, "support")
     assert help_page.h1.get_text() == "Get help"
     assert "Help" in [a.get_text() for a in help_page.select("nav[aria-label] a")]
@@ -314,7 +314,7 @@ channel_phone = { sk = "Telefonát" }
 
 
 def wording_site(site_factory, extra: str = WORDING) -> Path:
-    config = DEFAULT_CONFIG.format(language="en") + extra
+    config = DEFAULT_CONFIG.format(language="en").replace('language = "en"', 'languages = ["en", "sk"]', 1) + extra
     upgrade = maintenance(title="Upgrade <script>alert(1)</script> & co", start="2026-12-05T22:00:00+01:00")
     return site_factory(config=config, maintenance=[upgrade], tickets=[OVERDUE, WAITING])
 
@@ -397,7 +397,7 @@ def test_without_a_phone_the_overdue_advice_names_the_e_mail(site_factory, tmp_p
 
 
 def test_serve_shows_a_page_and_follows_its_edits(site_factory) -> None:
-    site = site_factory(language="en", files={"content/pages/terms.md": PAGE})
+    site = site_factory(languages=["en", "sk"], files={"content/pages/terms.md": PAGE})
     client = create_preview_app(site, now_option=NOW, provenance=False).test_client()
     assert BeautifulSoup(client.get("/terms/").data, "html.parser").h1.get_text() == "Terms of service"
     assert client.get("/sk/terms/").status_code == 200

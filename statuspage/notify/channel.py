@@ -67,11 +67,13 @@ class Delivery:
 
 class DeliveryFailed(Exception):
     """A send that did not go through; ``permanent`` (an HTTP 410, an address the server refuses
-    for good) disables the target instead of retrying."""
+    for good) disables the target instead of retrying.  ``whole_channel`` says the failure is not
+    the recipient's but the channel's (the mail server away): every recipient of the channel would
+    fail the same way, so the outbox tries none of the others in this run."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, whole_channel: bool = False) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent, self.whole_channel = permanent, whole_channel
 
 
 class Channel(Protocol):

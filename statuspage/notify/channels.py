@@ -8,7 +8,7 @@ from ..config import WEBHOOK_FORMATS
 from ..model import Config
 from .channel import Channel
 from .email import EmailChannel
-from .webhooks import WebhookChannel
+from .webhooks import WebhookChannel, target_key
 from .websub import WebSubChannel
 
 
@@ -28,3 +28,11 @@ def configured_channels(config: Config, site_dir: Path) -> list[Channel]:
 def feed_channels(config: Config) -> list[Channel]:
     """The channels told of changed feeds rather than of events: the WebSub hub, when there is one."""
     return [WebSubChannel(config.websub_hub)] if config.websub_hub else []
+
+
+def configured_endpoints(config: Config) -> set[tuple[str, str]]:
+    """Every webhook and hub ``[notify]`` names, as deliveries name them (channel, target)."""
+    found = {(f"webhook:{target.format}", target_key(target)) for target in config.notify.webhooks}
+    if config.websub_hub:
+        found.add((WebSubChannel.name, config.websub_hub))
+    return found

@@ -65,7 +65,7 @@ class EmailChannel:
             try:
                 self.sender = Sender(smtp_server(self.config.notify))
             except StatuspageError as exc:  # a setting or the password missing: say so, and retry later
-                raise DeliveryFailed(str(exc)) from exc
+                raise DeliveryFailed(str(exc), whole_channel=True) from exc
         return self.sender
 
 

@@ -173,7 +173,11 @@ def _maintenance_events(before: Json, after: Json, published: Published) -> Iter
         old = old_items.get(slug)
         if old is None:
             if status == "scheduled":
-                yield _window_event("maintenance.announced", published, slug, event_id(page, "announced", slug))
+                # A window cancelled and then scheduled again (the same file, the cancellation taken
+                # back) is announced again: its occurrence, and the state it returns after, are in the id.
+                again = (before.get("as_of") or "",) if slug in before.get("cancelled", ()) else ()
+                announced = event_id(page, "announced", slug, occurrence or "", *again)
+                yield _window_event("maintenance.announced", published, slug, announced)
             elif status in ACTIVE_WINDOW:
                 yield _window_event("maintenance.started", published, slug, event_id(page, "started", slug, occurrence))
             continue
@@ -210,7 +214,13 @@ def _window_event(
     items: dict[str, Json] = {}
     for language in published.languages:
         if kept is not None:
-            item = kept.get(language, {}).get(slug) or kept.get(published.language, {}).get(slug)
+            # As last published in this language, else in the first, else in any: a language added
+            # (or made the first) since then was never published with this window.
+            item = (
+                kept.get(language, {}).get(slug)
+                or kept.get(published.language, {}).get(slug)
+                or next((window[slug] for window in kept.values() if slug in window), None)
+            )
         else:
             item = _find(_maintenance(published.api[language]), slug) or _find(
                 _maintenance(published.api[published.language]), slug

@@ -33,6 +33,7 @@ log = logging.getLogger("statuspage.notify")
 
 FIRST_RETRY, MAX_RETRY = 30.0, 3600.0  # seconds before the first retry of a failed delivery; doubled up to this
 ERROR_LENGTH = 500  # characters of a failure's message kept with the delivery
+KEEP_FINISHED = timedelta(days=30)  # how long a sent (or dropped) delivery and its event's payloads are kept
 
 
 def delivery_id(event_id: str, channel: str, target: str) -> str:
@@ -188,13 +189,15 @@ class Outbox:
         # An endpoint that just failed is not tried again in this run: its later deliveries wait as long
         # as the one that failed (a hub that is down costs one timeout, not one per feed), and so
         # never overtake it.
+        # A channel that failed as a whole (the mail server away) is not tried for its other recipients
+        # either: a server that does not answer costs one timeout, not one per subscriber.
         down: dict[tuple[str, str], tuple[datetime, str]] = {}
         for identifier, delivery, tried in self.due(everything=everything):
             if stop():
                 break
             endpoint = (delivery.channel, delivery.target)
-            if endpoint in down:
-                until, error = down[endpoint]
+            if endpoint in down or (delivery.channel, "") in down:
+                until, error = down.get(endpoint) or down[(delivery.channel, "")]
                 self._postpone(identifier, until, f"not tried: the delivery before it failed: {error}")
                 continue
             if self._disabled(delivery):
@@ -213,7 +216,10 @@ class Outbox:
                     self._disable(delivery, str(failure))
                 else:
                     pause = self._failed(identifier, tried, str(failure))
-                    down[endpoint] = (self.clock() + pause, str(failure))
+                    down[(delivery.channel, "") if failure.whole_channel else endpoint] = (
+                        self.clock() + pause,
+                        str(failure),
+                    )
                     log.warning(
                         "delivery %s (%s) failed: %s; retry in %s", identifier, delivery.channel, failure, pause
                     )
@@ -256,7 +262,7 @@ class Outbox:
             )
 
     def _disable(self, delivery: Delivery, reason: str) -> None:
-        """The endpoint is gone: no more deliveries to it, now or later (remove it from [notify] to forget it)."""
+        """The endpoint is gone: no more deliveries to it, now or later (until a run without it in [notify])."""
         with transaction(self.db):
             self.db.execute(
                 "INSERT OR REPLACE INTO outbox_disabled (channel, target, reason, disabled_at) VALUES (?, ?, ?, ?)",
@@ -274,6 +280,44 @@ class Outbox:
             reason,
             dropped,
         )
+
+    def forget_finished(self, older_than: timedelta = KEEP_FINISHED) -> int:
+        """Delete deliveries finished (sent, dropped, disabled) longer ago than ``older_than``; their number.
+
+        Without it the state file only grows: each mail's whole text, a WebSub ping per feed per
+        publication.  An event keeps its row, and so its id, so that the same change found again
+        (an incident taken down and put back) is still not sent twice; only its payloads go.  A
+        feed change's id holds when it was found and never comes back: its row goes too.  Waiting
+        deliveries are never forgotten.
+        """
+        cutoff = _stamp(self.clock() - older_than)
+        unsent = "NOT EXISTS (SELECT 1 FROM outbox_deliveries WHERE event_id = outbox_events.id)"
+        with transaction(self.db):
+            forgotten = self.db.execute(
+                "DELETE FROM outbox_deliveries WHERE state != 'pending' AND coalesce(sent_at, created_at) < ?",
+                (cutoff,),
+            ).rowcount
+            self.db.execute(
+                f"DELETE FROM outbox_events WHERE kind = ? AND recorded_at < ? AND {unsent}", (FEED_CHANGED, cutoff)
+            )
+            self.db.execute(
+                f"UPDATE outbox_events SET event = '{{}}' WHERE event != '{{}}' AND recorded_at < ? AND {unsent}",
+                (cutoff,),
+            )
+        return forgotten
+
+    def forget_disabled(self, configured: set[tuple[str, str]]) -> None:
+        """Forget that an endpoint was disabled once it is no longer configured: put back, it is sent to again.
+
+        E-mail recipients are not in the configuration: a bounced subscriber is removed and added again.
+        """
+        rows = self.db.execute("SELECT channel, target FROM outbox_disabled WHERE channel != 'email'").fetchall()
+        gone = [(channel, target) for channel, target in rows if (channel, target) not in configured]
+        if gone:
+            with transaction(self.db):
+                self.db.executemany("DELETE FROM outbox_disabled WHERE channel = ? AND target = ?", gone)
+            for channel, target in gone:
+                log.info("%s endpoint %s is no longer configured: no longer disabled", channel, target)
 
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT state, count(*) FROM outbox_deliveries GROUP BY state").fetchall()

@@ -39,6 +39,14 @@ class RateLimit:
                 self._forget_quiet(now)
             return True
 
+    def exceeded(self, key: str) -> bool:
+        """Whether ``key`` is over its limit now, without counting a hit."""
+        now = self.clock()
+        hashed = hashlib.blake2b(key.encode(), key=self._salt, digest_size=16).hexdigest()
+        with self._lock:
+            hits = self._hits.get(hashed)
+            return hits is not None and sum(1 for hit in hits if hit > now - self.window) >= self.limit
+
     def retry_after(self) -> int:
         return int(self.window)
 

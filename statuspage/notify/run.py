@@ -16,7 +16,7 @@ from pathlib import Path
 from ..config import load_config
 from ..errors import Collector, StatuspageError, ValidationError
 from ..model import Config
-from .channels import configured_channels, feed_channels
+from .channels import configured_channels, configured_endpoints, feed_channels
 from .outbox import FIRST_RETRY, Attempt, Outbox, Recorded
 from .published import read_published
 from .store import exclusive, open_state
@@ -77,12 +77,14 @@ def notify_site(
                 recorded = outbox.record(published, dry_run=True)
                 waiting = [f"{delivery.channel} → {delivery.target}" for _, delivery, _ in outbox.due(everything=True)]
                 return NotifyResult(recorded, dry_run=True, would_send=waiting)
+            outbox.forget_disabled(configured_endpoints(config))
             recorded = outbox.record(published)
             if recorded.baseline:
                 log.info("first run: recorded what is published now as the baseline; nothing old is sent")
             for event in recorded.news:
                 log.info("event %s %s (%s)", event.kind, event.subject, event.id)
             attempts = outbox.send_due(everything=everything, stop=stop)
+            outbox.forget_finished()
             counts = outbox.counts()
             return NotifyResult(recorded, attempts, counts.get("pending", 0), outbox.next_due())
         finally:

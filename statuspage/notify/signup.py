@@ -203,15 +203,18 @@ def create_signup_app(
             _t(language, "You will hear from us only after you confirm."),
         )
 
+    # Links count towards the limit only when their token leads nowhere: guesses. Mail providers post
+    # one-click unsubscribes (and scanners open links) for many subscribers from one address.
     @app.get("/confirm")
     def confirm_link() -> Response:
         language = chosen_language(request.args.get("lang"))
-        if not links_per_client.allow(client()):
+        if links_per_client.exceeded(client()):
             return too_many(language)
         token = request.args.get("token", "")
         with database() as db:
             subscriber = confirm(db, token, clock()) if token and "@" not in token else None
         if subscriber is None:
+            links_per_client.allow(client())
             return page(
                 language,
                 404,
@@ -229,13 +232,15 @@ def create_signup_app(
     @app.route("/unsubscribe", methods=["GET", "POST"])
     def unsubscribe() -> Response:
         language = chosen_language(request.args.get("lang"))
-        if not links_per_client.allow(client()):
+        if links_per_client.exceeded(client()):
             return too_many(language)
         token = request.args.get("token", "")
         with database() as db:
             subscriber = by_unsubscribe_token(db, token) if token else None
             if subscriber is not None:
                 language = subscriber.language
+            else:
+                links_per_client.allow(client())
             if request.method == "POST":
                 if request.form.get("List-Unsubscribe") != "One-Click":
                     return page(language, 400, _t(language, "Not unsubscribed"), _t(language, "Please use the button."))

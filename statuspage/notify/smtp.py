@@ -2,7 +2,8 @@
 
 ``smtp://host:port`` speaks plain SMTP and upgrades with STARTTLS whenever the server offers it;
 ``smtps://host:port`` speaks TLS from the first byte. A user in the URL logs in, with the
-password from the environment variable ``[notify]`` names (never from the file). A refusal of
+password from the environment variable ``[notify]`` names (never from the file), and only over
+TLS: a server that offers no STARTTLS is not sent the password. A refusal of
 the recipient for good (a 5xx answer to RCPT) is a permanent failure; everything else (the
 server away, a 4xx, a login refused) is retried later by the outbox.
 """
@@ -133,8 +134,14 @@ def _failures(server: SmtpServer) -> Iterator[None]:
             f"the mail server refused the recipient ({', '.join(map(str, codes))})", permanent=permanent
         ) from exc
     except smtplib.SMTPResponseException as exc:
-        raise DeliveryFailed(f"the mail server answered {exc.smtp_code}: {_said(exc.smtp_error)}") from exc
-    except (smtplib.SMTPException, OSError) as exc:
+        # Refusing the greeting, the HELO or the login refuses every message, not this one.
+        whole = isinstance(exc, (smtplib.SMTPConnectError, smtplib.SMTPHeloError, smtplib.SMTPAuthenticationError))
+        raise DeliveryFailed(
+            f"the mail server answered {exc.smtp_code}: {_said(exc.smtp_error)}", whole_channel=whole
+        ) from exc
+    except (smtplib.SMTPServerDisconnected, smtplib.SMTPNotSupportedError, OSError) as exc:  # away, silent, no TLS
+        raise DeliveryFailed(f"cannot send through {server.host}:{server.port}: {exc}", whole_channel=True) from exc
+    except smtplib.SMTPException as exc:
         raise DeliveryFailed(f"cannot send through {server.host}:{server.port}: {exc}") from exc
 
 
@@ -150,6 +157,12 @@ def _connect(server: SmtpServer) -> smtplib.SMTP:
         if server.scheme == "smtp" and smtp.has_extn("starttls"):
             smtp.starttls(context=context)
             smtp.ehlo()
+        elif server.scheme == "smtp" and server.user is not None:
+            # A server that offers no STARTTLS, or someone on the way who struck it out: never the password in clear.
+            raise smtplib.SMTPNotSupportedError(
+                "the server offers no STARTTLS, and the password is not sent unencrypted"
+                " (use smtps:// or a server with TLS)"
+            )
         if server.user is not None and server.password is not None:
             smtp.login(server.user, server.password)
     except BaseException:

@@ -1,7 +1,8 @@
 """E-mail subscribers, kept in the ``[notify] state`` SQLite file beside the outbox.
 
 A subscriber is an address, a language and the components they want (none listed: all). Double
-opt-in: a new address gets a confirmation token and hears nothing until it is confirmed; every
+opt-in: a new address gets a confirmation token and hears nothing until it is confirmed (one
+never confirmed is deleted after ``UNCONFIRMED_KEPT``, by the next subscription); every
 address has an unsubscribe token, put in each mail's one-click unsubscribe link. Removing an
 address deletes its row: nothing about a former subscriber is kept.
 """
@@ -14,7 +15,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from pathlib import Path
@@ -47,6 +48,10 @@ _EMAIL = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"  # a domain name with a top level
 )
 TOKEN_BYTES = 24
+# How long an address nobody confirmed is kept: anyone can type anyone's address into the form, and
+# the confirmation mail promises nothing more to a reader who ignores it.  Long enough for a site
+# without the endpoint, whose operator confirms the replies by hand.
+UNCONFIRMED_KEPT = timedelta(days=30)
 
 
 class SubscriberError(StatuspageError):
@@ -172,16 +177,26 @@ def subscribe(
 
     Returns the subscriber and whether a confirmation should be sent: yes for a new or still
     unconfirmed address (the same token again, so an earlier mail's link still works), no for a
-    confirmed one, whose choices a stranger who knows the address must not change.
+    confirmed one, whose choices a stranger who knows the address must not change.  A bounced
+    one (its mailbox refused a mail for good) starts over, unconfirmed: it gets nothing anyway, and
+    its owner, who asks again since the mail stopped, can have it back by confirming.
     """
     with transaction(db):
+        db.execute(
+            "DELETE FROM subscribers WHERE confirmed_at IS NULL AND created_at < ?",
+            ((now - UNCONFIRMED_KEPT).isoformat(timespec="seconds"),),
+        )
         existing = find(db, email=email)
-        if existing is not None and existing.confirmed:
+        if existing is not None and existing.confirmed and existing.bounced_at is None:
             return existing, False
-        if existing is not None:
+        if existing is not None and existing.bounced_at is not None:
+            db.execute("UPDATE subscribers SET confirmed_at = NULL, bounced_at = NULL WHERE id = ?", (existing.id,))
+            # The outbox disabled the mailbox when it bounced (``outbox.Outbox._disable``).
+            db.execute("DELETE FROM outbox_disabled WHERE channel = 'email' AND target = ?", (str(existing.id),))
+        if existing is not None:  # asked again: the link is good for another while
             db.execute(
-                "UPDATE subscribers SET language = ?, components = ? WHERE id = ?",
-                (language, json.dumps(list(components)), existing.id),
+                "UPDATE subscribers SET language = ?, components = ?, created_at = ? WHERE id = ?",
+                (language, json.dumps(list(components)), now.isoformat(timespec="seconds"), existing.id),
             )
         else:
             db.execute(

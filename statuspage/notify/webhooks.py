@@ -9,6 +9,7 @@ component change that an incident or maintenance event of the same publication a
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import sqlite3
@@ -115,6 +116,9 @@ _OPENER = urllib.request.build_opener(_NoRedirects())
 def post(url: str, data: bytes, headers: Mapping[str, str], *, timeout: float = TIMEOUT) -> None:
     """POST ``data``; a 2xx answer is success, 410 Gone a permanent failure, anything else one to retry."""
     shown = _shown(url)
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+        # Said without the address: one read from the environment is a secret (urllib would quote it whole).
+        raise DeliveryFailed(f"{shown}: not an http(s) address")
     request = urllib.request.Request(url, data=data, headers=dict(headers), method="POST")
     try:
         with _OPENER.open(request, timeout=timeout) as response:
@@ -123,7 +127,7 @@ def post(url: str, data: bytes, headers: Mapping[str, str], *, timeout: float = 
     except urllib.error.HTTPError as error:
         status = error.code
         error.close()
-    except (urllib.error.URLError, OSError, ValueError) as error:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         raise DeliveryFailed(f"{shown}: {reason}") from None
     if 200 <= status < 300:
@@ -132,6 +136,9 @@ def post(url: str, data: bytes, headers: Mapping[str, str], *, timeout: float = 
 
 
 def _shown(url: str) -> str:
-    """The address without its path and query, which may hold a token (Slack, Discord, Teams)."""
+    """The address without its user, path and query, which may hold a token (Slack, Discord, Teams)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "the address"
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}"
