@@ -44,7 +44,10 @@ def other_threads_stay_clear() -> Iterator[None]:
 
 
 def in_workers(task: Callable[[int, int], T], jobs: int) -> list[T]:
-    """Run ``task(k, jobs)`` for k in 0..jobs-1, k = 0 here, each other in a worker; the results in order of k.
+    """Run ``task(k, jobs)`` for k in 0..jobs-1, k = 0 here, the others in a pool's workers; the results in order of k.
+
+    One each, unless a worker is done with its k before another worker starts: it then takes that
+    one too (the result is the same, as the work is shared out by the tasks themselves).
 
     The workers are the standard library's process pool with the fork start method, so they share
     what the parent has loaded and derived without pickling it: the task itself is not sent to
