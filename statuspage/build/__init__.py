@@ -6,8 +6,8 @@ phase has its module here, in that order: ``fingerprint`` (the snapshot, and so 
 state), ``workers`` (forked processes) and ``ownership`` (which folders a build may replace).
 Loading and deriving are the domain's (``sources/``, ``state/``), rendering a file is the web
 app's (``web/``).  This module imports none of those at its top: the snapshot is taken in
-another process while this one imports them (Flask, Jinja, Babel...: a fifth of a second), and a
-build that finds nothing changed never needs them.
+another process while this one imports them (Flask, Jinja, Babel...), and a build that finds
+nothing changed never needs them.
 """
 
 from __future__ import annotations

@@ -163,7 +163,7 @@ class Digests:
         """Let forked workers share the digests of the state's objects instead of each computing them all.
 
         Every worker keys files that show all incidents (feeds, the API), so each needed every state
-        object's digest: a tenth of a second of every rebuild of a big site, made in each worker.
+        object's digest, each worker making them all again (the numbers: bench/RESULTS.md).
         Called before forking: a shared memory holds a slot per object (and per part in
         SHARED_PARTS), empty until a process fills it.  A helper process fills them all while the
         build plans (a rebuild of a big site), or each worker a stride of them; a worker takes a

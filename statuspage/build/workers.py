@@ -239,7 +239,7 @@ def cycle_collection(enabled: bool) -> Iterator[None]:
 
     A build turns it off while it reads, derives and plans (``build_site``): nearly all it makes
     then lives until the build ends, so collections found nothing to free yet walked everything
-    made so far, a tenth of a second of a small rebuild of a big site.  Workers turn it on while
+    made so far (a good part of a small rebuild of a big site).  Workers turn it on while
     they render: templates leave cycles behind.
     """
     was = gc.isenabled()
