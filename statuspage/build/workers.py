@@ -1,18 +1,15 @@
-"""Worker processes for the CPU-heavy phases (parsing, rendering): the standard library's process pool, forked."""
+"""Forked worker processes for the CPU-heavy phases (parsing, rendering); results come back pickled."""
 
 from __future__ import annotations
 
 import gc
-import itertools
-import multiprocessing
 import os
 import pickle
 import signal
 import struct
 import threading
+import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -44,38 +41,36 @@ def other_threads_stay_clear() -> Iterator[None]:
 
 
 def in_workers(task: Callable[[int, int], T], jobs: int) -> list[T]:
-    """Run ``task(k, jobs)`` for k in 0..jobs-1, k = 0 here, the others in a pool's workers; the results in order of k.
+    """Run ``task(k, jobs)`` for k in 0..jobs-1, each in its own process; returns the results in order of k.
 
-    One each, unless a worker is done with its k before another worker starts: it then takes that
-    one too (the result is the same, as the work is shared out by the tasks themselves).
-
-    The workers are the standard library's process pool with the fork start method, so they share
-    what the parent has loaded and derived without pickling it: the task itself is not sent to
-    them but inherited (``_INHERITED``), and only their results travel back.  The task shares out
-    the work itself (by ``k``, or through a ``WorkQueue``) so that the merged result is exactly
-    what one process computes.  A process running other threads works alone, unless they are known
-    to stay clear of what a worker does (``other_threads_stay_clear``).
+    Workers are forked, so they share what the parent has loaded and derived without pickling it;
+    only their results travel back.  The task shares out the work itself (by ``k``, or through a
+    ``WorkQueue``) so that the merged result is exactly what one process computes.  A process
+    running other threads works alone, unless they are known to stay clear of what a worker does
+    (``other_threads_stay_clear``).
     The first error from any worker is raised here, once all of them have finished.
     """
     if jobs <= 1 or (threading.active_count() > 1 and not _stay_clear[0]):
         # A lock another thread holds at the fork stays held in the child, forever.
         return [task(0, 1)]
-    with _pool(task, jobs - 1) as submit:
-        futures = [submit(worker, jobs) for worker in range(1, jobs)]
-        try:
-            results = [task(0, jobs)]
-        finally:  # also when this process's share failed: the workers are waited for
-            wait(futures)
-    return results + [_result(future) for future in futures]
+    children: list[tuple[int, int]] = []
+    try:
+        for worker in range(1, jobs):
+            children.append(_forked(task, worker, jobs))
+        results = [task(0, jobs)]
+    finally:  # also when a later fork failed: the workers already started are waited for
+        reports = [_collect(pid, read) for pid, read in children]
+    results += [_outcome(report) for report in reports]
+    return results
 
 
 @contextmanager
 def in_background(task: Callable[[], T], fork: bool = True) -> Iterator[Callable[[], T]]:
-    """Start ``task`` in a worker process; gives a function that waits for its result (or raises its error).
+    """Start ``task`` in a forked process; gives a function that waits for its result (or raises its error).
 
     Where forking is not safe (see ``in_workers``), or with ``fork`` false, the task runs in
     this process when its result is first asked for.  Leaving waits for the process, if it was
-    started, whether or not its result was asked for.
+    forked, whether or not its result was asked for.
     """
     outcome: list[T] = []
     if not fork or (threading.active_count() > 1 and not _stay_clear[0]):
@@ -87,14 +82,21 @@ def in_background(task: Callable[[], T], fork: bool = True) -> Iterator[Callable
 
         yield run_here
         return
-    with _pool(lambda worker, jobs: task(), 1) as submit:
-        future = submit(1, 2)
-        # The pool's own threads only wait on its pipes: other workers may still be forked meanwhile.
-        with other_threads_stay_clear():
-            try:
-                yield lambda: _result(future)
-            finally:
-                wait([future])
+    pid, read = _forked(lambda worker, jobs: task(), 1, 2)
+    report: list[bytes] = []
+
+    def result() -> T:
+        if not report:
+            report.append(_collect(pid, read))
+        if not outcome:
+            outcome.append(_outcome(report[0]))
+        return outcome[0]
+
+    try:
+        yield result
+    finally:
+        if not report:
+            report.append(_collect(pid, read))
 
 
 Told = tuple[Callable[[], None], Callable[[], T | None]]  # see in_background_when_told
@@ -136,65 +138,71 @@ def in_background_when_told(task: Callable[[], T], fork: bool = True) -> Iterato
         os.close(write)
 
 
-_INHERITED: dict[int, Callable[[int, int], Any]] = {}  # each live pool's task, as its forked workers inherit it
-_POOLS = itertools.count()
-
-
-@contextmanager
-def _pool(task: Callable[[int, int], T], workers: int) -> Iterator[Callable[[int, int], Future[T]]]:
-    """A process pool of ``workers`` forked processes running ``task``; gives ``submit(worker, jobs)``."""
-    number = next(_POOLS)
-    _INHERITED[number] = task
-    children = set(multiprocessing.active_children())
+def _forked(task: Callable[[int, int], object], worker: int, jobs: int) -> tuple[int, int]:
+    """A process forked to run ``task(worker, jobs)``: its pid and the pipe its report comes through."""
+    read, write = os.pipe()
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_started) as pool:
-
-            def submit(worker: int, jobs: int) -> Future[T]:
-                return pool.submit(_inherited, number, worker, jobs)
-
-            yield submit
-    except OSError:
-        # A fork failed (out of processes, say) as the pool started its workers: those already
-        # forked have no work, and the pool, which never started, would leave them waiting forever.
-        for child in set(multiprocessing.active_children()) - children:
-            child.kill()
-            child.join()
+        pid = _fork()
+    except BaseException:
+        os.close(read)
+        os.close(write)
         raise
+    if pid == 0:  # the worker: report the result or the error through the pipe, then leave at once
+        _report(write, task, worker, jobs, parents_end=read)
+    os.close(write)
+    return pid, read
+
+
+def _collect(pid: int, read: int) -> bytes:
+    """A forked process's report, once it has left."""
+    with os.fdopen(read, "rb") as pipe:
+        report = pipe.read()
+    os.waitpid(pid, 0)
+    return report
+
+
+def _outcome(report: bytes) -> Any:
+    """The value a process reported, or its error raised."""
+    _, value = pickle.loads(report) if report else ("error", StatuspageError("a worker process died"))
+    if isinstance(value, BaseException):
+        raise value
+    return value
+
+
+def _fork() -> int:
+    """``os.fork``; quiet about other threads when the caller vouched for them (Python 3.12 warns)."""
+    if threading.active_count() == 1:
+        return os.fork()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*multi-threaded.*fork", category=DeprecationWarning)
+        return os.fork()
+
+
+def _report(pipe: int, task: Callable[[int, int], object], worker: int, jobs: int, parents_end: int) -> None:
+    """In a forked process: run the task, write its outcome to ``pipe`` and leave, whatever happens.
+
+    ``parents_end`` is the pipe's other end, closed here: nothing a worker does may return into
+    the parent's code (its ``finally`` blocks would wait for its own siblings).
+    """
+    code = 0
+    try:
+        os.close(parents_end)
+        # Not the parent's handlers (``watch`` stops on these): Ctrl-C interrupts, SIGTERM ends.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            outcome: tuple[str, object] = ("ok", task(worker, jobs))
+        except BaseException as error:  # noqa: BLE001 - every failure goes to the parent
+            outcome = ("error", error)
+            code = 1
+        try:
+            payload = pickle.dumps(outcome)
+        except Exception:  # noqa: BLE001 - an exception that cannot be pickled travels as text
+            payload = pickle.dumps(("error", StatuspageError(f"worker process failed: {outcome[1]!r}")))
+        with os.fdopen(pipe, "wb") as handle:
+            handle.write(payload)
     finally:
-        del _INHERITED[number]
-
-
-def _started() -> None:
-    """In a worker: not the parent's signal handlers (``watch`` stops on these): Ctrl-C interrupts, SIGTERM ends."""
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _inherited(number: int, worker: int, jobs: int) -> Any:
-    """In a worker: the pool's task, as inherited from the parent; an outcome that cannot travel back as text."""
-    try:
-        result = _INHERITED[number](worker, jobs)
-    except StatuspageError:
-        raise
-    except BaseException as error:  # noqa: BLE001 - every failure goes to the parent, picklable
-        raise _travelling(error) from None
-    return result
-
-
-def _travelling(error: BaseException) -> BaseException:
-    try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:  # noqa: BLE001 - an exception that cannot be pickled travels as text
-        return StatuspageError(f"worker process failed: {error!r}")
-    return error
-
-
-def _result(future: Future[T]) -> T:
-    """A worker's result, or its error raised; a worker that died (killed, say) is an error of its own."""
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        raise StatuspageError("a worker process died") from None
+        os._exit(code)  # never return into the parent's code (no atexit, no buffered output twice)
 
 
 class WorkQueue:
