@@ -213,11 +213,18 @@ def event_letter(config: Config, event: Event, subscriber: Subscriber) -> Letter
     for paragraph in said.split("\n\n") if said else []:
         html.append(Markup("<p>%s</p>") % Markup("<br>").join(paragraph.split("\n")))
     html.append(Markup('<p><a href="%s">%s</a></p>') % (url, details))
+    return _event_letter(config, event, subscriber, subject, text, html)
+
+
+def _event_letter(
+    config: Config, event: Event, subscriber: Subscriber, subject: str, text: list[str], html: list[Markup]
+) -> Letter:
+    """An event's mail with the footer that says why it came and how to stop it; one id per event and reader."""
     footer_text, footer_html = _footer(config, subscriber)
     return Letter(
         subject=subject,
         text="\n".join(text + footer_text) + "\n",
-        html=_html_document(language, subject, "\n".join(html + footer_html)),
+        html=_html_document(subscriber.language, subject, "\n".join(html + footer_html)),
         message_id=_message_id(config, "event", event.id, str(subscriber.id)),
         unsubscribe_token=subscriber.unsubscribe_token,
     )
@@ -244,14 +251,7 @@ def _component_letter(
         Markup("<p>%s</p>") % was,
         Markup('<p><a href="%s">%s</a></p>') % (url, details),
     ]
-    footer_text, footer_html = _footer(config, subscriber)
-    return Letter(
-        subject=subject,
-        text="\n".join(text + footer_text) + "\n",
-        html=_html_document(language, subject, "\n".join(html + footer_html)),
-        message_id=_message_id(config, "event", event.id, str(subscriber.id)),
-        unsubscribe_token=subscriber.unsubscribe_token,
-    )
+    return _event_letter(config, event, subscriber, subject, text, html)
 
 
 def _status_label(status: object, language: str) -> str:
